@@ -1,0 +1,36 @@
+/*
+ * money.h - money as int64 fen (1 yuan = 100 fen), and exact decimals in
+ * general. Never binary floating point.
+ */
+#ifndef BF_MONEY_H
+#define BF_MONEY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Parse a decimal number with at most `scale` decimals into an integer scaled by
+ * 10^scale: bf_decimal_parse("1234.5", 6, 2, ...) gives 123450. Accepts an optional
+ * leading '-' only if allow_negative, optional thousands separators ',' in the
+ * integer part only if they are well placed ("1,234.5"), and nothing else (no
+ * exponent, no spaces inside, no '+'). More decimals than scale is an error, not a
+ * rounding. Overflow is an error. *reason is a static Chinese explanation. */
+bool bf_decimal_parse(const char *s, size_t len, int scale, bool allow_negative, int64_t *out,
+                      const char **reason);
+
+/* Money in yuan (up to 2 decimals) to fen. */
+bool bf_money_parse(const char *s, size_t len, bool allow_negative, int64_t *fen,
+                    const char **reason);
+
+/* Format an integer scaled by 10^scale as a decimal: (123450, 2) -> "1234.50";
+ * trailing zeros are kept so the scale is visible. Returns the length written. */
+int bf_decimal_format(int64_t value, int scale, char *out, size_t out_size);
+
+/* Fen as yuan "1234.50". */
+int bf_money_format(int64_t fen, char *out, size_t out_size);
+
+/* Fen as 万元 with two decimals, rounded half away from zero, with thousands
+ * separators in the integer part: 1234567800 fen -> "1,234.57". */
+int bf_money_format_wan(int64_t fen, char *out, size_t out_size);
+
+#endif

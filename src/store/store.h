@@ -1,0 +1,114 @@
+/*
+ * store.h - the one storage interface of bangfu.
+ *
+ * Domain code speaks portable SQL through this interface and never a backend's
+ * dialect: placeholders are `?` (numbered left to right from 1), upserts are
+ * `INSERT ... ON CONFLICT (...) DO UPDATE SET ... = excluded....`, text and
+ * BIGINT columns only, booleans as 0/1 integers, times as BIGINT epoch seconds.
+ * Each backend (store_sqlite.c, store_pg.c) fills a table of function pointers;
+ * store.c picks one from the --db string and dispatches.
+ *
+ * Ownership: store_open() returns a handle closed by store_close(). A statement
+ * from store_prepare() belongs to the caller until store_finalize(); text from
+ * store_column_text() is valid until the next step/reset/finalize of that
+ * statement. One handle is used by one thread at a time.
+ */
+#ifndef BF_STORE_H
+#define BF_STORE_H
+
+#include "core/status.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct bf_store bf_store;
+typedef struct bf_stmt bf_stmt;
+
+typedef enum { BF_STORE_SQLITE, BF_STORE_PG } bf_store_kind;
+
+typedef struct {
+    bf_status (*open)(const char *target, bool create, bf_store **out, bf_error *err);
+    void (*close)(bf_store *store);
+    bf_status (*exec)(bf_store *store, const char *sql, bf_error *err);
+    bf_status (*prepare)(bf_store *store, const char *sql, bf_stmt **out, bf_error *err);
+    bf_status (*bind_int64)(bf_stmt *stmt, int index, int64_t value);
+    bf_status (*bind_text)(bf_stmt *stmt, int index, const char *text, size_t len);
+    bf_status (*bind_null)(bf_stmt *stmt, int index);
+    bf_status (*step)(bf_stmt *stmt, bool *has_row, bf_error *err);
+    int (*column_count)(bf_stmt *stmt);
+    bool (*column_is_null)(bf_stmt *stmt, int col);
+    int64_t (*column_int64)(bf_stmt *stmt, int col);
+    const char *(*column_text)(bf_stmt *stmt, int col, size_t *len);
+    int64_t (*changes)(bf_stmt *stmt);
+    void (*reset)(bf_stmt *stmt);
+    void (*finalize)(bf_stmt *stmt);
+    bf_status (*begin)(bf_store *store, bf_error *err);
+    bf_status (*commit)(bf_store *store, bf_error *err);
+    bf_status (*rollback)(bf_store *store);
+    /* Dialect words for migrations: replaces {{ID}} etc. See migrate.c. */
+    const char *(*dialect_word)(const char *placeholder);
+} bf_store_ops;
+
+/* Every backend handle starts with this header. */
+struct bf_store {
+    const bf_store_ops *ops;
+    bf_store_kind kind;
+    char *target;     /* the --db string as given */
+    int tx_depth;     /* nesting of store_begin (only the outermost is real) */
+    bool tx_failed;   /* a nested rollback happened: the outer commit must fail */
+};
+
+struct bf_stmt {
+    bf_store *store;
+};
+
+/* The --db string from the option, else $BANGFU_DB, else "bangfu.db". Never NULL. */
+const char *store_default_target(const char *option);
+
+/* Open a database: "postgresql://..." or "postgres://..." selects PostgreSQL, a
+ * "sqlite:" prefix or a plain path selects SQLite. With create false a missing
+ * SQLite file is an error (bangfu init creates it). */
+bf_status store_open(const char *target, bool create, bf_store **out, bf_error *err);
+void store_close(bf_store *store);
+
+bf_status store_exec(bf_store *store, const char *sql, bf_error *err);
+bf_status store_prepare(bf_store *store, const char *sql, bf_stmt **out, bf_error *err);
+bf_status store_bind_int64(bf_stmt *stmt, int index, int64_t value);
+bf_status store_bind_text(bf_stmt *stmt, int index, const char *text, size_t len);
+/* Bind a NUL-terminated string, or NULL as SQL NULL. */
+bf_status store_bind_str(bf_stmt *stmt, int index, const char *text);
+bf_status store_bind_null(bf_stmt *stmt, int index);
+/* Advance; *has_row true when a result row is available. */
+bf_status store_step(bf_stmt *stmt, bool *has_row, bf_error *err);
+/* Step a statement that returns no row (INSERT/UPDATE/DELETE). */
+bf_status store_step_done(bf_stmt *stmt, bf_error *err);
+int store_column_count(bf_stmt *stmt);
+bool store_column_is_null(bf_stmt *stmt, int col);
+int64_t store_column_int64(bf_stmt *stmt, int col);
+/* Text of a column ("" for NULL, never NULL pointer); len may be NULL. */
+const char *store_column_text(bf_stmt *stmt, int col, size_t *len);
+/* Rows changed by the last step of this statement. */
+int64_t store_changes(bf_stmt *stmt);
+/* Reset a statement for re-use, keeping nothing bound. */
+void store_reset(bf_stmt *stmt);
+void store_finalize(bf_stmt *stmt);
+
+/* Transactions nest: only the outermost begin/commit reaches the database. A
+ * rollback at any depth marks the whole transaction failed. */
+bf_status store_begin(bf_store *store, bf_error *err);
+bf_status store_commit(bf_store *store, bf_error *err);
+bf_status store_rollback(bf_store *store);
+
+/* One-shot helpers for queries returning a single integer (e.g. COUNT(*)).
+ * Parameters are given as text (NULL for SQL NULL); nparams of them. */
+bf_status store_query_int64(bf_store *store, const char *sql, int64_t *out, bf_error *err,
+                            int nparams, ...);
+
+bf_store_kind store_kind(const bf_store *store);
+
+/* Backends. */
+extern const bf_store_ops store_sqlite_ops;
+extern const bf_store_ops store_pg_ops; /* store_pg.c */
+
+#endif

@@ -1,0 +1,1 @@
+/* keeps bf_test_support non-empty */
