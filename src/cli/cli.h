@@ -24,7 +24,8 @@ typedef struct {
 /* Print "bangfu: <message>" to stderr and return the status's exit code. */
 int cli_fail(const bf_error *err);
 /* Print a usage error for a command and return the usage exit code (2). */
-int cli_usage_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int cli_usage_error(const char *command, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Open the database named by db_option (or $BANGFU_DB, or bangfu.db) and check
  * its schema is current. */

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #define ARENA_BLOCK_MIN (64 * 1024)
-#define ARENA_ALIGN 16
+#define ARENA_ALIGN     16
 
 typedef struct arena_block {
     struct arena_block *next;

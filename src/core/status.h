@@ -16,22 +16,22 @@
 
 typedef enum {
     BF_OK = 0,
-    BF_ERR_NOMEM = 1,      /* allocation failed */
-    BF_ERR_IO = 2,         /* file or socket I/O failed */
-    BF_ERR_INVALID = 3,    /* input failed validation */
-    BF_ERR_NOT_FOUND = 4,  /* no such record (or outside the user's scope) */
-    BF_ERR_CONFLICT = 5,   /* stale write or uniqueness conflict */
-    BF_ERR_DB = 6,         /* database error */
-    BF_ERR_SCHEMA = 7,     /* database schema newer than this program, or broken */
-    BF_ERR_USAGE = 8,      /* bad command line */
-    BF_ERR_FORBIDDEN = 9,  /* role may not do this */
-    BF_ERR_TOO_LARGE = 10, /* input exceeds a cap */
-    BF_ERR_PARSE = 11,     /* malformed syntax (CSV, XLSX, JSON, rules) */
-    BF_ERR_UNAUTH = 12,    /* not logged in */
-    BF_ERR_LOCKED = 13,    /* too many attempts, try later */
+    BF_ERR_NOMEM = 1,        /* allocation failed */
+    BF_ERR_IO = 2,           /* file or socket I/O failed */
+    BF_ERR_INVALID = 3,      /* input failed validation */
+    BF_ERR_NOT_FOUND = 4,    /* no such record (or outside the user's scope) */
+    BF_ERR_CONFLICT = 5,     /* stale write or uniqueness conflict */
+    BF_ERR_DB = 6,           /* database error */
+    BF_ERR_SCHEMA = 7,       /* database schema newer than this program, or broken */
+    BF_ERR_USAGE = 8,        /* bad command line */
+    BF_ERR_FORBIDDEN = 9,    /* role may not do this */
+    BF_ERR_TOO_LARGE = 10,   /* input exceeds a cap */
+    BF_ERR_PARSE = 11,       /* malformed syntax (CSV, XLSX, JSON, rules) */
+    BF_ERR_UNAUTH = 12,      /* not logged in */
+    BF_ERR_LOCKED = 13,      /* too many attempts, try later */
     BF_ERR_UNSUPPORTED = 14, /* unsupported media type or feature */
-    BF_ERR_STATE = 15,     /* action not allowed in the current state */
-    BF_ERR_INTERNAL = 16,  /* a bug: should never happen */
+    BF_ERR_STATE = 15,       /* action not allowed in the current state */
+    BF_ERR_INTERNAL = 16,    /* a bug: should never happen */
     BF_STATUS_COUNT
 } bf_status;
 

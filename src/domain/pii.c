@@ -60,9 +60,9 @@ bf_status pii_keys_load(const char *path, pii_keys **out, bf_error *err)
     *out = NULL;
     int fd = open(path, O_RDONLY);
     if (fd < 0)
-        return bf_error_set(err, BF_ERR_NOT_FOUND,
-                            "找不到身份证号密钥文件 %s（由 bangfu init 创建，可用 --key-file 指定）",
-                            path);
+        return bf_error_set(
+            err, BF_ERR_NOT_FOUND,
+            "找不到身份证号密钥文件 %s（由 bangfu init 创建，可用 --key-file 指定）", path);
     struct stat st;
     if (fstat(fd, &st) != 0 || st.st_size != KEY_FILE_SIZE) {
         close(fd);
@@ -70,8 +70,8 @@ bf_status pii_keys_load(const char *path, pii_keys **out, bf_error *err)
     }
     if (st.st_mode & 077) {
         close(fd);
-        return bf_error_set(err, BF_ERR_FORBIDDEN,
-                            "密钥文件 %s 的权限过宽，请执行 chmod 600 %s", path, path);
+        return bf_error_set(err, BF_ERR_FORBIDDEN, "密钥文件 %s 的权限过宽，请执行 chmod 600 %s",
+                            path, path);
     }
     pii_keys *keys = sodium_malloc(sizeof *keys);
     if (!keys) {

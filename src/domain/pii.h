@@ -17,9 +17,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define PII_HASH_HEX_LEN 32    /* 16-byte hash as hex */
-#define PII_ENC_B64_MAX 128    /* base64 of nonce(24) + mac(16) + 18 bytes */
-#define PII_MASKED_LEN 18
+#define PII_HASH_HEX_LEN 32  /* 16-byte hash as hex */
+#define PII_ENC_B64_MAX  128 /* base64 of nonce(24) + mac(16) + 18 bytes */
+#define PII_MASKED_LEN   18
 
 typedef struct pii_keys pii_keys;
 

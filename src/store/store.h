@@ -54,9 +54,9 @@ typedef struct {
 struct bf_store {
     const bf_store_ops *ops;
     bf_store_kind kind;
-    char *target;     /* the --db string as given */
-    int tx_depth;     /* nesting of store_begin (only the outermost is real) */
-    bool tx_failed;   /* a nested rollback happened: the outer commit must fail */
+    char *target;   /* the --db string as given */
+    int tx_depth;   /* nesting of store_begin (only the outermost is real) */
+    bool tx_failed; /* a nested rollback happened: the outer commit must fail */
 };
 
 struct bf_stmt {

@@ -55,12 +55,11 @@ static bf_status sqlite_open(const char *target, bool create, bf_store **out, bf
     }
     sqlite3_busy_timeout(store->db, 10000);
     sqlite3_extended_result_codes(store->db, 0);
-    static const char *const pragmas =
-        "PRAGMA journal_mode=WAL;"
-        "PRAGMA synchronous=NORMAL;"
-        "PRAGMA foreign_keys=ON;"
-        "PRAGMA temp_store=FILE;"
-        "PRAGMA cache_size=-32768;";
+    static const char *const pragmas = "PRAGMA journal_mode=WAL;"
+                                       "PRAGMA synchronous=NORMAL;"
+                                       "PRAGMA foreign_keys=ON;"
+                                       "PRAGMA temp_store=FILE;"
+                                       "PRAGMA cache_size=-32768;";
     char *msg = NULL;
     if (sqlite3_exec(store->db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
         bf_error_set(err, BF_ERR_DB, "无法打开数据库 %s：%s", target, msg ? msg : "");
@@ -86,8 +85,8 @@ static bf_status sqlite_exec(bf_store *base, const char *sql, bf_error *err)
     sqlite_store *store = (sqlite_store *)base;
     char *msg = NULL;
     if (sqlite3_exec(store->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        bf_status status = sqlite3_errcode(store->db) == SQLITE_CONSTRAINT ? BF_ERR_CONFLICT
-                                                                          : BF_ERR_DB;
+        bf_status status =
+            sqlite3_errcode(store->db) == SQLITE_CONSTRAINT ? BF_ERR_CONFLICT : BF_ERR_DB;
         bf_error_set(err, status, "数据库错误：%s", msg ? msg : sqlite3_errmsg(store->db));
         sqlite3_free(msg);
         return status;

@@ -1,1 +1,0 @@
-/* keeps bf_test_support non-empty */
