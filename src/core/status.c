@@ -30,6 +30,7 @@ static const struct {
     [BF_ERR_UNSUPPORTED] = {"unsupported", 12, 415, "不支持的格式"},
     [BF_ERR_STATE] = {"state", 13, 409, "当前状态下不允许此操作"},
     [BF_ERR_INTERNAL] = {"internal", 70, 500, "内部错误"},
+    [BF_ERR_UNAVAILABLE] = {"unavailable", 14, 503, "服务暂时不可用，请稍后再试"},
 };
 
 static int valid(bf_status status)
