@@ -32,6 +32,7 @@ typedef enum {
     BF_ERR_UNSUPPORTED = 14, /* unsupported media type or feature */
     BF_ERR_STATE = 15,       /* action not allowed in the current state */
     BF_ERR_INTERNAL = 16,    /* a bug: should never happen */
+    BF_ERR_UNAVAILABLE = 17, /* a service (database server) is unreachable; retry later */
     BF_STATUS_COUNT
 } bf_status;
 
