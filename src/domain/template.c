@@ -92,7 +92,7 @@ static const tpl_column project_columns[] = {
     {"产业链", "chain", TPL_TEXT, false, NULL, "chain", false},
     {"建设年份", "start_year", TPL_YEAR, true, NULL, "start_year", false},
     {"总投资", "investment", TPL_MONEY, true, NULL, "investment", false},
-    {"衔接资金", "linkage_funds", TPL_MONEY, false, NULL, "linkage_funds", false},
+    {"衔接资金", "linkage_funds", TPL_MONEY, false, NULL, "linkage_funds", false, true},
     {"经营模式", "operation_mode", TPL_ENUM, true, tpl_operation_modes, "operation_mode", false},
     {"经营主体", "operator_name", TPL_TEXT, false, NULL, "operator_name", false},
     {"经营主体代码", "operator_code", TPL_USCC, false, NULL, "operator_code", false},
@@ -121,11 +121,11 @@ static const tpl_column project_year_columns[] = {
     {"营业收入", "revenue", TPL_MONEY, true, NULL, "revenue", false},
     {"利润", "profit", TPL_MONEY_SIGNED, true, NULL, "profit", false},
     {"村集体收益", "collective_income", TPL_MONEY, true, NULL, "collective_income", false},
-    {"分配到户金额", "distributed", TPL_MONEY, false, NULL, "distributed", false},
+    {"分配到户金额", "distributed", TPL_MONEY, false, NULL, "distributed", false, true},
     {"带动户数", "households_benefited", TPL_INT, true, NULL, "households_benefited", false},
     {"带动脱贫户和监测户数", "poor_households_benefited", TPL_INT, false, NULL,
-     "poor_households_benefited", false},
-    {"务工人数", "jobs", TPL_INT, false, NULL, "jobs", false},
+     "poor_households_benefited", false, true},
+    {"务工人数", "jobs", TPL_INT, false, NULL, "jobs", false, true},
     {"发电量", "generation_kwh", TPL_KWH, false, NULL, "generation_kwh", false},
 };
 
@@ -150,11 +150,11 @@ static const tpl_column household_year_columns[] = {
     {"户编号", "household_code", TPL_CODE, true, NULL, "household_code", true},
     {"年度", "year", TPL_YEAR, true, NULL, "year", true},
     {"人均纯收入", "income_per_capita", TPL_MONEY, true, NULL, "income_per_capita", false},
-    {"工资性收入", "wages", TPL_MONEY, false, NULL, "wages", false},
-    {"经营性收入", "operating_income", TPL_MONEY, false, NULL, "operating_income", false},
-    {"财产性收入", "property_income", TPL_MONEY, false, NULL, "property_income", false},
-    {"转移性收入", "transfer_income", TPL_MONEY, false, NULL, "transfer_income", false},
-    {"资产收益分红", "asset_dividend", TPL_MONEY, false, NULL, "asset_dividend", false},
+    {"工资性收入", "wages", TPL_MONEY, false, NULL, "wages", false, true},
+    {"经营性收入", "operating_income", TPL_MONEY, false, NULL, "operating_income", false, true},
+    {"财产性收入", "property_income", TPL_MONEY, false, NULL, "property_income", false, true},
+    {"转移性收入", "transfer_income", TPL_MONEY, false, NULL, "transfer_income", false, true},
+    {"资产收益分红", "asset_dividend", TPL_MONEY, false, NULL, "asset_dividend", false, true},
 };
 
 static const tpl_column benefit_columns[] = {
@@ -164,16 +164,16 @@ static const tpl_column benefit_columns[] = {
 };
 
 static const tpl_template templates[TPL_KIND_COUNT] = {
-    {TPL_REGIONS, "regions", "行政区划", "regions", COLS(region_columns)},
-    {TPL_PROJECTS, "projects", "帮扶项目", "projects", COLS(project_columns)},
-    {TPL_ASSETS, "assets", "项目资产", "assets", COLS(asset_columns)},
+    {TPL_REGIONS, "regions", "行政区划", "regions", COLS(region_columns), false},
+    {TPL_PROJECTS, "projects", "帮扶项目", "projects", COLS(project_columns), true},
+    {TPL_ASSETS, "assets", "项目资产", "assets", COLS(asset_columns), true},
     {TPL_PROJECT_YEARS, "project_years", "项目年度经营", "project_years",
-     COLS(project_year_columns)},
-    {TPL_HOUSEHOLDS, "households", "农户", "households", COLS(household_columns)},
-    {TPL_MEMBERS, "members", "家庭成员", "members", COLS(member_columns)},
+     COLS(project_year_columns), true},
+    {TPL_HOUSEHOLDS, "households", "农户", "households", COLS(household_columns), true},
+    {TPL_MEMBERS, "members", "家庭成员", "members", COLS(member_columns), true},
     {TPL_HOUSEHOLD_YEARS, "household_years", "农户年度收入", "household_years",
-     COLS(household_year_columns)},
-    {TPL_BENEFITS, "benefits", "联农带农关系", "benefits", COLS(benefit_columns)},
+     COLS(household_year_columns), true},
+    {TPL_BENEFITS, "benefits", "联农带农关系", "benefits", COLS(benefit_columns), false},
 };
 
 const tpl_template *tpl_get(tpl_kind kind)

