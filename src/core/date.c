@@ -10,15 +10,24 @@
 #include <time.h>
 
 #define SHANGHAI_OFFSET_SECONDS (8 * 3600)
+/* The range of bf_date: 0001-01-01 .. 9999-12-31 as days since 1970-01-01, and
+ * the epoch seconds of its first and last second. */
+#define DAYS_MIN    (-719162)
+#define DAYS_MAX    2932896
+#define SECONDS_MIN ((int64_t)DAYS_MIN * 86400)
+#define SECONDS_MAX ((int64_t)DAYS_MAX * 86400 + 86399)
 
 static bool is_leap(int year)
 {
     return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
 }
 
+/* Days in a month; 0 for a month outside 1..12 (callers may hold unchecked dates). */
 static int days_in_month(int year, int month)
 {
     static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (month < 1 || month > 12)
+        return 0;
     return month == 2 && is_leap(year) ? 29 : days[month - 1];
 }
 
@@ -42,6 +51,12 @@ int64_t bf_date_to_days(bf_date date)
 
 bf_date bf_date_from_days(int64_t days)
 {
+    /* Clamp to the range of bf_date: beyond it the arithmetic below would
+     * overflow and the year would not fit an int. */
+    if (days < DAYS_MIN)
+        days = DAYS_MIN;
+    if (days > DAYS_MAX)
+        days = DAYS_MAX;
     days += 719468;
     int64_t era = (days >= 0 ? days : days - 146096) / 146097;
     int64_t doe = days - era * 146097;
@@ -163,8 +178,17 @@ int64_t bf_time_now(void)
     return (int64_t)ts.tv_sec;
 }
 
-static void format_epoch(int64_t seconds, char *out, size_t out_size, const char *fmt)
+/* Format seconds + offset (clamped to the range of bf_date) with fmt. */
+static void format_epoch(int64_t seconds, int64_t offset, char *out, size_t out_size,
+                         const char *fmt)
 {
+    if (seconds < SECONDS_MIN)
+        seconds = SECONDS_MIN;
+    if (seconds > SECONDS_MAX)
+        seconds = SECONDS_MAX;
+    seconds += offset;
+    if (seconds > SECONDS_MAX)
+        seconds = SECONDS_MAX;
     int64_t days = seconds >= 0 ? seconds / 86400 : -((-seconds + 86399) / 86400);
     int64_t rest = seconds - days * 86400;
     bf_date date = bf_date_from_days(days);
@@ -174,11 +198,11 @@ static void format_epoch(int64_t seconds, char *out, size_t out_size, const char
 
 void bf_time_format_local(int64_t epoch_seconds, char *out, size_t out_size)
 {
-    format_epoch(epoch_seconds + SHANGHAI_OFFSET_SECONDS, out, out_size,
+    format_epoch(epoch_seconds, SHANGHAI_OFFSET_SECONDS, out, out_size,
                  "%04d-%02d-%02d %02d:%02d:%02d");
 }
 
 void bf_time_format_utc(int64_t epoch_seconds, char *out, size_t out_size)
 {
-    format_epoch(epoch_seconds, out, out_size, "%04d-%02d-%02dT%02d:%02d:%02dZ");
+    format_epoch(epoch_seconds, 0, out, out_size, "%04d-%02d-%02dT%02d:%02d:%02dZ");
 }
