@@ -36,6 +36,7 @@
 typedef struct {
     bool present; /* the column is in the file */
     bool is_null; /* empty optional cell */
+    bool bad;     /* failed conversion (already reported): later checks skip it */
     int64_t number;
     const char *text; /* NUL-terminated; in the row arena or the cell */
     size_t len;
@@ -123,17 +124,18 @@ static void report(import_ctx *ctx, int tpl_col, const char *value, size_t value
         ctx->opt->on_error(ctx->opt->error_ctx, &error);
 }
 
-static void report_file_column(import_ctx *ctx, long row, const char *column, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+static void report_file_column(import_ctx *ctx, long row, const char *column, const char *value,
+                               const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-static void report_file_column(import_ctx *ctx, long row, const char *column, const char *fmt, ...)
+static void report_file_column(import_ctx *ctx, long row, const char *column, const char *value,
+                               const char *fmt, ...)
 {
     char reason[768];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(reason, sizeof reason, fmt, ap);
     va_end(ap);
-    import_error error = {ctx->file_label, row, column ? column : "", column ? column : "", reason};
+    import_error error = {ctx->file_label, row, column ? column : "", value ? value : "", reason};
     ctx->res->errors++;
     if (ctx->opt->on_error)
         ctx->opt->on_error(ctx->opt->error_ctx, &error);
@@ -268,8 +270,18 @@ static bool parse_flags(const char *s, size_t len, int64_t *out, const char **ba
     return true;
 }
 
+static bool convert_cell_inner(import_ctx *ctx, int col, const bf_cell *cell);
+
 /* Convert one cell into ctx->values[col]. Returns false after reporting. */
 static bool convert_cell(import_ctx *ctx, int col, const bf_cell *cell)
+{
+    ctx->values[col].bad = false;
+    bool ok = convert_cell_inner(ctx, col, cell);
+    ctx->values[col].bad = !ok;
+    return ok;
+}
+
+static bool convert_cell_inner(import_ctx *ctx, int col, const bf_cell *cell)
 {
     const tpl_column *column = &ctx->tpl->columns[col];
     field_value *value = &ctx->values[col];
@@ -350,8 +362,7 @@ static bool convert_cell(import_ctx *ctx, int col, const bf_cell *cell)
     case TPL_INT:
     case TPL_KWH:
         if (!bf_int_parse(text, len, 0, 1000000000000LL, &value->number, &reason)) {
-            report(ctx, col, text, len, "应为不小于 0 的整数%s%s", reason ? "：" : "",
-                   reason ? reason : "");
+            report(ctx, col, text, len, "%s", reason ? reason : "应为不小于 0 的整数");
             return false;
         }
         break;
@@ -370,8 +381,7 @@ static bool convert_cell(import_ctx *ctx, int col, const bf_cell *cell)
         break;
     case TPL_KW:
         if (!bf_decimal_parse(text, len, 3, false, &value->number, &reason)) {
-            report(ctx, col, text, len, "装机容量应为千瓦数，最多 3 位小数%s%s", reason ? "：" : "",
-                   reason ? reason : "");
+            report(ctx, col, text, len, "装机容量以千瓦计：%s", reason ? reason : "格式错误");
             return false;
         }
         break;
@@ -480,7 +490,7 @@ static int col_index(const import_ctx *ctx, const char *alias)
 static const field_value *field(const import_ctx *ctx, const char *alias)
 {
     int i = col_index(ctx, alias);
-    return i >= 0 && ctx->values[i].present ? &ctx->values[i] : NULL;
+    return i >= 0 && ctx->values[i].present && !ctx->values[i].bad ? &ctx->values[i] : NULL;
 }
 
 /* Database columns a template column is stored in. */
@@ -856,7 +866,9 @@ static bf_status check_row(import_ctx *ctx, char parent[13], int64_t *level, bf_
         check_idle_since(ctx, "state", "idle");
         const field_value *type = field(ctx, "type");
         const field_value *capacity = field(ctx, "capacity_kw");
-        if (type && !type->is_null && strcmp(type->text, "pv_station") == 0 &&
+        int capacity_col = col_index(ctx, "capacity_kw");
+        bool capacity_bad = ctx->values[capacity_col].present && ctx->values[capacity_col].bad;
+        if (type && !type->is_null && strcmp(type->text, "pv_station") == 0 && !capacity_bad &&
             (!capacity || capacity->is_null))
             report(ctx, capacity ? col_index(ctx, "capacity_kw") : col_index(ctx, "type"), "", 0,
                    "光伏电站须填写装机容量（千瓦）");
@@ -908,8 +920,8 @@ static bf_status check_duplicate(import_ctx *ctx, bf_error *err)
         if (!ctx->tpl->columns[i].key)
             continue;
         const field_value *v = &ctx->values[i];
-        if (!v->present || v->is_null)
-            goto out; /* already reported as empty */
+        if (!v->present || v->is_null || v->bad)
+            goto out; /* already reported */
         if (first_key_col < 0)
             first_key_col = (int)i;
         const char *part = ctx->tpl->columns[i].type == TPL_ID_NUMBER ? v->id_hash : v->text;
@@ -1023,7 +1035,7 @@ static bool map_header(import_ctx *ctx, const bf_row *row)
         trim(&text, &len);
         ctx->file_header[i] = strndup(text, len);
         if (!ctx->file_header[i]) {
-            report_file_column(ctx, row->number, "", "内存不足");
+            report_file_column(ctx, row->number, "", "", "内存不足");
             return false;
         }
         if (len == 0)
@@ -1032,7 +1044,7 @@ static bool map_header(import_ctx *ctx, const bf_row *row)
         if (col < 0) {
             if (!ctx->opt->ignore_unknown) {
                 report_file_column(
-                    ctx, row->number, ctx->file_header[i],
+                    ctx, row->number, ctx->file_header[i], ctx->file_header[i],
                     "未知的列“%s”（%s模板中没有此列；如确需保留请使用 --ignore-unknown）",
                     ctx->file_header[i], ctx->tpl->name_zh);
                 ok = false;
@@ -1040,8 +1052,8 @@ static bool map_header(import_ctx *ctx, const bf_row *row)
             continue;
         }
         if (ctx->file_col[col] >= 0) {
-            report_file_column(ctx, row->number, ctx->file_header[i], "列“%s”重复出现",
-                               ctx->file_header[i]);
+            report_file_column(ctx, row->number, ctx->file_header[i], ctx->file_header[i],
+                               "列“%s”重复出现", ctx->file_header[i]);
             ok = false;
             continue;
         }
@@ -1050,7 +1062,7 @@ static bool map_header(import_ctx *ctx, const bf_row *row)
     }
     for (size_t col = 0; col < ctx->tpl->ncolumns; col++) {
         if (ctx->tpl->columns[col].required && ctx->file_col[col] < 0) {
-            report_file_column(ctx, row->number, ctx->tpl->columns[col].header,
+            report_file_column(ctx, row->number, ctx->tpl->columns[col].header, "",
                                "缺少必需的列“%s”（%s）", ctx->tpl->columns[col].header,
                                ctx->tpl->columns[col].alias);
             ok = false;
@@ -1209,7 +1221,7 @@ static bf_status import_sheet(bf_store *store, tpl_kind kind, bf_sheet *sheet,
         bf_status read_rc = bf_sheet_next(sheet, &row, &has_row, &read_err);
         if (read_rc) {
             /* A file that cannot be read on: report it as an error of the file. */
-            report_file_column(&ctx, 0, "", "%s", bf_error_text(&read_err));
+            report_file_column(&ctx, 0, "", "", "%s", bf_error_text(&read_err));
             result->bad++;
             break;
         }
@@ -1232,7 +1244,7 @@ static bf_status import_sheet(bf_store *store, tpl_kind kind, bf_sheet *sheet,
         }
     }
     if (rc == BF_OK && !header_done)
-        report_file_column(&ctx, 0, "", "文件为空：第一行应为列名");
+        report_file_column(&ctx, 0, "", "", "文件为空：第一行应为列名");
     began = false;
     rc = finish(&ctx, rc, count_before, err);
 out:

@@ -81,7 +81,7 @@ const tpl_enum_value tpl_region_flags[] = {
 static const tpl_column region_columns[] = {
     {"区划代码", "code", TPL_REGION_CODE, true, NULL, "code", true},
     {"名称", "name", TPL_TEXT, true, NULL, "name", false},
-    {"标记", "flags", TPL_FLAGS, false, tpl_region_flags, "flags", false},
+    {"标记", "flags", TPL_FLAGS, false, tpl_region_flags, "flags", false, true},
 };
 
 static const tpl_column project_columns[] = {
