@@ -769,6 +769,9 @@ static void check_idle_since(import_ctx *ctx, const char *state_alias, const cha
 {
     const field_value *state = field(ctx, state_alias);
     const field_value *since = field(ctx, "idle_since");
+    int since_col = col_index(ctx, "idle_since");
+    if (ctx->values[since_col].present && ctx->values[since_col].bad)
+        return; /* already reported */
     if (state && !state->is_null && strcmp(state->text, idle_state) == 0 &&
         (!since || since->is_null))
         report(ctx, since ? col_index(ctx, "idle_since") : col_index(ctx, state_alias), "", 0,
