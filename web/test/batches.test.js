@@ -1,0 +1,45 @@
+import { describe, it, expect } from 'vitest';
+import { transitionMatrix, canConfirm, overrideProblem } from '../src/lib/batches.js';
+
+describe('transition table after a re-run', () => {
+  it('builds a matrix from a list of moves, in the plan order', () => {
+    const m = transitionMatrix([
+      { from: 'upgrade', to: 'revitalise', count: 3 },
+      { from: 'consolidate', to: 'upgrade', count: 2 },
+      { from: '巩固', to: '提升', count: 1 },
+      { from: 'revitalise', to: 'revitalise', count: 10 },
+    ]);
+    expect(m.rows).toEqual(['consolidate', 'upgrade', 'revitalise']);
+    expect(m.cols).toEqual(['upgrade', 'revitalise']);
+    expect(m.cells.consolidate.upgrade).toBe(3);
+    expect(m.moved).toBe(6);
+    expect(m.total).toBe(16);
+  });
+  it('accepts a map and tuples, and first-time classifications', () => {
+    const m = transitionMatrix({ '巩固->另起炉灶': 1, '→盘活': 4 });
+    expect(m.cells.consolidate.terminate).toBe(1);
+    expect(m.cells[''].revitalise).toBe(4);
+    expect(m.rows).toEqual(['consolidate', '']);
+    const t = transitionMatrix([['upgrade', 'consolidate', '7']]);
+    expect(t.cells.upgrade.consolidate).toBe(7);
+  });
+  it('is empty for nothing', () => {
+    expect(transitionMatrix(null)).toEqual({ rows: [], cols: [], cells: {}, moved: 0, total: 0 });
+  });
+});
+
+describe('confirm and override', () => {
+  it('confirms only undecided proposals', () => {
+    expect(canConfirm({ proposed_batch: 'upgrade' })).toBe(true);
+    expect(canConfirm({ proposed_batch: 'upgrade', confirmed_batch: 'upgrade' })).toBe(false);
+    expect(canConfirm(null)).toBe(false);
+  });
+  it('needs another batch and a reason to override', () => {
+    const row = { proposed_batch: '提升' };
+    expect(overrideProblem(row, '', 'x')).toMatch(/选择/);
+    expect(overrideProblem(row, 'upgrade', '理由充分的说明')).toMatch(/相同/);
+    expect(overrideProblem(row, 'revitalise', '短')).toMatch(/原因/);
+    expect(overrideProblem(row, 'revitalise', 'x'.repeat(501))).toMatch(/500/);
+    expect(overrideProblem(row, 'revitalise', '村里已与企业签订租赁合同')).toBe('');
+  });
+});
