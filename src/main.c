@@ -29,6 +29,23 @@ static const cli_command commands[] = {
      "  --skip-bad writes the good rows and reports the rest; --dry-run only checks.\n"},
     {"stats", cli_cmd_stats, "count regions and registry records",
      "用法: bangfu stats [--db PATH] [--region CODE] [--format text|json]\n"},
+    {"serve", cli_cmd_serve, "run the HTTP/JSON server (API and web UI)",
+     "用法: bangfu serve [--db PATH] [--config FILE] [--listen HOST:PORT] [--web DIR]\n"
+     "                  [--threads N] [--access-log FILE|-|off] [--ready-file FILE]\n"
+     "  Serve the API under /api/v1/ and the web UI from DIR (default web/dist if present)\n"
+     "  until SIGTERM or SIGINT. Settings: docs/api.md (config file: key = value).\n"},
+    {"user", cli_cmd_user, "manage accounts (add, passwd, disable, enable, unlock, list, assign)",
+     "用法: bangfu user add NAME --region CODE --role ROLE [--display-name TEXT] [--password-stdin]\n"
+     "       bangfu user passwd NAME [--password-stdin]\n"
+     "       bangfu user disable|enable|unlock NAME\n"
+     "       bangfu user list [--region CODE]\n"
+     "       bangfu user assign NAME PROJECT [--remove]\n"
+     "  Without --password-stdin a random password is generated, printed once, and must be\n"
+     "  changed at first login. Roles: docs/roles.md. Every change is audited.\n"},
+    {"audit", cli_cmd_audit, "verify or export the hash-chained audit trail",
+     "用法: bangfu audit verify [--db PATH]\n"
+     "       bangfu audit export [--db PATH] [--output FILE] [--from DATE] [--to DATE] [--user NAME]\n"
+     "  verify exits 1 and names the first changed or removed record; export writes JSON Lines.\n"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

@@ -4,6 +4,7 @@
  * set when none exists, ...). One row per step.
  */
 #include "domain/init_hooks.h"
+#include "domain/accounts.h"
 
 #include <stddef.h>
 
@@ -11,6 +12,7 @@ typedef bf_status (*init_hook)(bf_store *store, bf_error *err);
 
 static const init_hook init_hooks[] = {
     NULL, /* placeholder so the table is never empty; skipped */
+    accounts_init_first_admin, /* the first account, password printed once */
 };
 
 bf_status bf_init_hooks_run(bf_store *store, bf_error *err)

@@ -1,0 +1,503 @@
+/*
+ * server.c - the libmicrohttpd adapter, the access log and graceful stop
+ * (see server.h).
+ */
+#include "http/server.h"
+#include "core/buf.h"
+#include "core/date.h"
+#include "http/json.h"
+#include "http/router.h"
+#include "http/static.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define REQUEST_ARENA_CAP ((size_t)256 * 1024 * 1024)
+
+struct http_server {
+    http_config cfg;
+    store_pool *pool;
+    pii_keys *keys;
+    struct MHD_Daemon *daemon;
+    int port;
+    int log_fd; /* -1: off */
+    bool log_close;
+    atomic_int inflight;
+    atomic_int data_changed;
+    char *tls_cert_pem;
+    char *tls_key_pem;
+    pthread_t refresher;
+    bool refresher_running;
+    pthread_mutex_t stop_lock;
+    pthread_cond_t stop_cond;
+    bool stopping;
+};
+
+typedef struct {
+    bf_arena *arena;
+    http_request req;
+    http_response res;
+    bf_buf body;
+    size_t limit;
+    bool too_large;
+    int status;
+    size_t bytes;
+    char user[ACCOUNTS_NAME_MAX + 1];
+    struct timespec start;
+} conn_ctx;
+
+static int64_t elapsed_us(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)(now.tv_sec - start->tv_sec) * 1000000 + (now.tv_nsec - start->tv_nsec) / 1000;
+}
+
+/* ---- access log ---- */
+
+static void access_log(http_server *srv, conn_ctx *ctx)
+{
+    if (srv->log_fd < 0)
+        return;
+    char when[32];
+    bf_time_format_utc(bf_time_now(), when, sizeof when);
+    json_t *line = json_object();
+    if (!line)
+        return;
+    int64_t us = elapsed_us(&ctx->start);
+    json_object_set_new(line, "time", json_string(when));
+    json_object_set_new(line, "user", http_json_str_or_null(ctx->user));
+    json_object_set_new(line, "addr",
+                        http_json_str_or_null(ctx->req.address ? ctx->req.address : ""));
+    json_object_set_new(line, "method",
+                        http_json_str_or_null(ctx->req.method ? ctx->req.method : ""));
+    json_object_set_new(line, "path", http_json_str_or_null(ctx->req.path ? ctx->req.path : ""));
+    json_object_set_new(line, "status", json_integer(ctx->status));
+    json_object_set_new(line, "bytes", json_integer((json_int_t)ctx->bytes));
+    json_object_set_new(line, "ms", json_real((double)us / 1000.0));
+    char *text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+    json_decref(line);
+    if (!text)
+        return;
+    size_t len = strlen(text);
+    text[len] = '\n'; /* json_dumps leaves room: replace the NUL, write len + 1 */
+    /* One write() per line: lines from different threads never interleave. */
+    ssize_t written = write(srv->log_fd, text, len + 1);
+    (void)written;
+    free(text);
+}
+
+/* ---- request handling without the network ---- */
+
+void http_server_handle(http_server *srv, http_request *req, http_response *res)
+{
+    bf_error err;
+    bf_error_clear(&err);
+    req->server = srv;
+    req->config = &srv->cfg;
+    req->keys = srv->keys;
+    if (strncmp(req->path, "/api/", 5) != 0 && strcmp(req->path, "/api") != 0) {
+        if (http_static_serve(srv->cfg.web_dir, req, res, &err) != BF_OK) {
+            size_t nheaders = res->nheaders;
+            http_json_error(res, &err);
+            res->nheaders = nheaders;
+            if (err.status == BF_ERR_USAGE)
+                res->status = 405;
+        }
+        return;
+    }
+    bf_status rc = store_pool_acquire(srv->pool, 10000, &req->store, &err);
+    if (rc) {
+        http_json_error(res, &err);
+        return;
+    }
+    http_dispatch(req, res);
+    store_pool_release(srv->pool, req->store);
+    req->store = NULL;
+}
+
+/* ---- libmicrohttpd callbacks ---- */
+
+static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *value)
+{
+    conn_ctx *ctx = cls;
+    http_request *req = &ctx->req;
+    if (kind == MHD_HEADER_KIND) {
+        if (req->nheaders >= HTTP_MAX_HEADERS)
+            return MHD_YES;
+        const char *k = bf_arena_strdup(ctx->arena, key);
+        const char *v = bf_arena_strdup(ctx->arena, value ? value : "");
+        if (k && v) {
+            req->headers[req->nheaders].name = k;
+            req->headers[req->nheaders].value = v;
+            req->nheaders++;
+        }
+    } else if (kind == MHD_GET_ARGUMENT_KIND) {
+        if (req->nquery >= HTTP_MAX_QUERY)
+            return MHD_YES;
+        const char *k = bf_arena_strdup(ctx->arena, key);
+        const char *v = bf_arena_strdup(ctx->arena, value ? value : "");
+        if (k && v) {
+            req->query[req->nquery].name = k;
+            req->query[req->nquery].value = v;
+            req->nquery++;
+        }
+    }
+    return MHD_YES;
+}
+
+static const char *client_address(conn_ctx *ctx, struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    char text[INET6_ADDRSTRLEN] = "";
+    if (info && info->client_addr) {
+        const struct sockaddr *sa = info->client_addr;
+        if (sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, text, sizeof text);
+        else if (sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, text, sizeof text);
+    }
+    return bf_arena_strdup(ctx->arena, text);
+}
+
+static enum MHD_Result send_response(conn_ctx *ctx, struct MHD_Connection *conn)
+{
+    http_response *res = &ctx->res;
+    struct MHD_Response *mres = NULL;
+    if (res->fd >= 0) {
+        mres = MHD_create_response_from_fd((uint64_t)res->fd_size, res->fd);
+        if (mres) {
+            res->fd = -1; /* libmicrohttpd closes it */
+            ctx->bytes = (size_t)res->fd_size;
+        }
+    } else {
+        mres = MHD_create_response_from_buffer(res->body_len, res->body, MHD_RESPMEM_MUST_FREE);
+        if (mres) {
+            ctx->bytes = res->body_len;
+            res->body = NULL; /* libmicrohttpd frees it */
+            res->body_len = 0;
+        }
+    }
+    if (!mres)
+        return MHD_NO;
+    if (res->content_type)
+        MHD_add_response_header(mres, MHD_HTTP_HEADER_CONTENT_TYPE, res->content_type);
+    MHD_add_response_header(mres, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(mres, "Referrer-Policy", "same-origin");
+    bool has_cache = false;
+    for (size_t i = 0; i < res->nheaders; i++) {
+        if (strcasecmp(res->headers[i].name, "Cache-Control") == 0)
+            has_cache = true;
+        MHD_add_response_header(mres, res->headers[i].name, res->headers[i].value);
+    }
+    if (!has_cache)
+        MHD_add_response_header(mres, "Cache-Control", "no-store");
+    if (ctx->too_large)
+        MHD_add_response_header(mres, MHD_HTTP_HEADER_CONNECTION, "close");
+    ctx->status = res->status;
+    enum MHD_Result r = MHD_queue_response(conn, (unsigned)res->status, mres);
+    MHD_destroy_response(mres);
+    return r;
+}
+
+static enum MHD_Result too_large(conn_ctx *ctx, struct MHD_Connection *conn)
+{
+    bf_error err;
+    bf_error_set(&err, BF_ERR_TOO_LARGE, "请求内容超过上限（%zu 字节）", ctx->limit);
+    ctx->too_large = true;
+    http_json_error(&ctx->res, &err);
+    return send_response(ctx, conn);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
+{
+    http_server *srv = cls;
+    conn_ctx *ctx = *con_cls;
+    if (!ctx) {
+        ctx = calloc(1, sizeof *ctx);
+        if (!ctx)
+            return MHD_NO;
+        clock_gettime(CLOCK_MONOTONIC, &ctx->start);
+        ctx->arena = bf_arena_new(REQUEST_ARENA_CAP);
+        if (!ctx->arena) {
+            free(ctx);
+            return MHD_NO;
+        }
+        atomic_fetch_add(&srv->inflight, 1);
+        *con_cls = ctx;
+        http_response_init(&ctx->res);
+        http_request *req = &ctx->req;
+        req->arena = ctx->arena;
+        req->method = bf_arena_strdup(ctx->arena, method);
+        req->path = bf_arena_strdup(ctx->arena, url);
+        req->address = client_address(ctx, conn);
+        if (!req->method || !req->path || !req->address)
+            return MHD_NO;
+        MHD_get_connection_values(conn, MHD_HEADER_KIND | MHD_GET_ARGUMENT_KIND, collect_header,
+                                  ctx);
+        ctx->limit = http_route_body_limit(&srv->cfg, req->method, req->path);
+        bf_buf_init(&ctx->body, ctx->limit);
+        const char *length = http_header(req, "Content-Length");
+        if (length) {
+            char *end = NULL;
+            errno = 0;
+            unsigned long long n = strtoull(length, &end, 10);
+            if (errno || end == length || *end || n > ctx->limit)
+                return too_large(ctx, conn);
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (!ctx->too_large && bf_buf_append(&ctx->body, upload_data, *upload_data_size) != BF_OK)
+            return too_large(ctx, conn);
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (ctx->too_large)
+        return MHD_YES; /* the 413 is queued already */
+    ctx->req.body = ctx->body.data;
+    ctx->req.body_len = ctx->body.len;
+    http_server_handle(srv, &ctx->req, &ctx->res);
+    if (ctx->req.authenticated)
+        snprintf(ctx->user, sizeof ctx->user, "%s", ctx->req.user.username);
+    return send_response(ctx, conn);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    http_server *srv = cls;
+    conn_ctx *ctx = *con_cls;
+    if (!ctx)
+        return;
+    if (ctx->status == 0)
+        ctx->status = toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? 408 : 499;
+    access_log(srv, ctx);
+    http_response_clear(&ctx->res);
+    bf_buf_free(&ctx->body);
+    bf_arena_free(ctx->arena);
+    free(ctx);
+    *con_cls = NULL;
+    atomic_fetch_sub(&srv->inflight, 1);
+}
+
+static void on_panic(void *cls, const char *file, unsigned int line, const char *reason)
+{
+    fprintf(stderr, "bangfu serve: libmicrohttpd 内部错误 %s:%u %s\n", file ? file : "?", line,
+            reason ? reason : "");
+    abort();
+}
+
+/* ---- life cycle ---- */
+
+static char *read_small_file(const char *path, bf_error *err)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        bf_error_set(err, BF_ERR_IO, "无法读取 %s", path);
+        return NULL;
+    }
+    bf_buf buf;
+    bf_buf_init(&buf, 1024 * 1024);
+    char chunk[4096];
+    size_t n;
+    bf_status rc = BF_OK;
+    while (rc == BF_OK && (n = fread(chunk, 1, sizeof chunk, fp)) > 0)
+        rc = bf_buf_append(&buf, chunk, n);
+    fclose(fp);
+    if (rc) {
+        bf_buf_free(&buf);
+        bf_error_set(err, rc, "文件 %s 过大", path);
+        return NULL;
+    }
+    return bf_buf_detach(&buf);
+}
+
+bf_status http_server_new(const http_config *cfg, const char *db_target, http_server **out,
+                          bf_error *err)
+{
+    *out = NULL;
+    http_server *srv = calloc(1, sizeof *srv);
+    if (!srv)
+        return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+    srv->cfg = *cfg;
+    srv->log_fd = -1;
+    pthread_mutex_init(&srv->stop_lock, NULL);
+    pthread_cond_init(&srv->stop_cond, NULL);
+    bf_status rc = store_pool_new(db_target, cfg->threads + 2, &srv->pool, err);
+    if (rc)
+        goto out;
+    char key_path[4096];
+    pii_key_path(db_target, cfg->key_file[0] ? cfg->key_file : NULL, key_path, sizeof key_path);
+    if (access(key_path, F_OK) == 0) {
+        rc = pii_keys_load(key_path, &srv->keys, err);
+        if (rc)
+            goto out;
+    }
+    if (strcmp(cfg->access_log, "off") == 0) {
+        srv->log_fd = -1;
+    } else if (strcmp(cfg->access_log, "-") == 0 || cfg->access_log[0] == '\0') {
+        srv->log_fd = STDERR_FILENO;
+    } else {
+        srv->log_fd = open(cfg->access_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+        if (srv->log_fd < 0) {
+            rc = bf_error_set(err, BF_ERR_IO, "无法打开访问日志 %s", cfg->access_log);
+            goto out;
+        }
+        srv->log_close = true;
+    }
+    if (cfg->web_dir[0]) {
+        char index[2048];
+        snprintf(index, sizeof index, "%s/index.html", cfg->web_dir);
+        if (access(index, R_OK) != 0)
+            fprintf(stderr, "bangfu serve: 提示：%s 中没有 index.html\n", cfg->web_dir);
+    }
+    if (cfg->tls_cert[0] || cfg->tls_key[0]) {
+        if (!cfg->tls_cert[0] || !cfg->tls_key[0]) {
+            rc = bf_error_set(err, BF_ERR_USAGE, "启用 TLS 须同时配置 tls_cert 和 tls_key");
+            goto out;
+        }
+        srv->tls_cert_pem = read_small_file(cfg->tls_cert, err);
+        srv->tls_key_pem = srv->tls_cert_pem ? read_small_file(cfg->tls_key, err) : NULL;
+        if (!srv->tls_key_pem) {
+            rc = err->status;
+            goto out;
+        }
+        srv->cfg.cookie_secure = true;
+    }
+out:
+    if (rc) {
+        http_server_free(srv);
+        return rc;
+    }
+    *out = srv;
+    return BF_OK;
+}
+
+static bf_status parse_listen(const char *listen, struct sockaddr_storage *addr, bf_error *err)
+{
+    char host[128];
+    const char *colon = strrchr(listen, ':');
+    if (!colon || colon == listen || strlen(listen) >= sizeof host)
+        return bf_error_set(err, BF_ERR_USAGE, "监听地址须为 主机:端口，例如 127.0.0.1:8080");
+    size_t hlen = (size_t)(colon - listen);
+    const char *h = listen;
+    if (h[0] == '[' && hlen >= 2 && h[hlen - 1] == ']') {
+        h++;
+        hlen -= 2;
+    }
+    memcpy(host, h, hlen);
+    host[hlen] = '\0';
+    char *end = NULL;
+    long port = strtol(colon + 1, &end, 10);
+    if (!*(colon + 1) || *end || port < 0 || port > 65535)
+        return bf_error_set(err, BF_ERR_USAGE, "监听端口无效：%s", colon + 1);
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_NUMERICSERV | AI_PASSIVE};
+    struct addrinfo *res = NULL;
+    char service[8];
+    snprintf(service, sizeof service, "%ld", port);
+    if (getaddrinfo(host, service, &hints, &res) != 0 || !res)
+        return bf_error_set(err, BF_ERR_USAGE, "无法解析监听地址 %s", host);
+    memset(addr, 0, sizeof *addr);
+    memcpy(addr, res->ai_addr, res->ai_addrlen);
+    freeaddrinfo(res);
+    return BF_OK;
+}
+
+bf_status http_server_listen(http_server *srv, bf_error *err)
+{
+    struct sockaddr_storage addr;
+    bf_status rc = parse_listen(srv->cfg.listen, &addr, err);
+    if (rc)
+        return rc;
+    MHD_set_panic_func(on_panic, NULL);
+    unsigned flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    if (addr.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    if (srv->tls_cert_pem)
+        flags |= MHD_USE_TLS;
+    struct MHD_OptionItem tls_opts[] = {
+        {srv->tls_cert_pem ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, srv->tls_cert_pem},
+        {srv->tls_cert_pem ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, srv->tls_key_pem},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    srv->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)srv->cfg.threads, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)srv->cfg.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned)srv->cfg.max_connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)srv->cfg.request_timeout, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_THREAD_STACK_SIZE, (size_t)(1024 * 1024), MHD_OPTION_ARRAY, tls_opts,
+        MHD_OPTION_END);
+    if (!srv->daemon)
+        return bf_error_set(err, BF_ERR_IO, "无法在 %s 上启动服务（端口被占用或无权限？）",
+                            srv->cfg.listen);
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    srv->port = info ? info->port : 0;
+    return BF_OK;
+}
+
+int http_server_port(const http_server *srv)
+{
+    return srv->port;
+}
+
+store_pool *http_server_pool(http_server *srv)
+{
+    return srv->pool;
+}
+
+void http_server_data_changed(http_server *srv)
+{
+    if (srv)
+        atomic_store(&srv->data_changed, 1);
+}
+
+void http_server_free(http_server *srv)
+{
+    if (!srv)
+        return;
+    if (srv->daemon) {
+        /* Stop accepting, let the requests in flight finish, then stop. */
+        MHD_socket fd = MHD_quiesce_daemon(srv->daemon);
+        if (fd != MHD_INVALID_SOCKET)
+            close(fd);
+        for (int i = 0; i < 3000 && atomic_load(&srv->inflight) > 0; i++)
+            usleep(10000);
+        MHD_stop_daemon(srv->daemon);
+        srv->daemon = NULL;
+    }
+    pthread_mutex_lock(&srv->stop_lock);
+    srv->stopping = true;
+    pthread_cond_broadcast(&srv->stop_cond);
+    pthread_mutex_unlock(&srv->stop_lock);
+    if (srv->refresher_running)
+        pthread_join(srv->refresher, NULL);
+    store_pool_free(srv->pool);
+    pii_keys_free(srv->keys);
+    if (srv->log_close)
+        close(srv->log_fd);
+    free(srv->tls_cert_pem);
+    free(srv->tls_key_pem);
+    pthread_cond_destroy(&srv->stop_cond);
+    pthread_mutex_destroy(&srv->stop_lock);
+    free(srv);
+}
