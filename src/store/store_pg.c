@@ -1,15 +1,1051 @@
 /*
- * store_pg.c - the PostgreSQL backend (libpq). TEMPORARY: being written now;
- * until then opening a postgresql:// target is refused with a clear message.
+ * store_pg.c - the PostgreSQL backend of the storage interface (libpq).
+ *
+ * One connection per handle. Portable SQL is rewritten for PostgreSQL (`?` to
+ * $n, see store_pg_rewrite). Parameters go out as text and the server infers
+ * their types from the context, so a number bound as text or text bound to a
+ * BIGINT column behaves as in SQLite; text that the text format cannot carry
+ * (a NUL byte, a backslash, invalid UTF-8) goes out in binary format, which is
+ * the raw bytes for text and BYTEA alike. Results come back as text; BOOLEAN
+ * reads as 1/0 and BYTEA is decoded to its bytes, as SQLite would give them.
+ *
+ * Statements: the first execution is one PQexecParams round trip; a statement
+ * executed again is prepared under a name (PQprepare) and executed by name from
+ * then on, so one-shot queries cost one round trip and loops are planned once.
+ * Names of finalized statements are deallocated in batches.
+ *
+ * Results: a step executes the statement and holds its whole PGresult; later
+ * steps walk its rows, and column text stays valid until the next step, reset
+ * or finalize. Memory therefore grows with the result set: a statement marked
+ * with store_pg_set_streaming instead reads through a cursor, STREAM_BATCH rows
+ * at a time (inside a transaction).
+ *
+ * Errors: SQLSTATE classes map to statuses through one table (sqlstate_map). A
+ * lost connection is reset once: the statement fails with BF_ERR_UNAVAILABLE
+ * (the caller may retry), and a transaction that was open is marked lost, so
+ * every statement fails until the caller rolls back; a COMMIT never reaches a
+ * fresh connection as if nothing had happened.
+ *
+ * Owns the PGconn, the PGresults and the statements' parameter buffers.
  */
-#include "store/store.h"
+#include "store/store_pg.h"
+
+#include <libpq-fe.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* Type OIDs from pg_type.h (stable since PostgreSQL 7). */
+#define PG_OID_BOOL  16
+#define PG_OID_BYTEA 17
+#define PG_OID_INT8  20
+#define PG_OID_TEXT  25
+
+#define STREAM_BATCH  2000 /* rows per FETCH of a streaming statement */
+#define DEALLOC_MAX   64   /* prepared names waiting for DEALLOCATE */
+#define DEALLOC_BATCH 32   /* deallocate once this many are waiting */
+#define NAME_SIZE     24
+#define MIN_SERVER    100000 /* PostgreSQL 10: identity columns */
+
+typedef struct {
+    bf_store base;
+    PGconn *conn;
+    unsigned generation;     /* bumped by each reconnect; prepared names belong to one */
+    unsigned long next_name; /* source of statement and cursor names */
+    unsigned long tx_serial; /* bumped by each BEGIN; a cursor belongs to one transaction */
+    bool in_tx;              /* our BEGIN is open (as far as the caller knows) */
+    bool tx_lost;            /* the connection dropped inside that transaction */
+    bool serializable;       /* BEGIN ISOLATION LEVEL SERIALIZABLE */
+    int npending;
+    char pending[DEALLOC_MAX][NAME_SIZE]; /* prepared names to DEALLOCATE */
+} pg_store;
+
+typedef enum { PARAM_NULL, PARAM_TEXT, PARAM_INT } param_kind;
+
+typedef struct {
+    char *data; /* owned, reused across binds; NUL-terminated */
+    size_t cap;
+    int len;
+    int format; /* 0 text, 1 binary */
+    param_kind kind;
+} pg_param;
+
+typedef struct {
+    bf_stmt base;
+    char *sql; /* rewritten */
+    int nparams;
+    pg_param *params;
+    const char **values; /* the arrays libpq takes, filled before each run */
+    int *lengths;
+    int *formats;
+    Oid *types; /* 0 (inferred) unless the server could not tell */
+    PGresult *res;
+    int row;
+    int nrows;
+    int ncols;
+    bool active; /* executed, and rows may remain */
+    int64_t changes;
+    unsigned executions;
+    char name[NAME_SIZE]; /* "" until prepared */
+    unsigned generation;
+    bool stream;
+    bool cursor_open;
+    bool cursor_eof;
+    unsigned long cursor_tx;
+    char cursor[NAME_SIZE];
+    unsigned char **decoded; /* per column: BYTEA of the current row, decoded */
+    size_t *decoded_len;
+} pg_stmt;
+
+/* SQLSTATE (or its class) -> status and a Chinese lead-in. First match wins. */
+static const struct {
+    const char *prefix;
+    bf_status status;
+    const char *what;
+} sqlstate_map[] = {
+    {"40001", BF_ERR_CONFLICT, "并发写入冲突，请重试"},
+    {"40P01", BF_ERR_CONFLICT, "数据库死锁，请重试"},
+    {"23", BF_ERR_CONFLICT, "数据约束冲突"},
+    {"08", BF_ERR_UNAVAILABLE, "数据库连接异常"},
+    {"53", BF_ERR_UNAVAILABLE, "数据库服务器资源不足"},
+    {"57P", BF_ERR_UNAVAILABLE, "数据库服务器正在关闭或重启"},
+    {"54", BF_ERR_TOO_LARGE, "超出数据库的限制"},
+};
+
+static void pg_notice_ignore(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+/* The server's message without libpq's trailing newline, into out. */
+static void error_text(PGconn *conn, const PGresult *res, char *out, size_t out_size)
+{
+    const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    if (!msg || !*msg)
+        msg = PQerrorMessage(conn);
+    snprintf(out, out_size, "%s", msg ? msg : "");
+    size_t n = strlen(out);
+    while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == ' '))
+        out[--n] = '\0';
+}
+
+/* The connection is gone: reset it once. Prepared names and cursors died with
+ * it; a transaction that was open is lost and stays failed until rollback. */
+static bf_status pg_connection_lost(pg_store *store, bf_error *err)
+{
+    char why[300];
+    error_text(store->conn, NULL, why, sizeof why);
+    if (store->in_tx)
+        store->tx_lost = true;
+    PQreset(store->conn);
+    store->generation++;
+    store->npending = 0;
+    if (PQstatus(store->conn) == CONNECTION_OK)
+        return bf_error_set(err, BF_ERR_UNAVAILABLE,
+                            "与数据库服务器的连接中断（%s），已重新连接，请重试", why);
+    error_text(store->conn, NULL, why, sizeof why);
+    return bf_error_set(err, BF_ERR_UNAVAILABLE, "无法连接数据库服务器：%s", why);
+}
+
+/* Turn a failed result (may be NULL) into a status and message. */
+static bf_status pg_error(pg_store *store, const PGresult *res, bf_error *err)
+{
+    if (PQstatus(store->conn) != CONNECTION_OK)
+        return pg_connection_lost(store, err);
+    if (!res)
+        return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+    char msg[400];
+    error_text(store->conn, res, msg, sizeof msg);
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+    bf_status status = BF_ERR_DB;
+    const char *what = "数据库错误";
+    for (size_t i = 0; state && i < sizeof sqlstate_map / sizeof sqlstate_map[0]; i++) {
+        if (strncmp(state, sqlstate_map[i].prefix, strlen(sqlstate_map[i].prefix)) == 0) {
+            status = sqlstate_map[i].status;
+            what = sqlstate_map[i].what;
+            break;
+        }
+    }
+    if (detail && *detail)
+        return bf_error_set(err, status, "%s：%s（%s）", what, msg, detail);
+    return bf_error_set(err, status, "%s：%s", what, msg);
+}
+
+/* Deallocate the prepared names of finalized statements, outside a failed
+ * transaction. Every name was prepared on this connection, so the DEALLOCATEs
+ * cannot fail and cannot abort the caller's transaction. */
+static void pg_flush_deallocs(pg_store *store)
+{
+    PGTransactionStatusType ts = PQtransactionStatus(store->conn);
+    if (store->npending == 0 || (ts != PQTRANS_IDLE && ts != PQTRANS_INTRANS))
+        return;
+    char sql[DEALLOC_MAX * (NAME_SIZE + 12) + 1];
+    size_t n = 0;
+    for (int i = 0; i < store->npending; i++)
+        n += (size_t)snprintf(sql + n, sizeof sql - n, "DEALLOCATE %s;", store->pending[i]);
+    store->npending = 0;
+    PQclear(PQexec(store->conn, sql));
+}
+
+/* Before any statement: a lost transaction fails everything until rollback; a
+ * connection that went bad earlier is given one more reset. */
+static bf_status pg_ready(pg_store *store, bf_error *err)
+{
+    if (store->tx_lost)
+        return bf_error_set(err, BF_ERR_UNAVAILABLE,
+                            "数据库连接中断，当前事务已失效，请重新执行操作");
+    if (PQstatus(store->conn) != CONNECTION_OK) {
+        PQreset(store->conn);
+        store->generation++;
+        store->npending = 0;
+        if (PQstatus(store->conn) != CONNECTION_OK) {
+            char why[300];
+            error_text(store->conn, NULL, why, sizeof why);
+            return bf_error_set(err, BF_ERR_UNAVAILABLE, "无法连接数据库服务器：%s", why);
+        }
+    }
+    if (store->npending >= DEALLOC_BATCH)
+        pg_flush_deallocs(store);
+    return BF_OK;
+}
+
+/* ---- connecting ---------------------------------------------------------- */
+
+/* Connect to target; dbname (may be NULL) replaces the database it names. Our
+ * defaults come before the target so that its own settings win; the client
+ * encoding comes after, as everything we send and read is UTF-8. */
+static PGconn *pg_connect(const char *target, const char *dbname)
+{
+    const char *keys[] = {"connect_timeout", "fallback_application_name", "dbname",
+                          "client_encoding", dbname ? "dbname" : NULL,    NULL};
+    const char *values[] = {"10", "bangfu", target, "UTF8", dbname, NULL};
+    return PQconnectdbParams(keys, values, 1);
+}
+
+/* Create the database a target names, through the maintenance database, with
+ * the byte-order collation SQLite uses (so ORDER BY gives the same order). */
+static bf_status pg_create_database(const char *target, const char *dbname, bf_error *err)
+{
+    static const char *const maintenance[] = {"postgres", "template1"};
+    PGconn *conn = NULL;
+    for (size_t i = 0; i < 2; i++) {
+        PQfinish(conn);
+        conn = pg_connect(target, maintenance[i]);
+        if (conn && PQstatus(conn) == CONNECTION_OK)
+            break;
+    }
+    bf_status rc = BF_OK;
+    char why[300];
+    if (!conn || PQstatus(conn) != CONNECTION_OK) {
+        error_text(conn, NULL, why, sizeof why);
+        rc = bf_error_set(err, BF_ERR_UNAVAILABLE, "无法连接数据库服务器：%s", why);
+        goto out;
+    }
+    const char *params[] = {dbname};
+    PGresult *res = PQexecParams(conn, "SELECT 1 FROM pg_database WHERE datname = $1", 1, NULL,
+                                 params, NULL, NULL, 0);
+    bool exists = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0;
+    PQclear(res);
+    if (exists)
+        goto out;
+    char *quoted = PQescapeIdentifier(conn, dbname, strlen(dbname));
+    if (!quoted) {
+        rc = bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+        goto out;
+    }
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "CREATE DATABASE %s TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'",
+             quoted);
+    PQfreemem(quoted);
+    res = PQexec(conn, sql);
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    /* 42P04: someone else created it meanwhile, which is as good. */
+    if (PQresultStatus(res) != PGRES_COMMAND_OK && !(state && strcmp(state, "42P04") == 0)) {
+        error_text(conn, res, why, sizeof why);
+        rc = bf_error_set(err, BF_ERR_DB, "无法创建数据库 %s：%s", dbname, why);
+    }
+    PQclear(res);
+out:
+    PQfinish(conn);
+    return rc;
+}
 
 static bf_status pg_open(const char *target, bool create, bf_store **out, bf_error *err)
 {
-    (void)target;
-    (void)create;
     *out = NULL;
-    return bf_error_set(err, BF_ERR_UNSUPPORTED, "本版本尚不支持 PostgreSQL");
+    char why[300];
+    PGconn *conn = pg_connect(target, NULL);
+    if (!conn)
+        return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+    if (PQstatus(conn) != CONNECTION_OK && create && PQdb(conn) && *PQdb(conn)) {
+        /* Perhaps only the database is missing: bangfu init creates it. */
+        char dbname[256];
+        snprintf(dbname, sizeof dbname, "%s", PQdb(conn));
+        bf_error create_err;
+        bf_error_clear(&create_err);
+        if (pg_create_database(target, dbname, &create_err) == BF_OK) {
+            PQfinish(conn);
+            conn = pg_connect(target, NULL);
+            if (!conn)
+                return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+        }
+    }
+    if (PQstatus(conn) != CONNECTION_OK) {
+        error_text(conn, NULL, why, sizeof why);
+        PQfinish(conn);
+        return bf_error_set(err, BF_ERR_UNAVAILABLE, "无法连接 PostgreSQL 数据库：%s", why);
+    }
+    if (PQserverVersion(conn) < MIN_SERVER) {
+        PQfinish(conn);
+        return bf_error_set(err, BF_ERR_UNSUPPORTED, "PostgreSQL 版本过低，需要 10 或更高版本");
+    }
+    const char *encoding = PQparameterStatus(conn, "server_encoding");
+    if (!encoding || strcmp(encoding, "UTF8") != 0) {
+        bf_error_set(err, BF_ERR_UNSUPPORTED, "数据库编码为 %s，bangfu 需要 UTF8 编码的数据库",
+                     encoding ? encoding : "未知");
+        PQfinish(conn);
+        return BF_ERR_UNSUPPORTED;
+    }
+    /* Notices ("relation already exists, skipping") are not for end users. */
+    PQsetNoticeProcessor(conn, pg_notice_ignore, NULL);
+    pg_store *store = calloc(1, sizeof *store);
+    if (!store) {
+        PQfinish(conn);
+        return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+    }
+    store->base.kind = BF_STORE_PG;
+    store->conn = conn;
+    *out = &store->base;
+    return BF_OK;
 }
 
-const bf_store_ops store_pg_ops = {.open = pg_open};
+static void pg_close(bf_store *base)
+{
+    pg_store *store = (pg_store *)base;
+    PQfinish(store->conn);
+    free(store);
+}
+
+static bf_status pg_exec(bf_store *base, const char *sql, bf_error *err)
+{
+    pg_store *store = (pg_store *)base;
+    bf_status rc = pg_ready(store, err);
+    if (rc)
+        return rc;
+    PGresult *res = PQexec(store->conn, sql);
+    ExecStatusType st = PQresultStatus(res);
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY)
+        rc = BF_OK;
+    else
+        rc = pg_error(store, res, err);
+    PQclear(res);
+    return rc;
+}
+
+/* ---- rewriting portable SQL ---------------------------------------------- */
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+static bool is_word_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* p at a keyword (case-insensitive) that ends there: the length, else 0. */
+static size_t keyword_at(const char *p, const char *word)
+{
+    size_t n = strlen(word);
+    if (strncasecmp(p, word, n) != 0 || is_word_char(p[n]))
+        return 0;
+    return n;
+}
+
+/* After a `?`: does IS NULL or IS NOT NULL follow? PostgreSQL cannot infer a
+ * parameter's type from that alone. */
+static bool followed_by_is_null(const char *p)
+{
+    while (is_space(*p))
+        p++;
+    size_t n = keyword_at(p, "IS");
+    if (!n)
+        return false;
+    p += n;
+    while (is_space(*p))
+        p++;
+    if ((n = keyword_at(p, "NOT")) != 0) {
+        p += n;
+        while (is_space(*p))
+            p++;
+    }
+    return keyword_at(p, "NULL") != 0;
+}
+
+bf_status store_pg_rewrite(const char *sql, bf_buf *out, int *nparams, bf_error *err)
+{
+    enum { NORMAL, QUOTE, DQUOTE, LINE_COMMENT, BLOCK_COMMENT } state = NORMAL;
+    bf_buf_reset(out);
+    *nparams = 0;
+    int highest = 0, depth = 0;
+    bf_status rc = BF_OK;
+    const char *p = sql;
+    while (*p && rc == BF_OK) {
+        char c = *p;
+        size_t take = 1;
+        switch (state) {
+        case NORMAL:
+            if (c == '\'') {
+                state = QUOTE;
+            } else if (c == '"') {
+                state = DQUOTE;
+            } else if (c == '-' && p[1] == '-') {
+                state = LINE_COMMENT;
+                take = 2;
+            } else if (c == '/' && p[1] == '*') {
+                state = BLOCK_COMMENT;
+                depth = 1;
+                take = 2;
+            } else if (c == '?') {
+                int number = 0;
+                const char *q = p + 1;
+                if (*q >= '0' && *q <= '9') {
+                    long v = 0;
+                    while (*q >= '0' && *q <= '9' && v <= STORE_PG_MAX_PARAMS)
+                        v = v * 10 + (*q++ - '0');
+                    if (v < 1 || v > STORE_PG_MAX_PARAMS)
+                        return bf_error_set(err, BF_ERR_PARSE, "SQL 参数编号无效");
+                    number = (int)v;
+                    if (number > highest)
+                        highest = number;
+                } else {
+                    if (highest >= STORE_PG_MAX_PARAMS)
+                        return bf_error_set(err, BF_ERR_TOO_LARGE, "SQL 参数过多");
+                    number = ++highest;
+                }
+                bool cast = q == p + 1 && followed_by_is_null(q);
+                rc = bf_buf_printf(out, cast ? "$%d::text" : "$%d", number);
+                p = q;
+                continue;
+            }
+            break;
+        case QUOTE:
+        case DQUOTE: {
+            char quote = state == QUOTE ? '\'' : '"';
+            if (c == quote) {
+                if (p[1] == quote)
+                    take = 2; /* doubled: an escaped quote */
+                else
+                    state = NORMAL;
+            }
+            break;
+        }
+        case LINE_COMMENT:
+            if (c == '\n')
+                state = NORMAL;
+            break;
+        case BLOCK_COMMENT:
+            /* PostgreSQL nests block comments. */
+            if (c == '*' && p[1] == '/') {
+                take = 2;
+                if (--depth == 0)
+                    state = NORMAL;
+            } else if (c == '/' && p[1] == '*') {
+                take = 2;
+                if (++depth > 64)
+                    return bf_error_set(err, BF_ERR_PARSE, "SQL 注释嵌套过深");
+            }
+            break;
+        }
+        rc = bf_buf_append(out, p, take);
+        p += take;
+    }
+    if (rc == BF_ERR_TOO_LARGE || out->len > STORE_PG_MAX_SQL)
+        return bf_error_set(err, BF_ERR_TOO_LARGE, "SQL 语句过长");
+    if (rc)
+        return bf_error_set(err, rc, "内存不足");
+    if (state == QUOTE || state == DQUOTE)
+        return bf_error_set(err, BF_ERR_PARSE, "SQL 中的引号未闭合");
+    if (state == BLOCK_COMMENT)
+        return bf_error_set(err, BF_ERR_PARSE, "SQL 中的注释未闭合");
+    *nparams = highest;
+    return BF_OK;
+}
+
+/* ---- statements ---------------------------------------------------------- */
+
+static void pg_stmt_free(pg_stmt *stmt)
+{
+    for (int i = 0; i < stmt->nparams && stmt->params; i++)
+        free(stmt->params[i].data);
+    free(stmt->params);
+    free(stmt->values);
+    free(stmt->lengths);
+    free(stmt->formats);
+    free(stmt->types);
+    free(stmt->decoded);
+    free(stmt->decoded_len);
+    free(stmt->sql);
+    free(stmt);
+}
+
+static bf_status pg_prepare(bf_store *base, const char *sql, bf_stmt **out, bf_error *err)
+{
+    bf_buf text;
+    bf_buf_init(&text, STORE_PG_MAX_SQL);
+    int nparams = 0;
+    bf_status rc = store_pg_rewrite(sql, &text, &nparams, err);
+    if (rc) {
+        bf_buf_free(&text);
+        return rc;
+    }
+    pg_stmt *stmt = calloc(1, sizeof *stmt);
+    if (!stmt) {
+        bf_buf_free(&text);
+        return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+    }
+    stmt->base.store = base;
+    stmt->sql = bf_buf_detach(&text);
+    if (!stmt->sql)
+        stmt->sql = strdup("");
+    stmt->nparams = nparams;
+    if (nparams > 0) {
+        size_t n = (size_t)nparams;
+        stmt->params = calloc(n, sizeof *stmt->params);
+        stmt->values = calloc(n, sizeof *stmt->values);
+        stmt->lengths = calloc(n, sizeof *stmt->lengths);
+        stmt->formats = calloc(n, sizeof *stmt->formats);
+        stmt->types = calloc(n, sizeof *stmt->types);
+    }
+    if (!stmt->sql || (nparams > 0 && (!stmt->params || !stmt->values || !stmt->lengths ||
+                                       !stmt->formats || !stmt->types))) {
+        pg_stmt_free(stmt);
+        return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+    }
+    stmt->row = -1;
+    *out = &stmt->base;
+    return BF_OK;
+}
+
+static bf_status param_store(pg_stmt *stmt, int index, const char *data, size_t len,
+                             param_kind kind, int format)
+{
+    if (index < 1 || index > stmt->nparams)
+        return BF_ERR_DB;
+    if (len >= INT_MAX)
+        return BF_ERR_TOO_LARGE;
+    pg_param *param = &stmt->params[index - 1];
+    if (param->cap < len + 1) {
+        size_t cap = len + 1 < 32 ? 32 : len + 1;
+        char *p = realloc(param->data, cap);
+        if (!p)
+            return BF_ERR_NOMEM;
+        param->data = p;
+        param->cap = cap;
+    }
+    if (len)
+        memcpy(param->data, data, len);
+    param->data[len] = '\0';
+    param->len = (int)len;
+    param->kind = kind;
+    param->format = format;
+    return BF_OK;
+}
+
+static bf_status pg_bind_int64(bf_stmt *base, int index, int64_t value)
+{
+    char text[24];
+    int n = snprintf(text, sizeof text, "%lld", (long long)value);
+    return param_store((pg_stmt *)base, index, text, (size_t)n, PARAM_INT, 0);
+}
+
+/* Can PostgreSQL's text format carry these bytes as they are? Not with a NUL,
+ * not with a backslash (BYTEA's text input would read it as an escape), not
+ * when they are not UTF-8. */
+static bool text_format_safe(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = s[i];
+        if (c == 0 || c == '\\')
+            return false;
+        size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        if (n == 0 || i + n > len || (n == 2 && c < 0xc2))
+            return false;
+        for (size_t k = 1; k < n; k++)
+            if ((s[i + k] & 0xc0) != 0x80)
+                return false;
+        i += n;
+    }
+    return true;
+}
+
+static bf_status pg_bind_text(bf_stmt *base, int index, const char *text, size_t len)
+{
+    int format = text_format_safe((const unsigned char *)text, len) ? 0 : 1;
+    return param_store((pg_stmt *)base, index, text, len, PARAM_TEXT, format);
+}
+
+static bf_status pg_bind_null(bf_stmt *base, int index)
+{
+    return param_store((pg_stmt *)base, index, NULL, 0, PARAM_NULL, 0);
+}
+
+static void decoded_clear(pg_stmt *stmt)
+{
+    if (!stmt->decoded)
+        return;
+    for (int i = 0; i < stmt->ncols; i++) {
+        if (stmt->decoded[i])
+            PQfreemem(stmt->decoded[i]);
+        stmt->decoded[i] = NULL;
+    }
+}
+
+static void cursor_close(pg_stmt *stmt)
+{
+    pg_store *store = (pg_store *)stmt->base.store;
+    if (!stmt->cursor_open)
+        return;
+    stmt->cursor_open = false;
+    /* Closing a cursor that died with its transaction would fail and abort the
+     * next one: only close it where it lives. */
+    if (store->in_tx && !store->tx_lost && store->tx_serial == stmt->cursor_tx &&
+        stmt->generation == store->generation &&
+        PQtransactionStatus(store->conn) == PQTRANS_INTRANS) {
+        char sql[NAME_SIZE + 8];
+        snprintf(sql, sizeof sql, "CLOSE %s", stmt->cursor);
+        PQclear(PQexec(store->conn, sql));
+    }
+}
+
+/* Drop the current result (and cursor); the statement may run again. */
+static void result_clear(pg_stmt *stmt)
+{
+    decoded_clear(stmt);
+    PQclear(stmt->res);
+    stmt->res = NULL;
+    stmt->nrows = 0;
+    stmt->row = -1;
+    stmt->active = false;
+    cursor_close(stmt);
+}
+
+/* Take a successful result: rows to walk, or a command's count. */
+static bf_status result_take(pg_stmt *stmt, PGresult *res)
+{
+    int64_t tuples = atoll(PQcmdTuples(res));
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        stmt->changes = tuples;
+        PQclear(res);
+        return BF_OK;
+    }
+    int ncols = PQnfields(res);
+    if (ncols > stmt->ncols || !stmt->decoded) {
+        free(stmt->decoded);
+        free(stmt->decoded_len);
+        stmt->decoded = calloc((size_t)ncols + 1, sizeof *stmt->decoded);
+        stmt->decoded_len = calloc((size_t)ncols + 1, sizeof *stmt->decoded_len);
+        if (!stmt->decoded || !stmt->decoded_len) {
+            PQclear(res);
+            return BF_ERR_NOMEM;
+        }
+    }
+    stmt->res = res;
+    stmt->ncols = ncols;
+    stmt->nrows = PQntuples(res);
+    stmt->row = -1;
+    stmt->active = true;
+    stmt->changes = tuples;
+    return BF_OK;
+}
+
+/* 42P18 "could not determine data type of parameter $N" outside a transaction
+ * (inside, the failure has aborted it): give $N a type from how it was bound and
+ * let the caller try again. IS [NOT] NULL, the usual cause, is already cast by
+ * the rewriter; this covers the rest. */
+static bool fix_param_type(pg_stmt *stmt, pg_store *store, const PGresult *res)
+{
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+    if (!state || strcmp(state, "42P18") != 0 || !msg ||
+        PQtransactionStatus(store->conn) != PQTRANS_IDLE)
+        return false;
+    const char *dollar = strchr(msg, '$');
+    long n = dollar ? strtol(dollar + 1, NULL, 10) : 0;
+    if (n < 1 || n > stmt->nparams || stmt->types[n - 1] != 0)
+        return false;
+    stmt->types[n - 1] = stmt->params[n - 1].kind == PARAM_INT ? PG_OID_INT8 : PG_OID_TEXT;
+    return true;
+}
+
+static bf_status cursor_fetch(pg_stmt *stmt, bf_error *err)
+{
+    pg_store *store = (pg_store *)stmt->base.store;
+    if (!store->in_tx || store->tx_serial != stmt->cursor_tx ||
+        stmt->generation != store->generation) {
+        stmt->cursor_open = false;
+        return bf_error_set(err, BF_ERR_INTERNAL, "读取游标时其所在的事务已结束");
+    }
+    char sql[NAME_SIZE + 24];
+    snprintf(sql, sizeof sql, "FETCH %d FROM %s", STREAM_BATCH, stmt->cursor);
+    PGresult *res = PQexec(store->conn, sql);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        bf_status rc = pg_error(store, res, err);
+        PQclear(res);
+        stmt->cursor_open = false;
+        return rc;
+    }
+    decoded_clear(stmt);
+    PQclear(stmt->res);
+    stmt->res = NULL;
+    int64_t before = stmt->changes;
+    bf_status rc = result_take(stmt, res);
+    if (rc)
+        return bf_error_set(err, rc, "内存不足");
+    stmt->changes = before + stmt->nrows;
+    if (stmt->nrows < STREAM_BATCH)
+        stmt->cursor_eof = true;
+    return BF_OK;
+}
+
+/* Run a streaming statement: DECLARE a cursor, FETCH the first batch. */
+static bf_status cursor_run(pg_stmt *stmt, bf_error *err)
+{
+    pg_store *store = (pg_store *)stmt->base.store;
+    bf_buf sql;
+    bf_buf_init(&sql, STORE_PG_MAX_SQL + 64);
+    snprintf(stmt->cursor, sizeof stmt->cursor, "bfc%lu", ++store->next_name);
+    bf_status rc =
+        bf_buf_printf(&sql, "DECLARE %s NO SCROLL CURSOR FOR %s", stmt->cursor, stmt->sql);
+    if (rc) {
+        bf_buf_free(&sql);
+        return bf_error_set(err, rc, "SQL 语句过长");
+    }
+    PGresult *res = PQexecParams(store->conn, sql.data, stmt->nparams, stmt->types, stmt->values,
+                                 stmt->lengths, stmt->formats, 0);
+    bf_buf_free(&sql);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        rc = pg_error(store, res, err);
+        PQclear(res);
+        return rc;
+    }
+    PQclear(res);
+    stmt->cursor_open = true;
+    stmt->cursor_eof = false;
+    stmt->cursor_tx = store->tx_serial;
+    stmt->generation = store->generation;
+    stmt->changes = 0;
+    return cursor_fetch(stmt, err);
+}
+
+static bf_status stmt_run(pg_stmt *stmt, bf_error *err)
+{
+    pg_store *store = (pg_store *)stmt->base.store;
+    for (int i = 0; i < stmt->nparams; i++) {
+        pg_param *param = &stmt->params[i];
+        stmt->values[i] = param->kind == PARAM_NULL ? NULL : param->data;
+        stmt->lengths[i] = param->len;
+        stmt->formats[i] = param->format;
+    }
+    stmt->changes = 0;
+    bf_status rc = pg_ready(store, err);
+    if (rc)
+        return rc;
+    if (stmt->generation != store->generation)
+        stmt->name[0] = '\0'; /* prepared on a connection that is gone */
+    if (stmt->stream && store->in_tx)
+        return cursor_run(stmt, err);
+    PGresult *res = NULL;
+    for (int attempt = 0; attempt <= stmt->nparams; attempt++) {
+        PQclear(res);
+        res = NULL;
+        if (!stmt->name[0] && stmt->executions > 0) {
+            /* Run a second time: worth a name and a plan of its own. */
+            char name[NAME_SIZE];
+            snprintf(name, sizeof name, "bf%lu", ++store->next_name);
+            res = PQprepare(store->conn, name, stmt->sql, stmt->nparams, stmt->types);
+            if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+                if (fix_param_type(stmt, store, res))
+                    continue;
+                break;
+            }
+            PQclear(res);
+            memcpy(stmt->name, name, sizeof name);
+            stmt->generation = store->generation;
+        }
+        if (stmt->name[0])
+            res = PQexecPrepared(store->conn, stmt->name, stmt->nparams, stmt->values,
+                                 stmt->lengths, stmt->formats, 0);
+        else
+            res = PQexecParams(store->conn, stmt->sql, stmt->nparams, stmt->types, stmt->values,
+                               stmt->lengths, stmt->formats, 0);
+        ExecStatusType st = PQresultStatus(res);
+        if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK || st == PGRES_EMPTY_QUERY ||
+            !fix_param_type(stmt, store, res))
+            break;
+    }
+    stmt->executions++;
+    ExecStatusType st = PQresultStatus(res);
+    if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK && st != PGRES_EMPTY_QUERY) {
+        rc = pg_error(store, res, err);
+        PQclear(res);
+        return rc;
+    }
+    rc = result_take(stmt, res);
+    if (rc)
+        return bf_error_set(err, rc, "内存不足");
+    return BF_OK;
+}
+
+static bf_status pg_step(bf_stmt *base, bool *has_row, bf_error *err)
+{
+    pg_stmt *stmt = (pg_stmt *)base;
+    if (!stmt->active) {
+        bf_status rc = stmt_run(stmt, err);
+        if (rc || !stmt->active)
+            return rc;
+    }
+    decoded_clear(stmt);
+    stmt->row++;
+    if (stmt->row >= stmt->nrows && stmt->cursor_open && !stmt->cursor_eof) {
+        bf_status rc = cursor_fetch(stmt, err);
+        if (rc) {
+            result_clear(stmt);
+            return rc;
+        }
+        stmt->row = 0;
+    }
+    if (stmt->row < stmt->nrows) {
+        *has_row = true;
+        return BF_OK;
+    }
+    /* Done: free the rows now; a further step runs the statement again, as
+     * SQLite's does. */
+    int64_t changes = stmt->changes;
+    result_clear(stmt);
+    stmt->changes = changes;
+    return BF_OK;
+}
+
+static bool cell_ok(const pg_stmt *stmt, int col)
+{
+    return stmt->res && col >= 0 && col < stmt->ncols && stmt->row >= 0 && stmt->row < stmt->nrows;
+}
+
+static int pg_column_count(bf_stmt *base)
+{
+    return ((pg_stmt *)base)->ncols;
+}
+
+static bool pg_column_is_null(bf_stmt *base, int col)
+{
+    pg_stmt *stmt = (pg_stmt *)base;
+    return !cell_ok(stmt, col) || PQgetisnull(stmt->res, stmt->row, col);
+}
+
+static int64_t pg_column_int64(bf_stmt *base, int col)
+{
+    pg_stmt *stmt = (pg_stmt *)base;
+    if (pg_column_is_null(base, col))
+        return 0;
+    const char *value = PQgetvalue(stmt->res, stmt->row, col);
+    if (PQftype(stmt->res, col) == PG_OID_BOOL)
+        return value[0] == 't';
+    /* NUMERIC (what SUM gives) truncates as SQLite truncates a REAL. */
+    return strtoll(value, NULL, 10);
+}
+
+static const char *pg_column_text(bf_stmt *base, int col, size_t *len)
+{
+    pg_stmt *stmt = (pg_stmt *)base;
+    *len = 0;
+    if (pg_column_is_null(base, col))
+        return NULL;
+    const char *value = PQgetvalue(stmt->res, stmt->row, col);
+    Oid type = PQftype(stmt->res, col);
+    if (type == PG_OID_BOOL) {
+        *len = 1;
+        return value[0] == 't' ? "1" : "0";
+    }
+    if (type == PG_OID_BYTEA) {
+        if (!stmt->decoded[col]) {
+            size_t n = 0;
+            stmt->decoded[col] = PQunescapeBytea((const unsigned char *)value, &n);
+            if (!stmt->decoded[col])
+                return NULL;
+            stmt->decoded_len[col] = n;
+        }
+        *len = stmt->decoded_len[col];
+        return (const char *)stmt->decoded[col];
+    }
+    *len = (size_t)PQgetlength(stmt->res, stmt->row, col);
+    return value;
+}
+
+static int64_t pg_changes(bf_stmt *base)
+{
+    return ((pg_stmt *)base)->changes;
+}
+
+static void pg_reset(bf_stmt *base)
+{
+    pg_stmt *stmt = (pg_stmt *)base;
+    result_clear(stmt);
+    for (int i = 0; i < stmt->nparams; i++)
+        stmt->params[i].kind = PARAM_NULL;
+}
+
+static void pg_finalize(bf_stmt *base)
+{
+    pg_stmt *stmt = (pg_stmt *)base;
+    pg_store *store = (pg_store *)base->store;
+    result_clear(stmt);
+    if (stmt->name[0] && stmt->generation == store->generation && store->npending < DEALLOC_MAX)
+        memcpy(store->pending[store->npending++], stmt->name, NAME_SIZE);
+    pg_stmt_free(stmt);
+}
+
+/* ---- transactions -------------------------------------------------------- */
+
+static bf_status pg_begin(bf_store *base, bf_error *err)
+{
+    pg_store *store = (pg_store *)base;
+    bf_status rc = pg_ready(store, err);
+    if (rc)
+        return rc;
+    const char *sql = store->serializable ? "BEGIN ISOLATION LEVEL SERIALIZABLE" : "BEGIN";
+    PGresult *res = PQexec(store->conn, sql);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK && PQstatus(store->conn) != CONNECTION_OK) {
+        /* The connection had dropped while idle. Nothing was open on it, so
+         * once it is back a BEGIN is safe to send again. */
+        PQclear(res);
+        res = NULL;
+        rc = pg_connection_lost(store, err);
+        if (PQstatus(store->conn) != CONNECTION_OK)
+            return rc;
+        bf_error_clear(err);
+        rc = BF_OK;
+        res = PQexec(store->conn, sql);
+    }
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        rc = pg_error(store, res, err);
+    } else {
+        store->in_tx = true;
+        store->tx_serial++;
+    }
+    PQclear(res);
+    return rc;
+}
+
+static bf_status pg_commit(bf_store *base, bf_error *err)
+{
+    pg_store *store = (pg_store *)base;
+    bool lost = store->tx_lost;
+    store->in_tx = false;
+    store->tx_lost = false;
+    if (lost)
+        return bf_error_set(err, BF_ERR_UNAVAILABLE,
+                            "数据库连接中断，当前事务已失效，请重新执行操作");
+    PGresult *res = PQexec(store->conn, "COMMIT");
+    bf_status rc = BF_OK;
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+        rc = pg_error(store, res, err);
+    else if (strcmp(PQcmdStatus(res), "ROLLBACK") == 0)
+        /* A statement of the transaction had failed: the server rolled back. */
+        rc = bf_error_set(err, BF_ERR_DB, "事务中有语句执行失败，整个事务已回滚");
+    PQclear(res);
+    return rc;
+}
+
+static bf_status pg_rollback(bf_store *base)
+{
+    pg_store *store = (pg_store *)base;
+    bool lost = store->tx_lost;
+    store->in_tx = false;
+    store->tx_lost = false;
+    if (lost || PQstatus(store->conn) != CONNECTION_OK)
+        return BF_OK; /* the server has rolled back with the connection */
+    PGresult *res = PQexec(store->conn, "ROLLBACK");
+    bf_status rc = PQresultStatus(res) == PGRES_COMMAND_OK ? BF_OK : BF_ERR_DB;
+    PQclear(res);
+    if (PQstatus(store->conn) != CONNECTION_OK)
+        rc = BF_OK;
+    return rc;
+}
+
+static const struct {
+    const char *placeholder;
+    const char *word;
+} pg_words[] = {
+    {"ID", "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"},
+    {"BLOB", "BYTEA"},
+};
+
+static const char *pg_dialect_word(const char *placeholder)
+{
+    for (size_t i = 0; i < sizeof pg_words / sizeof pg_words[0]; i++)
+        if (strcmp(pg_words[i].placeholder, placeholder) == 0)
+            return pg_words[i].word;
+    return NULL;
+}
+
+/* ---- extras (store_pg.h) ------------------------------------------------- */
+
+void store_pg_set_serializable(bf_store *store, bool on)
+{
+    if (store->kind == BF_STORE_PG)
+        ((pg_store *)store)->serializable = on;
+}
+
+void store_pg_set_streaming(bf_stmt *stmt, bool on)
+{
+    if (stmt->store->kind == BF_STORE_PG)
+        ((pg_stmt *)stmt)->stream = on;
+}
+
+bf_status store_pg_lock(bf_store *store, const char *key, bf_error *err)
+{
+    if (store->tx_depth <= 0)
+        return bf_error_set(err, BF_ERR_INTERNAL, "加锁必须在事务中进行");
+    if (store->kind != BF_STORE_PG)
+        return BF_OK;
+    /* FNV-1a: the same key gives the same 64-bit lock number in every process. */
+    uint64_t hash = 14695981039346656037ULL;
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+        hash = (hash ^ *p) * 1099511628211ULL;
+    char number[24];
+    snprintf(number, sizeof number, "%lld", (long long)(int64_t)hash);
+    int64_t ignored = 0;
+    return store_query_int64(store, "SELECT 1 FROM (SELECT pg_advisory_xact_lock(?)) AS l",
+                             &ignored, err, 1, number);
+}
+
+const bf_store_ops store_pg_ops = {
+    .open = pg_open,
+    .close = pg_close,
+    .exec = pg_exec,
+    .prepare = pg_prepare,
+    .bind_int64 = pg_bind_int64,
+    .bind_text = pg_bind_text,
+    .bind_null = pg_bind_null,
+    .step = pg_step,
+    .column_count = pg_column_count,
+    .column_is_null = pg_column_is_null,
+    .column_int64 = pg_column_int64,
+    .column_text = pg_column_text,
+    .changes = pg_changes,
+    .reset = pg_reset,
+    .finalize = pg_finalize,
+    .begin = pg_begin,
+    .commit = pg_commit,
+    .rollback = pg_rollback,
+    .dialect_word = pg_dialect_word,
+};

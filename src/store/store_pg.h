@@ -1,0 +1,54 @@
+/*
+ * store_pg.h - what the PostgreSQL backend (store_pg.c) offers beyond the
+ * common storage interface of store.h. Every function here may be called on
+ * any store: on SQLite it does nothing (or the SQLite equivalent), so domain
+ * code calls them without asking which backend it has.
+ *
+ * Also exposes the rewriting of portable SQL into PostgreSQL's dialect (the `?`
+ * placeholders), for tests and the fuzz target.
+ */
+#ifndef BF_STORE_PG_H
+#define BF_STORE_PG_H
+
+#include "core/buf.h"
+#include "store/store.h"
+
+#include <stdbool.h>
+
+/* Most parameters one statement may have (PostgreSQL's protocol limit). */
+#define STORE_PG_MAX_PARAMS 65535
+/* Longest SQL text accepted (bytes, after rewriting). */
+#define STORE_PG_MAX_SQL (1024 * 1024)
+
+/* Make the transactions this handle begins from now on SERIALIZABLE (on) or
+ * READ COMMITTED, PostgreSQL's default (off). A serialisable transaction may
+ * fail with BF_ERR_CONFLICT at any statement or at commit: the caller rolls
+ * back and retries the whole transaction. SQLite's transactions are always
+ * serialisable (one writer at a time), so there it does nothing. Takes effect
+ * at the next outermost store_begin. */
+void store_pg_set_serializable(bf_store *store, bool on);
+
+/* Take a lock named by key that is held until the current transaction ends
+ * (pg_advisory_xact_lock): writers that must not interleave (e.g. appending to
+ * the audit hash chain) take the same key. Must be inside store_begin. On
+ * SQLite it does nothing, as a write transaction already excludes every other
+ * writer. BF_ERR_UNAVAILABLE / BF_ERR_DB on failure. */
+bf_status store_pg_lock(bf_store *store, const char *key, bf_error *err);
+
+/* Fetch this statement's rows in batches through a cursor instead of holding
+ * the whole result in memory (for exports and `bangfu copy` of big tables).
+ * Takes effect only inside a transaction (a cursor lives in one); outside, the
+ * whole result is held as usual. Call before the first store_step. Nothing on
+ * SQLite, which always steps row by row. */
+void store_pg_set_streaming(bf_stmt *stmt, bool on);
+
+/* Rewrite portable SQL for PostgreSQL into out: each `?` (outside string
+ * literals, quoted identifiers and comments) becomes $1, $2, ... from left to
+ * right, `?NNN` becomes $NNN, and a `?` tested with IS [NOT] NULL is cast to
+ * text so its type is known. *nparams receives the highest number used.
+ * BF_ERR_PARSE for an unterminated literal, identifier or comment, or a `?NNN`
+ * out of range; BF_ERR_TOO_LARGE past STORE_PG_MAX_SQL or
+ * STORE_PG_MAX_PARAMS. out is reset first. */
+bf_status store_pg_rewrite(const char *sql, bf_buf *out, int *nparams, bf_error *err);
+
+#endif
