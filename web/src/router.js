@@ -9,10 +9,10 @@ import { setUnauthorizedHandler } from './api/client.js';
 import AppLayout from './layouts/AppLayout.vue';
 
 export const MENU = [
-  { path: '/dashboard', title: '数据驾驶舱', icon: 'DataAnalysis' },
+  { path: '/dashboard', title: '数据驾驶舱', icon: 'DataAnalysis', cap: 'summary' },
   { path: '/projects', title: '帮扶项目', icon: 'Files', cap: 'view_registries' },
   { path: '/assets', title: '项目资产', icon: 'OfficeBuilding', cap: 'view_registries' },
-  { path: '/households', title: '脱贫户和监测户', icon: 'User', cap: 'view_registries' },
+  { path: '/households', title: '脱贫户和监测户', icon: 'User', cap: 'households' },
   { path: '/batches', title: '四个一批', icon: 'Finished', cap: 'view_registries' },
   { path: '/warnings', title: '风险预警', icon: 'Warning', cap: 'view_registries' },
   { path: '/import', title: '数据导入', icon: 'Upload', cap: 'import' },
@@ -31,7 +31,7 @@ const routes = [
     component: AppLayout,
     children: [
       { path: '', redirect: '/dashboard' },
-      { path: 'dashboard', name: 'dashboard', component: () => import('./views/DashboardView.vue'), meta: { title: '数据驾驶舱' } },
+      { path: 'dashboard', name: 'dashboard', component: () => import('./views/DashboardView.vue'), meta: { title: '数据驾驶舱', cap: capOf('/dashboard') } },
       { path: 'projects', name: 'projects', component: () => import('./views/ProjectsView.vue'), meta: { title: '帮扶项目', cap: capOf('/projects') } },
       { path: 'projects/:code', name: 'project', component: () => import('./views/ProjectDetail.vue'), meta: { title: '项目详情', cap: capOf('/projects') } },
       { path: 'assets', name: 'assets', component: () => import('./views/AssetsView.vue'), meta: { title: '项目资产', cap: capOf('/assets') } },
@@ -70,7 +70,14 @@ router.beforeEach(async (to) => {
     return true;
   }
   if (!session.user) return { name: 'login', query: to.fullPath !== '/' && to.fullPath !== '/dashboard' ? { redirect: to.fullPath } : {} };
-  if (to.meta.cap && !can(to.meta.cap)) return { name: 'dashboard' };
+  // An account whose password must be changed may only change it.
+  if (session.user.must_change_password && to.name !== 'password') return { name: 'password' };
+  if (to.meta.cap && !can(to.meta.cap)) {
+    // The first page the user may see (an evaluator has no dashboard).
+    const home = MENU.find((m) => !m.cap || can(m.cap));
+    if (home && home.path !== to.path) return { path: home.path };
+    return to.name === 'password' ? true : { name: 'password' };
+  }
   return true;
 });
 

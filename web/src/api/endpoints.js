@@ -8,27 +8,27 @@ const enc = encodeURIComponent;
 
 // ---- session ---------------------------------------------------------------
 export async function login(username, password) {
-  const data = await api.post('/session', { username, password }, { quiet401: true });
+  const data = await api.post('/auth/login', { username, password }, { quiet401: true });
   setCsrfToken(data && (data.csrf_token || data.csrf));
   return data;
 }
 
 export async function logout() {
   try {
-    await api.del('/session', { quiet401: true });
+    await api.post('/auth/logout', {}, { quiet401: true });
   } finally {
     setCsrfToken(null);
   }
 }
 
 export async function me() {
-  const data = await api.get('/session', null, { quiet401: true });
+  const data = await api.get('/auth/me', null, { quiet401: true });
   if (data && (data.csrf_token || data.csrf)) setCsrfToken(data.csrf_token || data.csrf);
   return data;
 }
 
 export const changePassword = (oldPassword, newPassword) =>
-  api.post('/session/password', { old_password: oldPassword, new_password: newPassword });
+  api.post('/auth/password', { old_password: oldPassword, new_password: newPassword });
 
 // ---- regions and summary ---------------------------------------------------
 export const getRegion = (code) => api.get(`/regions/${enc(code)}`);
@@ -62,7 +62,8 @@ export const ackWarning = (id, note) => api.post(`/warnings/${enc(id)}/acknowled
 export const resolveWarning = (id, note) => api.post(`/warnings/${enc(id)}/resolve`, { note });
 
 // ---- import / export -------------------------------------------------------------
-export const listTemplates = () => api.get('/templates');
+export const listTemplates = () => api.get('/meta/templates');
+export const listRoles = () => api.get('/meta/roles');
 export const downloadTemplate = (name, format = 'xlsx') =>
   download(`/templates/${enc(name)}`, { format }, `${name}-template.${format}`);
 export const importFile = (name, file, { dryRun = true, onProgress } = {}) => {

@@ -7,19 +7,39 @@
 import { reactive } from 'vue';
 import * as ep from '../api/endpoints.js';
 
-// capability -> roles that have it
-export const ROLE_CAPS = {
-  view_registries: ['province_admin', 'province_viewer', 'city', 'county_operator', 'county_decision', 'sector_department', 'sector', 'county_finance', 'township', 'village', 'evaluator', 'auditor'],
-  edit_registries: ['province_admin', 'county_operator', 'township', 'village'],
-  reveal_id: ['province_admin', 'county_operator'],
-  classify: ['province_admin', 'county_operator'],
-  confirm_classification: ['county_operator', 'province_admin'],
-  manage_warnings: ['province_admin', 'city', 'county_operator', 'township', 'village'],
-  import: ['province_admin', 'county_operator', 'township', 'village'],
-  export: ['province_admin', 'province_viewer', 'city', 'county_operator', 'county_decision', 'county_finance', 'township', 'village', 'auditor'],
-  edit_rules: ['province_admin'],
-  manage_users: ['province_admin'],
-  audit: ['auditor', 'province_admin'],
+// UI capability -> the server permission it needs (the names of
+// src/domain/roles.c, sent by /auth/me as `permissions`), or a role list
+// where the issue names the role rather than a permission.
+export const CAP_PERMS = {
+  summary: 'summary',
+  view_registries: 'read',
+  households: 'households',
+  edit_registries: 'write',
+  reveal_id: 'reveal',
+  classify: 'classify',
+  confirm_classification: 'classify',
+  manage_warnings: 'warnings',
+  import: 'import',
+  export: 'export',
+  manage_users: 'users',
+  audit: 'audit',
+  edit_rules: { roles: ['province_admin'] },
+};
+
+// Fallback when the server sends no permission list: the role table of
+// src/domain/roles.c, by role.
+export const ROLE_PERMS = {
+  province_admin: ['read', 'write', 'households', 'reveal', 'import', 'export', 'classify', 'warnings', 'summary', 'audit', 'users', 'assign', 'regions'],
+  province_viewer: ['read', 'households', 'summary', 'export'],
+  city: ['read', 'households', 'summary', 'export'],
+  county_operator: ['read', 'write', 'households', 'reveal', 'import', 'export', 'classify', 'warnings', 'summary', 'assign'],
+  county_decision: ['read', 'summary', 'export'],
+  sector_department: ['read', 'summary'],
+  county_finance: ['read', 'summary', 'export'],
+  township: ['read', 'households', 'summary', 'export', 'warnings'],
+  village: ['read', 'write', 'households', 'reveal', 'summary', 'export'],
+  evaluator: ['read'],
+  auditor: ['read', 'households', 'summary', 'export', 'audit'],
 };
 
 export const session = reactive({
@@ -36,7 +56,7 @@ function normaliseUser(data) {
     username: u.username || u.name || '',
     name: u.display_name || u.full_name || u.username || u.name || '',
     role: u.role || '',
-    role_name: u.role_name || u.role_zh || '',
+    role_name: u.role_zh || u.role_name || '',
     region_code: u.region_code || region.code || '',
     region_name: u.region_name || region.name || '',
     permissions: Array.isArray(u.permissions) ? u.permissions : Array.isArray(data.permissions) ? data.permissions : null,
@@ -46,9 +66,11 @@ function normaliseUser(data) {
 
 export function can(cap, user = session.user) {
   if (!user) return false;
-  if (user.permissions) return user.permissions.includes(cap);
-  const roles = ROLE_CAPS[cap];
-  return !!roles && roles.includes(user.role);
+  const need = CAP_PERMS[cap];
+  if (!need) return false;
+  if (typeof need === 'object') return need.roles.includes(user.role);
+  const perms = user.permissions || ROLE_PERMS[user.role] || [];
+  return perms.includes(need);
 }
 
 export async function loadSession() {
