@@ -162,7 +162,7 @@ void pii_id_mask(const char *id, size_t len, char out[PII_MASKED_LEN + 1])
         if (i < 3 && i < len)
             out[i] = id[i];
         else if (i >= PII_MASKED_LEN - 4 && len >= PII_MASKED_LEN)
-            out[i] = id[len - (PII_MASKED_LEN - i)];
+            out[i] = id[len - (PII_MASKED_LEN - i)] == 'x' ? 'X' : id[len - (PII_MASKED_LEN - i)];
         else
             out[i] = '*';
     }

@@ -6,6 +6,7 @@
 #   expected_errors.csv   the exact --errors report (omit: must be no report rows)
 #   expected_stats.json   optional: `bangfu stats --format json` afterwards
 #   expected_stdout  optional: a line the summary must contain
+#   export_kind + expected_export.csv   optional: `bangfu export KIND` afterwards, exactly
 # BF_UPDATE_EXPECTED=1 rewrites the expected reports from the actual ones (review the diff!).
 # Prints one line per case and a closing "N passed, N failed".
 set -u
@@ -71,6 +72,15 @@ for case_dir in "$src"/tests/import/cases/*/; do
     "$bin" stats --format json --db "$db" >"$work/stats.json"
     if ! cmp -s <(tr -d '\n' <"$case_dir/expected_stats.json") <(tr -d '\n' <"$work/stats.json"); then
       fail "stats differ: got $(cat "$work/stats.json")"
+      continue
+    fi
+  fi
+  if [ -f "$case_dir/export_kind" ]; then
+    "$bin" export "$(cat "$case_dir/export_kind")" --db "$db" >"$work/export.csv"
+    [ -n "${BF_UPDATE_EXPECTED:-}" ] && cp "$work/export.csv" "$case_dir/expected_export.csv"
+    if ! cmp -s "$case_dir/expected_export.csv" "$work/export.csv"; then
+      fail "export differs:"
+      diff "$case_dir/expected_export.csv" "$work/export.csv" | head -20
       continue
     fi
   fi
