@@ -22,7 +22,10 @@ static bool has_fullwidth(const char *s, size_t len)
     for (size_t i = 0; i + 2 < len; i++) {
         unsigned char c0 = (unsigned char)s[i], c1 = (unsigned char)s[i + 1],
                       c2 = (unsigned char)s[i + 2];
-        if (c0 == 0xEF && ((c1 == 0xBC && c2 >= 0x81) || (c1 == 0xBD && c2 <= 0x9E)))
+        /* U+FF01..U+FF3F is EF BC 81..BF, U+FF40..U+FF5E is EF BD 80..9E. */
+        bool ff_low = c1 == 0xBC && c2 >= 0x81 && c2 <= 0xBF;
+        bool ff_high = c1 == 0xBD && c2 >= 0x80 && c2 <= 0x9E;
+        if (c0 == 0xEF && (ff_low || ff_high))
             return true;
         if (c0 == 0xE3 && c1 == 0x80 && c2 == 0x80)
             return true;
