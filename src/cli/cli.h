@@ -47,5 +47,6 @@ int cli_cmd_templates(int argc, char **argv);
 int cli_cmd_serve(int argc, char **argv);
 int cli_cmd_user(int argc, char **argv);
 int cli_cmd_audit(int argc, char **argv);
+int cli_cmd_copy(int argc, char **argv);
 
 #endif

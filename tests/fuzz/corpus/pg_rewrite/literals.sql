@@ -1,0 +1,2 @@
+SELECT '?', "a?", ? -- why?
+, ? /* what? /* nested */ */

@@ -1,0 +1,1 @@
+SELECT ?2, ?1, ? WHERE (? IS NULL OR code = ?) AND ? is not null

@@ -1,0 +1,1 @@
+INSERT INTO regions (code, name, level, parent_code, flags) VALUES (?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET name = excluded.name
