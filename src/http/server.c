@@ -5,6 +5,7 @@
 #include "http/server.h"
 #include "core/buf.h"
 #include "core/date.h"
+#include "domain/query_summary.h"
 #include "http/json.h"
 #include "http/router.h"
 #include "http/static.h"
@@ -42,6 +43,7 @@ struct http_server {
     pthread_mutex_t stop_lock;
     pthread_cond_t stop_cond;
     bool stopping;
+    pthread_mutex_t summary_lock;
 };
 
 typedef struct {
@@ -305,6 +307,8 @@ static void on_panic(void *cls, const char *file, unsigned int line, const char 
 
 /* ---- life cycle ---- */
 
+static void *refresher(void *arg);
+
 static char *read_small_file(const char *path, bf_error *err)
 {
     FILE *fp = fopen(path, "rb");
@@ -339,9 +343,26 @@ bf_status http_server_new(const http_config *cfg, const char *db_target, http_se
     srv->log_fd = -1;
     pthread_mutex_init(&srv->stop_lock, NULL);
     pthread_cond_init(&srv->stop_cond, NULL);
+    pthread_mutex_init(&srv->summary_lock, NULL);
     bf_status rc = store_pool_new(db_target, cfg->threads + 2, &srv->pool, err);
     if (rc)
         goto out;
+    /* The summary cells must be current before the first request. */
+    bf_store *store = NULL;
+    rc = store_pool_acquire(srv->pool, 1000, &store, err);
+    if (rc == BF_OK) {
+        rc = summary_refresh(store, NULL, err);
+        store_pool_release(srv->pool, store);
+    }
+    if (rc)
+        goto out;
+    if (cfg->summary_refresh > 0) {
+        if (pthread_create(&srv->refresher, NULL, refresher, srv) != 0) {
+            rc = bf_error_set(err, BF_ERR_NOMEM, "无法创建后台线程");
+            goto out;
+        }
+        srv->refresher_running = true;
+    }
     char key_path[4096];
     pii_key_path(db_target, cfg->key_file[0] ? cfg->key_file : NULL, key_path, sizeof key_path);
     if (access(key_path, F_OK) == 0) {
@@ -471,6 +492,52 @@ void http_server_data_changed(http_server *srv)
         atomic_store(&srv->data_changed, 1);
 }
 
+bf_status http_server_summary_fresh(http_server *srv, bf_store *store, bf_error *err)
+{
+    if (!srv || !atomic_load(&srv->data_changed))
+        return BF_OK;
+    pthread_mutex_lock(&srv->summary_lock);
+    bf_status rc = BF_OK;
+    if (atomic_exchange(&srv->data_changed, 0)) {
+        rc = summary_refresh(store, NULL, err);
+        if (rc)
+            atomic_store(&srv->data_changed, 1);
+    }
+    pthread_mutex_unlock(&srv->summary_lock);
+    return rc;
+}
+
+/* Every summary_refresh seconds, rebuild the summary cells if the registries
+ * changed behind the server's back (imports from the command line, ...). */
+static void *refresher(void *arg)
+{
+    http_server *srv = arg;
+    pthread_mutex_lock(&srv->stop_lock);
+    while (!srv->stopping) {
+        struct timespec deadline;
+        clock_gettime(CLOCK_REALTIME, &deadline);
+        deadline.tv_sec += srv->cfg.summary_refresh;
+        pthread_cond_timedwait(&srv->stop_cond, &srv->stop_lock, &deadline);
+        if (srv->stopping)
+            break;
+        pthread_mutex_unlock(&srv->stop_lock);
+        bf_store *store = NULL;
+        bf_error err;
+        bf_error_clear(&err);
+        if (store_pool_acquire(srv->pool, 1000, &store, &err) == BF_OK) {
+            pthread_mutex_lock(&srv->summary_lock);
+            atomic_store(&srv->data_changed, 0);
+            if (summary_refresh(store, NULL, &err) != BF_OK)
+                fprintf(stderr, "bangfu serve: 汇总数据刷新失败：%s\n", bf_error_text(&err));
+            pthread_mutex_unlock(&srv->summary_lock);
+            store_pool_release(srv->pool, store);
+        }
+        pthread_mutex_lock(&srv->stop_lock);
+    }
+    pthread_mutex_unlock(&srv->stop_lock);
+    return NULL;
+}
+
 void http_server_free(http_server *srv)
 {
     if (!srv)
@@ -499,5 +566,6 @@ void http_server_free(http_server *srv)
     free(srv->tls_key_pem);
     pthread_cond_destroy(&srv->stop_cond);
     pthread_mutex_destroy(&srv->stop_lock);
+    pthread_mutex_destroy(&srv->summary_lock);
     free(srv);
 }

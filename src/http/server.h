@@ -34,6 +34,9 @@ void http_server_free(http_server *srv);
 /* Tell the summary cells that registry data changed under this server (the
  * refresher rebuilds them at its next turn). */
 void http_server_data_changed(http_server *srv);
+/* Bring the summary cells up to date if this server changed registry data
+ * since the last refresh (one thread rebuilds, the others wait for it). */
+bf_status http_server_summary_fresh(http_server *srv, bf_store *store, bf_error *err);
 /* The pool (for the summary refresher and tests). */
 store_pool *http_server_pool(http_server *srv);
 
