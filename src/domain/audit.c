@@ -243,6 +243,8 @@ bf_status audit_list(bf_store *store, const audit_filter *f, audit_record_fn fn,
         rc = rc ? rc : bf_buf_append_str(&sql, " AND at >= ?");
     if (f->to_at)
         rc = rc ? rc : bf_buf_append_str(&sql, " AND at < ?");
+    if (f->to_seq)
+        rc = rc ? rc : bf_buf_append_str(&sql, " AND seq < ?");
     if (f->user)
         rc = rc ? rc : bf_buf_append_str(&sql, " AND username = ?");
     if (f->action)
@@ -266,6 +268,8 @@ bf_status audit_list(bf_store *store, const audit_filter *f, audit_record_fn fn,
         store_bind_int64(stmt, i++, f->from_at);
     if (f->to_at)
         store_bind_int64(stmt, i++, f->to_at);
+    if (f->to_seq)
+        store_bind_int64(stmt, i++, f->to_seq);
     if (f->user)
         store_bind_str(stmt, i++, f->user);
     if (f->action)

@@ -67,6 +67,7 @@ typedef struct {
     const char *action;     /* NULL: any */
     const char *entity;     /* NULL: any */
     int64_t after_seq;      /* only records with seq > this (paging) */
+    int64_t to_seq;         /* only records with seq < this (0: open) */
     int64_t limit;          /* 0: no limit */
     bool newest_first;
 } audit_filter;

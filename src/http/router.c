@@ -54,6 +54,17 @@ static const http_route routes[] = {
     R("GET", "/benefits", PERM_HOUSEHOLDS, 0, h_benefits_list),
     R("POST", "/benefits", PERM_HOUSEHOLDS | PERM_WRITE, 0, h_benefit_create),
     R("DELETE", "/benefits/{}/{}/{}", PERM_HOUSEHOLDS | PERM_WRITE, 0, h_benefit_delete),
+    R("POST", "/imports/{}", PERM_IMPORT, ROUTE_UPLOAD, h_import),
+    R("GET", "/exports/{}", PERM_EXPORT, 0, h_export),
+    R("GET", "/audit", PERM_AUDIT, 0, h_audit_list),
+    R("GET", "/audit/verify", PERM_AUDIT, 0, h_audit_verify),
+    R("GET", "/audit/export", PERM_AUDIT, 0, h_audit_export),
+    R("GET", "/users", PERM_USERS, 0, h_users_list),
+    R("POST", "/users", PERM_USERS, 0, h_user_create),
+    R("PATCH", "/users/{}", PERM_USERS, 0, h_user_update),
+    R("GET", "/evaluator-assignments", PERM_ASSIGN, 0, h_assignments_list),
+    R("POST", "/evaluator-assignments", PERM_ASSIGN, 0, h_assignment_create),
+    R("DELETE", "/evaluator-assignments/{}/{}", PERM_ASSIGN, 0, h_assignment_delete),
 };
 
 const http_route *http_routes(size_t *count)

@@ -1,0 +1,24 @@
+/*
+ * multipart.h - finding one file field in a multipart/form-data body
+ * (RFC 7578), in memory. No allocation: the results point into the body.
+ */
+#ifndef BF_HTTP_MULTIPART_H
+#define BF_HTTP_MULTIPART_H
+
+#include "core/status.h"
+
+#include <stddef.h>
+
+/* The boundary parameter of a multipart/form-data Content-Type into out
+ * (at most 70 characters per the RFC); false if the type is not multipart
+ * or has no usable boundary. */
+bool http_multipart_boundary(const char *content_type, char out[72]);
+
+/* The content of the part named field: *data/*len point into body, *filename
+ * (may be NULL) into a static-free copy in fname_buf. BF_ERR_NOT_FOUND if no
+ * such part, BF_ERR_PARSE if the body is malformed. */
+bf_status http_multipart_find(const char *body, size_t body_len, const char *boundary,
+                              const char *field, const char **data, size_t *len, char *fname_buf,
+                              size_t fname_size);
+
+#endif
