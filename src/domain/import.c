@@ -31,6 +31,7 @@
 #define IMPORT_MAX_COLUMNS    32
 #define IMPORT_PROGRESS_EVERY 5000
 #define IMPORT_VALUE_MAX      200
+#define IMPORT_CACHE_SIZE     1024
 
 /* One converted cell. */
 typedef struct {
@@ -75,6 +76,14 @@ typedef struct {
     bf_stmt *other_head;
     int64_t changes;
     bool seen_table;
+
+    /* Positive look-ups repeat row after row (a file is usually sorted by
+     * village or household): remember them. Records never disappear during
+     * an import, so a cached hit stays true. */
+    struct import_cache_entry {
+        char code[66];
+        char value[PII_HASH_HEX_LEN + 8];
+    } * cache; /* IMPORT_CACHE_SIZE entries */
 } import_ctx;
 
 static void trim(const char **text, size_t *len)
@@ -690,6 +699,38 @@ static bf_status lookup(bf_stmt *stmt, const char *a, const char *b, bool *found
     return rc;
 }
 
+/* lookup() for single-key statements whose hits are cached by key. */
+static bf_status lookup_cached(import_ctx *ctx, bf_stmt *stmt, const char *key, bool *found,
+                               char *out, size_t out_size, bf_error *err)
+{
+    size_t len = strlen(key);
+    if (len > 64 || !ctx->cache)
+        return lookup(stmt, key, NULL, found, out, out_size, err);
+    /* The statement's address keeps the caches of different statements apart. */
+    uint64_t hash = 1469598103934665603ULL ^ (uint64_t)(uintptr_t)stmt;
+    for (size_t i = 0; i < len; i++)
+        hash = (hash ^ (unsigned char)key[i]) * 1099511628211ULL;
+    size_t slot = (size_t)(hash % IMPORT_CACHE_SIZE);
+    char tagged[66];
+    snprintf(tagged, sizeof tagged, "%s", key);
+    if (strcmp(ctx->cache[slot].code, tagged) == 0 && ctx->cache[slot].value[0]) {
+        *found = true;
+        if (out && out_size)
+            snprintf(out, out_size, "%s", ctx->cache[slot].value + 1);
+        return BF_OK;
+    }
+    char value[sizeof ctx->cache[0].value - 1];
+    bf_status rc = lookup(stmt, key, NULL, found, value, sizeof value, err);
+    if (rc == BF_OK && *found) {
+        snprintf(ctx->cache[slot].code, sizeof ctx->cache[slot].code, "%s", tagged);
+        ctx->cache[slot].value[0] = 'v';
+        snprintf(ctx->cache[slot].value + 1, sizeof ctx->cache[slot].value - 1, "%s", value);
+        if (out && out_size)
+            snprintf(out, out_size, "%s", value);
+    }
+    return rc;
+}
+
 /* ---------- checks across cells, rows and tables ---------- */
 
 static bf_status check_region_ref(import_ctx *ctx, const char *alias, bf_region_level want,
@@ -701,7 +742,7 @@ static bf_status check_region_ref(import_ctx *ctx, const char *alias, bf_region_
     bool found = false;
     char level_text[8];
     bf_status rc =
-        lookup(ctx->region_level, v->text, NULL, &found, level_text, sizeof level_text, err);
+        lookup_cached(ctx, ctx->region_level, v->text, &found, level_text, sizeof level_text, err);
     if (rc)
         return rc;
     if (!found) {
@@ -787,8 +828,8 @@ static bf_status check_members_row(import_ctx *ctx, bf_error *err)
         return BF_OK;
     char head_hash[PII_HASH_HEX_LEN + 8];
     bool found = false;
-    bf_status rc = lookup(ctx->household_head, household->text, NULL, &found, head_hash,
-                          sizeof head_hash, err);
+    bf_status rc = lookup_cached(ctx, ctx->household_head, household->text, &found, head_hash,
+                                 sizeof head_hash, err);
     if (rc)
         return rc;
     if (!found) {
@@ -1147,7 +1188,8 @@ static bf_status ctx_init(import_ctx *ctx, bf_store *store, tpl_kind kind,
     if (!ctx->tpl)
         return bf_error_set(err, BF_ERR_USAGE, "未知的导入类型");
     ctx->row_arena = bf_arena_new(16 * 1024 * 1024);
-    if (!ctx->row_arena)
+    ctx->cache = calloc(IMPORT_CACHE_SIZE, sizeof *ctx->cache);
+    if (!ctx->row_arena || !ctx->cache)
         return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
     if ((kind == TPL_HOUSEHOLDS || kind == TPL_MEMBERS) && !options->keys)
         return bf_error_set(err, BF_ERR_USAGE, "导入农户或家庭成员需要身份证号密钥文件");
@@ -1162,6 +1204,8 @@ static void ctx_free(import_ctx *ctx)
     ctx->nfile_headers = 0;
     bf_arena_free(ctx->row_arena);
     ctx->row_arena = NULL;
+    free(ctx->cache);
+    ctx->cache = NULL;
 }
 
 /* Commit or roll back at the end of an import, per the options and errors. */

@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,10 @@
 struct pii_keys {
     unsigned char hash_key[32];
     unsigned char box_key[crypto_secretbox_KEYBYTES];
+    /* Nonces are a random 16-byte prefix drawn when the keys are loaded plus a
+     * 64-bit counter: unique without a getrandom() system call per ID number. */
+    unsigned char nonce_prefix[crypto_secretbox_NONCEBYTES - 8];
+    _Atomic uint64_t nonce_counter;
 };
 
 void pii_key_path(const char *db_target, const char *option, char *out, size_t out_size)
@@ -87,6 +93,8 @@ bf_status pii_keys_load(const char *path, pii_keys **out, bf_error *err)
     }
     memcpy(keys->hash_key, raw, 32);
     memcpy(keys->box_key, raw + 32, 32);
+    randombytes_buf(keys->nonce_prefix, sizeof keys->nonce_prefix);
+    atomic_init(&keys->nonce_counter, 0);
     sodium_memzero(raw, sizeof raw);
     *out = keys;
     return BF_OK;
@@ -124,7 +132,9 @@ bf_status pii_id_encrypt(const pii_keys *keys, const char *id, size_t len, char 
     size_t n = normalise(id, len, norm, sizeof norm);
     unsigned char packed[crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + 64];
     unsigned char *nonce = packed;
-    randombytes_buf(nonce, crypto_secretbox_NONCEBYTES);
+    uint64_t counter = atomic_fetch_add(&((pii_keys *)keys)->nonce_counter, 1);
+    memcpy(nonce, keys->nonce_prefix, sizeof keys->nonce_prefix);
+    memcpy(nonce + sizeof keys->nonce_prefix, &counter, sizeof counter);
     crypto_secretbox_easy(packed + crypto_secretbox_NONCEBYTES, (const unsigned char *)norm, n,
                           nonce, keys->box_key);
     size_t packed_len = crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + n;
