@@ -495,7 +495,7 @@ static bf_status reset_identity(copy_run *run, const copy_table *table, bf_error
         rc = name_take(columns[n++], store_column_text(stmt, 0, NULL), err);
     store_finalize(stmt);
     for (int i = 0; i < n && rc == BF_OK; i++) {
-        char sql[512], quoted[COPY_NAME_MAX + 2];
+        char sql[1024], quoted[COPY_NAME_MAX + 2];
         snprintf(sql, sizeof sql,
                  "SELECT setval(pg_get_serial_sequence(?, ?), "
                  "(SELECT COALESCE(MAX(\"%s\"), 0) + 1 FROM \"%s\"), false)",
