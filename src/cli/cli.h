@@ -44,6 +44,7 @@ int cli_cmd_import(int argc, char **argv);
 int cli_cmd_export(int argc, char **argv);
 int cli_cmd_stats(int argc, char **argv);
 int cli_cmd_templates(int argc, char **argv);
+int cli_cmd_demo(int argc, char **argv);
 int cli_cmd_serve(int argc, char **argv);
 int cli_cmd_user(int argc, char **argv);
 int cli_cmd_audit(int argc, char **argv);
