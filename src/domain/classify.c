@@ -1,0 +1,902 @@
+/*
+ * classify.c - the classification run, explanations, decisions and listings
+ * (see classify.h).
+ *
+ * The run keeps the earlier results of the year in a hash map (code -> batch,
+ * rule, hash of explanation and values) so it can write only what changed:
+ * a new result is inserted, a changed batch updates the row and adds a
+ * history event, a changed rule or value updates the row's evidence only,
+ * and an unchanged result is not written at all.
+ */
+#include "domain/classify.h"
+#include "core/buf.h"
+#include "core/date.h"
+#include "domain/codemap.h"
+#include "domain/indicators.h"
+#include "domain/thresholds.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TEXT_CAP (64 * 1024)
+
+static const char *batch_label(const batch_table *batches, const char *id)
+{
+    int b = rules_batch_find(batches, id, strlen(id));
+    return b >= 0 ? batches->items[b].label : id;
+}
+
+static uint64_t hash_update(uint64_t h, const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+static uint64_t evidence_hash(const char *expl, size_t expl_len, const char *snap, size_t snap_len)
+{
+    uint64_t h = hash_update(1469598103934665603ULL, expl, expl_len);
+    h = hash_update(h, "\n", 1);
+    return hash_update(h, snap, snap_len);
+}
+
+/* The rules of one kind: a contiguous run of the sorted set. */
+static void rules_of_kind(const rule_set *set, rule_kind kind, const rule **first, size_t *count)
+{
+    *first = NULL;
+    *count = 0;
+    for (size_t i = 0; i < set->nrules; i++) {
+        if (set->rules[i].kind != kind)
+            continue;
+        if (!*first)
+            *first = &set->rules[i];
+        (*count)++;
+    }
+}
+
+/* ---- the run -------------------------------------------------------------------- */
+
+typedef struct {
+    int8_t batch;
+    bool confirmed;
+    const char *rule_code; /* "" for the fallback */
+    uint64_t hash;
+} previous_result;
+
+typedef struct {
+    bf_store *store;
+    const classify_options *options;
+    classify_result *result;
+    const rule_set *set;
+    const rule *batch_rules, *project_warnings, *household_warnings;
+    size_t nbatch, nproject_warnings, nhousehold_warnings;
+    bf_arena *arena;
+    cmap *previous;
+    warn_sync *warnings;
+    bf_stmt *insert, *update_batch, *update_evidence, *history;
+    bf_buf expl, snap, warn_expl;
+    int64_t now;
+    char fallback_text[256];
+} run_ctx;
+
+static bf_status load_previous(run_ctx *ctx, const char *prefix, bf_error *err)
+{
+    static const char sql_all[] =
+        "SELECT project_code, proposed_batch, COALESCE(rule_code, ''), explanation, indicators, "
+        "confirmed_batch FROM classifications WHERE year = ?";
+    static const char sql_region[] =
+        "SELECT c.project_code, c.proposed_batch, COALESCE(c.rule_code, ''), c.explanation, "
+        "c.indicators, c.confirmed_batch FROM classifications c "
+        "JOIN projects p ON p.code = c.project_code "
+        "WHERE c.year = ? AND p.region_code BETWEEN ? AND ?";
+    char year_text[24];
+    snprintf(year_text, sizeof year_text, "%lld", (long long)ctx->options->year);
+    int64_t count = 0;
+    bf_status rc =
+        store_query_int64(ctx->store, "SELECT COUNT(*) FROM classifications WHERE year = ?", &count,
+                          err, 1, year_text);
+    if (rc)
+        return rc;
+    ctx->previous = cmap_new((size_t)count + 16);
+    if (!ctx->previous)
+        return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+    if (count == 0)
+        return BF_OK;
+    bf_stmt *stmt = NULL;
+    rc = store_prepare(ctx->store, prefix ? sql_region : sql_all, &stmt, err);
+    if (rc)
+        return rc;
+    store_bind_int64(stmt, 1, ctx->options->year);
+    if (prefix) {
+        char lo[13], hi[13];
+        size_t n = strlen(prefix);
+        memcpy(lo, prefix, n);
+        memcpy(hi, prefix, n);
+        memset(lo + n, '0', 12 - n);
+        memset(hi + n, '9', 12 - n);
+        lo[12] = hi[12] = '\0';
+        store_bind_str(stmt, 2, lo);
+        store_bind_str(stmt, 3, hi);
+    }
+    const batch_table *batches = &ctx->result->batches;
+    while (rc == BF_OK) {
+        bool has_row = false;
+        rc = store_step(stmt, &has_row, err);
+        if (rc || !has_row)
+            break;
+        size_t code_len, batch_len, rule_len, expl_len, snap_len;
+        const char *code = store_column_text(stmt, 0, &code_len);
+        const char *batch = store_column_text(stmt, 1, &batch_len);
+        const char *rule_code = store_column_text(stmt, 2, &rule_len);
+        const char *expl = store_column_text(stmt, 3, &expl_len);
+        const char *snap = store_column_text(stmt, 4, &snap_len);
+        previous_result *p = bf_arena_alloc(ctx->arena, sizeof *p);
+        char *rule_copy = bf_arena_strndup(ctx->arena, rule_code, rule_len);
+        if (!p || !rule_copy) {
+            rc = bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+            break;
+        }
+        p->batch = (int8_t)rules_batch_find(batches, batch, batch_len);
+        p->confirmed = !store_column_is_null(stmt, 5);
+        p->rule_code = rule_copy;
+        p->hash = evidence_hash(expl, expl_len, snap, snap_len);
+        if (cmap_put(ctx->previous, code, code_len, p) != BF_OK)
+            rc = bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+    }
+    store_finalize(stmt);
+    return rc;
+}
+
+static bf_status prepare_statements(run_ctx *ctx, bf_error *err)
+{
+    bf_status rc = store_prepare(
+        ctx->store,
+        "INSERT INTO classifications (project_code, year, proposed_batch, rule_set_id, rule_code, "
+        "rule_name, explanation, indicators, run_id, proposed_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        &ctx->insert, err);
+    if (rc == BF_OK)
+        rc = store_prepare(ctx->store,
+                           "UPDATE classifications SET proposed_batch = ?, rule_set_id = ?, "
+                           "rule_code = ?, rule_name = ?, explanation = ?, indicators = ?, "
+                           "run_id = ?, proposed_at = ? WHERE project_code = ? AND year = ?",
+                           &ctx->update_batch, err);
+    if (rc == BF_OK)
+        rc = store_prepare(ctx->store,
+                           "UPDATE classifications SET rule_set_id = ?, rule_code = ?, "
+                           "rule_name = ?, explanation = ?, indicators = ?, run_id = ? "
+                           "WHERE project_code = ? AND year = ?",
+                           &ctx->update_evidence, err);
+    if (rc == BF_OK)
+        rc = store_prepare(ctx->store,
+                           "INSERT INTO classification_history (project_code, year, event, "
+                           "batch, previous_batch, rule_set_id, rule_code, explanation, actor, "
+                           "reason, run_id, happened_at) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           &ctx->history, err);
+    return rc;
+}
+
+static bf_status add_history(bf_stmt *h, const char *code, int64_t year, const char *event,
+                             const char *batch, const char *previous, int64_t rule_set_id,
+                             const char *rule_code, const char *explanation, const char *actor,
+                             const char *reason, int64_t run_id, int64_t at, bf_error *err)
+{
+    store_bind_str(h, 1, code);
+    store_bind_int64(h, 2, year);
+    store_bind_str(h, 3, event);
+    store_bind_str(h, 4, batch);
+    store_bind_str(h, 5, previous);
+    if (rule_set_id > 0)
+        store_bind_int64(h, 6, rule_set_id);
+    else
+        store_bind_null(h, 6);
+    store_bind_str(h, 7, rule_code && rule_code[0] ? rule_code : NULL);
+    store_bind_str(h, 8, explanation);
+    store_bind_str(h, 9, actor);
+    store_bind_str(h, 10, reason);
+    if (run_id > 0)
+        store_bind_int64(h, 11, run_id);
+    else
+        store_bind_null(h, 11);
+    store_bind_int64(h, 12, at);
+    bf_status rc = store_step_done(h, err);
+    store_reset(h);
+    return rc;
+}
+
+static bf_status on_project(void *vctx, const ind_project *p, bf_error *err)
+{
+    run_ctx *ctx = vctx;
+    classify_result *res = ctx->result;
+    const batch_table *batches = &res->batches;
+    int64_t year = ctx->options->year;
+    res->projects++;
+
+    const rule *fired = NULL;
+    for (size_t i = 0; i < ctx->nbatch && !fired; i++)
+        if (rl_eval(ctx->batch_rules[i].program, p->values) == RL_TRUE)
+            fired = &ctx->batch_rules[i];
+    bf_buf_reset(&ctx->expl);
+    bf_buf_reset(&ctx->snap);
+    int batch;
+    bf_status rc;
+    if (fired) {
+        batch = rules_batch_find(batches, fired->outcome, strlen(fired->outcome));
+        if (batch < 0)
+            return bf_error_set(err, BF_ERR_INVALID, "规则 %s 的批次 %s 已不存在", fired->code,
+                                fired->outcome);
+        rc = rl_template_render(fired->template_, p->values, &ctx->expl);
+    } else {
+        batch = batches->fallback;
+        res->fallback++;
+        rc = bf_buf_append_str(&ctx->expl, ctx->fallback_text);
+    }
+    if (rc == BF_OK)
+        rc = ind_snapshot_json(IND_PROJECT, p->values, &ctx->snap);
+    if (rc)
+        return bf_error_set(err, rc, "项目 %s 的说明过长", p->code);
+    res->per_batch[batch]++;
+
+    const char *batch_id = batches->items[batch].id;
+    const char *rule_code = fired ? fired->code : "";
+    const char *rule_name = fired ? fired->name : "（未命中规则，兜底）";
+    uint64_t hash = evidence_hash(ctx->expl.data, ctx->expl.len, ctx->snap.data, ctx->snap.len);
+    const previous_result *prev = cmap_get(ctx->previous, p->code, strlen(p->code));
+    const char *actor = ctx->options->actor;
+    bf_stmt *s;
+    if (!prev) {
+        res->first++;
+        s = ctx->insert;
+        store_bind_str(s, 1, p->code);
+        store_bind_int64(s, 2, year);
+        store_bind_str(s, 3, batch_id);
+        store_bind_int64(s, 4, ctx->set->id);
+        store_bind_str(s, 5, fired ? rule_code : NULL);
+        store_bind_str(s, 6, rule_name);
+        store_bind_text(s, 7, ctx->expl.data, ctx->expl.len);
+        store_bind_text(s, 8, ctx->snap.data, ctx->snap.len);
+        store_bind_int64(s, 9, res->run_id);
+        store_bind_int64(s, 10, ctx->now);
+        rc = store_step_done(s, err);
+        store_reset(s);
+        if (rc == BF_OK)
+            rc = add_history(ctx->history, p->code, year, "proposed", batch_id, NULL, ctx->set->id,
+                             rule_code, ctx->expl.data, actor, NULL, res->run_id, ctx->now, err);
+    } else if (prev->batch != batch) {
+        res->changed++;
+        if (prev->confirmed)
+            res->changed_confirmed++;
+        if (prev->batch >= 0)
+            res->transitions[prev->batch][batch]++;
+        s = ctx->update_batch;
+        store_bind_str(s, 1, batch_id);
+        store_bind_int64(s, 2, ctx->set->id);
+        store_bind_str(s, 3, fired ? rule_code : NULL);
+        store_bind_str(s, 4, rule_name);
+        store_bind_text(s, 5, ctx->expl.data, ctx->expl.len);
+        store_bind_text(s, 6, ctx->snap.data, ctx->snap.len);
+        store_bind_int64(s, 7, res->run_id);
+        store_bind_int64(s, 8, ctx->now);
+        store_bind_str(s, 9, p->code);
+        store_bind_int64(s, 10, year);
+        rc = store_step_done(s, err);
+        store_reset(s);
+        if (rc == BF_OK)
+            rc = add_history(ctx->history, p->code, year, "proposed", batch_id,
+                             prev->batch >= 0 ? batches->items[prev->batch].id : NULL, ctx->set->id,
+                             rule_code, ctx->expl.data, actor, NULL, res->run_id, ctx->now, err);
+    } else if (strcmp(prev->rule_code, rule_code) != 0 || prev->hash != hash) {
+        res->updated++;
+        s = ctx->update_evidence;
+        store_bind_int64(s, 1, ctx->set->id);
+        store_bind_str(s, 2, fired ? rule_code : NULL);
+        store_bind_str(s, 3, rule_name);
+        store_bind_text(s, 4, ctx->expl.data, ctx->expl.len);
+        store_bind_text(s, 5, ctx->snap.data, ctx->snap.len);
+        store_bind_int64(s, 6, res->run_id);
+        store_bind_str(s, 7, p->code);
+        store_bind_int64(s, 8, year);
+        rc = store_step_done(s, err);
+        store_reset(s);
+    } else {
+        res->unchanged++;
+    }
+    if (rc)
+        return rc;
+
+    for (size_t i = 0; i < ctx->nproject_warnings && rc == BF_OK; i++) {
+        const rule *r = &ctx->project_warnings[i];
+        if (rl_eval(r->program, p->values) != RL_TRUE)
+            continue;
+        bf_buf_reset(&ctx->warn_expl);
+        rc = rl_template_render(r->template_, p->values, &ctx->warn_expl);
+        if (rc == BF_OK)
+            rc = warn_sync_fire(ctx->warnings, IND_PROJECT, p->code, p->region_code, r,
+                                ctx->warn_expl.data, ctx->warn_expl.len, err);
+    }
+    return rc;
+}
+
+static bf_status on_household(void *vctx, const ind_household *h, bf_error *err)
+{
+    run_ctx *ctx = vctx;
+    ctx->result->households++;
+    bf_status rc = BF_OK;
+    for (size_t i = 0; i < ctx->nhousehold_warnings && rc == BF_OK; i++) {
+        const rule *r = &ctx->household_warnings[i];
+        if (rl_eval(r->program, h->values) != RL_TRUE)
+            continue;
+        bf_buf_reset(&ctx->warn_expl);
+        rc = rl_template_render(r->template_, h->values, &ctx->warn_expl);
+        if (rc == BF_OK)
+            rc = warn_sync_fire(ctx->warnings, IND_HOUSEHOLD, h->code, h->region_code, r,
+                                ctx->warn_expl.data, ctx->warn_expl.len, err);
+    }
+    return rc;
+}
+
+static bf_status check_year(int64_t year, bf_error *err)
+{
+    if (year < CLASSIFY_MIN_YEAR || year > CLASSIFY_MAX_YEAR)
+        return bf_error_set(err, BF_ERR_INVALID, "年度 %lld 无效（应在 %d 至 %d 之间）",
+                            (long long)year, CLASSIFY_MIN_YEAR, CLASSIFY_MAX_YEAR);
+    return BF_OK;
+}
+
+static bf_status start_run(run_ctx *ctx, const char *region, bf_error *err)
+{
+    bf_stmt *stmt = NULL;
+    bf_status rc = store_prepare(ctx->store,
+                                 "INSERT INTO classify_runs (year, region_code, rule_set_id, "
+                                 "actor, started_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+                                 &stmt, err);
+    if (rc)
+        return rc;
+    store_bind_int64(stmt, 1, ctx->options->year);
+    store_bind_str(stmt, 2, region);
+    store_bind_int64(stmt, 3, ctx->set->id);
+    store_bind_str(stmt, 4, ctx->options->actor);
+    store_bind_int64(stmt, 5, ctx->now);
+    bool has_row = false;
+    rc = store_step(stmt, &has_row, err);
+    if (rc == BF_OK && !has_row)
+        rc = bf_error_set(err, BF_ERR_DB, "无法登记分类运行");
+    if (rc == BF_OK)
+        ctx->result->run_id = store_column_int64(stmt, 0);
+    store_finalize(stmt);
+    return rc;
+}
+
+static bf_status finish_run(run_ctx *ctx, bf_error *err)
+{
+    const classify_result *res = ctx->result;
+    bf_stmt *stmt = NULL;
+    bf_status rc = store_prepare(ctx->store,
+                                 "UPDATE classify_runs SET finished_at = ?, projects = ?, "
+                                 "changed = ?, households = ?, warnings_opened = ? WHERE id = ?",
+                                 &stmt, err);
+    if (rc)
+        return rc;
+    store_bind_int64(stmt, 1, bf_time_now());
+    store_bind_int64(stmt, 2, res->projects);
+    store_bind_int64(stmt, 3, res->first + res->changed);
+    store_bind_int64(stmt, 4, res->households);
+    store_bind_int64(stmt, 5, res->warnings[0].opened + res->warnings[1].opened);
+    store_bind_int64(stmt, 6, res->run_id);
+    rc = store_step_done(stmt, err);
+    store_finalize(stmt);
+    return rc;
+}
+
+bf_status classify_run(bf_store *store, const classify_options *options, classify_result *result,
+                       bf_error *err)
+{
+    memset(result, 0, sizeof *result);
+    bf_status rc = check_year(options->year, err);
+    if (rc)
+        return rc;
+    run_ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.store = store;
+    ctx.options = options;
+    ctx.result = result;
+    ctx.now = bf_time_now();
+    bf_buf_init(&ctx.expl, TEXT_CAP);
+    bf_buf_init(&ctx.snap, TEXT_CAP);
+    bf_buf_init(&ctx.warn_expl, TEXT_CAP);
+    char prefix_buf[13];
+    const char *prefix = NULL;
+    if (options->region_code && options->region_code[0]) {
+        ind_region_prefix(options->region_code, prefix_buf);
+        prefix = prefix_buf;
+    }
+    rule_set *set = NULL;
+    thr_table *thresholds = NULL;
+    bool in_tx = false;
+    ctx.arena = bf_arena_new(0);
+    if (!ctx.arena) {
+        rc = bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+        goto out;
+    }
+    rc = rules_batches_load(store, &result->batches, err);
+    if (rc == BF_OK)
+        rc = rules_load_for_year(store, options->year, &set, err);
+    if (rc)
+        goto out;
+    ctx.set = set;
+    result->rule_set_id = set->id;
+    result->rule_set_year = set->year;
+    result->rule_set_version = set->version;
+    rules_of_kind(set, RULE_BATCH, &ctx.batch_rules, &ctx.nbatch);
+    rules_of_kind(set, RULE_PROJECT_WARNING, &ctx.project_warnings, &ctx.nproject_warnings);
+    rules_of_kind(set, RULE_HOUSEHOLD_WARNING, &ctx.household_warnings, &ctx.nhousehold_warnings);
+    result->household_rules = ctx.nhousehold_warnings > 0;
+    snprintf(ctx.fallback_text, sizeof ctx.fallback_text, "未命中任何批次规则，归入%s",
+             result->batches.items[result->batches.fallback].label);
+
+    rc = store_begin(store, err);
+    if (rc)
+        goto out;
+    in_tx = true;
+    rc = start_run(&ctx, options->region_code, err);
+    if (rc == BF_OK)
+        rc = load_previous(&ctx, prefix, err);
+    if (rc == BF_OK)
+        rc = prepare_statements(&ctx, err);
+    if (rc == BF_OK)
+        rc = warn_sync_begin(store, options->year, prefix, result->run_id, set->id, &ctx.warnings,
+                             err);
+    if (rc)
+        goto out;
+    result->had_previous = cmap_count(ctx.previous) > 0;
+
+    ind_scope scope = {options->year, prefix, NULL, ind_cutoff(options->year)};
+    rc = ind_scan_projects(store, &scope, on_project, &ctx, err);
+    if (rc == BF_OK && ctx.nhousehold_warnings > 0) {
+        thresholds = bf_arena_alloc(ctx.arena, sizeof *thresholds);
+        ind_linked *linked = NULL;
+        if (!thresholds)
+            rc = bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+        if (rc == BF_OK)
+            rc = thr_load_year(store, options->year, thresholds, err);
+        if (rc == BF_OK) {
+            result->threshold_set = thresholds->count > 0;
+            rc = ind_linked_load(store, options->year, scope.cutoff, ctx.arena, &linked, err);
+        }
+        if (rc == BF_OK)
+            rc = ind_scan_households(store, &scope, thresholds, linked, on_household, &ctx, err);
+    }
+    if (rc == BF_OK) {
+        bool covered[2] = {true, ctx.nhousehold_warnings > 0};
+        rc = warn_sync_finish(ctx.warnings, covered, result->warnings, err);
+    }
+    if (rc == BF_OK)
+        rc = finish_run(&ctx, err);
+out:
+    if (ctx.insert)
+        store_finalize(ctx.insert);
+    if (ctx.update_batch)
+        store_finalize(ctx.update_batch);
+    if (ctx.update_evidence)
+        store_finalize(ctx.update_evidence);
+    if (ctx.history)
+        store_finalize(ctx.history);
+    warn_sync_free(ctx.warnings);
+    if (in_tx) {
+        if (rc == BF_OK)
+            rc = store_commit(store, err);
+        else
+            store_rollback(store);
+    }
+    cmap_free(ctx.previous);
+    bf_buf_free(&ctx.expl);
+    bf_buf_free(&ctx.snap);
+    bf_buf_free(&ctx.warn_expl);
+    rules_set_free(set);
+    bf_arena_free(ctx.arena);
+    return rc;
+}
+
+/* ---- explanation ------------------------------------------------------------------ */
+
+typedef struct {
+    bf_arena *arena;
+    ind_project *copy;
+    bool found;
+} explain_scan;
+
+static bf_status on_explain_project(void *vctx, const ind_project *p, bf_error *err)
+{
+    explain_scan *scan = vctx;
+    ind_project *c = bf_arena_alloc(scan->arena, sizeof *c);
+    if (!c)
+        return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+    *c = *p;
+    c->code = bf_arena_strdup(scan->arena, p->code);
+    c->name = bf_arena_strdup(scan->arena, p->name);
+    c->region_code = bf_arena_strdup(scan->arena, p->region_code);
+    if (!c->code || !c->name || !c->region_code)
+        return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+    scan->copy = c;
+    scan->found = true;
+    return BF_OK;
+}
+
+static char *buf_to_arena(bf_arena *arena, const bf_buf *buf)
+{
+    return bf_arena_strndup(arena, buf->data ? buf->data : "", buf->len);
+}
+
+static bf_status explain_stored(bf_store *store, const char *code, int64_t year, bf_arena *arena,
+                                classify_explanation *out, bf_error *err)
+{
+    bf_stmt *stmt = NULL;
+    bf_status rc = store_prepare(
+        store,
+        "SELECT c.proposed_batch, COALESCE(c.rule_code, ''), s.version, c.proposed_at, "
+        "c.confirmed_batch, COALESCE(c.confirmed_by, ''), COALESCE(c.reason, ''), "
+        "COALESCE(c.confirmed_at, 0) FROM classifications c "
+        "JOIN rule_sets s ON s.id = c.rule_set_id WHERE c.project_code = ? AND c.year = ?",
+        &stmt, err);
+    if (rc)
+        return rc;
+    store_bind_str(stmt, 1, code);
+    store_bind_int64(stmt, 2, year);
+    bool has_row = false;
+    rc = store_step(stmt, &has_row, err);
+    if (rc == BF_OK && has_row) {
+        out->stored = true;
+        out->stored_batch =
+            bf_arena_strdup(arena, batch_label(out->batches, store_column_text(stmt, 0, NULL)));
+        out->stored_rule = bf_arena_strdup(arena, store_column_text(stmt, 1, NULL));
+        out->stored_rule_set_version = store_column_int64(stmt, 2);
+        out->stored_at = store_column_int64(stmt, 3);
+        if (!store_column_is_null(stmt, 4))
+            out->confirmed_batch =
+                bf_arena_strdup(arena, batch_label(out->batches, store_column_text(stmt, 4, NULL)));
+        out->confirmed_by = bf_arena_strdup(arena, store_column_text(stmt, 5, NULL));
+        out->reason = bf_arena_strdup(arena, store_column_text(stmt, 6, NULL));
+        out->confirmed_at = store_column_int64(stmt, 7);
+        if (!out->stored_batch || !out->stored_rule || !out->confirmed_by || !out->reason)
+            rc = bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+    }
+    store_finalize(stmt);
+    return rc;
+}
+
+bf_status classify_explain(bf_store *store, const char *project_code, int64_t year, bf_arena *arena,
+                           classify_explanation *out, rule_set **set_out, bf_error *err)
+{
+    memset(out, 0, sizeof *out);
+    *set_out = NULL;
+    bf_status rc = check_year(year, err);
+    if (rc)
+        return rc;
+    batch_table *batches = bf_arena_alloc(arena, sizeof *batches);
+    bf_buf buf;
+    bf_buf_init(&buf, TEXT_CAP);
+    rule_set *set = NULL;
+    if (!batches) {
+        rc = bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+        goto out;
+    }
+    rc = rules_batches_load(store, batches, err);
+    if (rc == BF_OK)
+        rc = rules_load_for_year(store, year, &set, err);
+    if (rc)
+        goto out;
+    explain_scan scan = {arena, NULL, false};
+    ind_scope scope = {year, NULL, project_code, ind_cutoff(year)};
+    rc = ind_scan_projects(store, &scope, on_explain_project, &scan, err);
+    if (rc)
+        goto out;
+    if (!scan.found) {
+        int64_t exists = 0;
+        rc = store_query_int64(store, "SELECT COUNT(*) FROM projects WHERE code = ?", &exists, err,
+                               1, project_code);
+        if (rc == BF_OK)
+            rc = bf_error_set(err, BF_ERR_NOT_FOUND,
+                              exists ? "项目 %s 在 %lld 年尚未开始或已处置，不参与分类"
+                                     : "项目 %s 不存在",
+                              project_code, (long long)year);
+        goto out;
+    }
+    const ind_project *p = scan.copy;
+    out->project_code = p->code;
+    out->project_name = p->name;
+    out->region_code = p->region_code;
+    out->year = year;
+    out->set = set;
+    out->batches = batches;
+
+    const rl_symtab *tab = ind_symtab(IND_PROJECT);
+    out->indicators = bf_arena_calloc(arena, tab->count, sizeof *out->indicators);
+    out->batch_rules = bf_arena_calloc(arena, set->nrules + 1, sizeof *out->batch_rules);
+    out->warnings = bf_arena_calloc(arena, set->nrules + 1, sizeof *out->warnings);
+    if (!out->indicators || !out->batch_rules || !out->warnings) {
+        rc = bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+        goto out;
+    }
+    for (size_t i = 0; i < tab->count && rc == BF_OK; i++) {
+        const rl_symbol *sym = &tab->symbols[i];
+        classify_indicator_view *v = &out->indicators[out->nindicators++];
+        v->name = sym->name;
+        v->zh = sym->zh;
+        v->unit = p->values[i].known && sym->type == RL_NUM ? sym->unit_zh : "";
+        bf_buf_reset(&buf);
+        rc = rl_format_value(sym, p->values[i], &buf);
+        v->value = buf_to_arena(arena, &buf);
+        bf_buf_reset(&buf);
+        if (rc == BF_OK)
+            rc = rl_format_raw(sym, p->values[i], &buf);
+        v->raw = buf_to_arena(arena, &buf);
+        if (rc == BF_OK && (!v->value || !v->raw))
+            rc = bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+    }
+    out->batch = batches->fallback;
+    out->fallback = true;
+    for (size_t i = 0; i < set->nrules && rc == BF_OK; i++) {
+        const rule *r = &set->rules[i];
+        if (r->kind == RULE_HOUSEHOLD_WARNING)
+            continue;
+        rl_truth truth = rl_eval(r->program, p->values);
+        if (r->kind == RULE_BATCH && !out->fallback)
+            continue; /* rules after the one that fired are not consulted */
+        if (r->kind == RULE_PROJECT_WARNING && truth != RL_TRUE)
+            continue;
+        classify_rule_view *v = r->kind == RULE_BATCH ? &out->batch_rules[out->nbatch_rules++]
+                                                      : &out->warnings[out->nwarnings++];
+        v->rule = r;
+        v->truth = truth;
+        bf_buf_reset(&buf);
+        if (truth == RL_TRUE) {
+            rc = rl_template_render(r->template_, p->values, &buf);
+            v->explanation = buf_to_arena(arena, &buf);
+            v->failure = "";
+            if (r->kind == RULE_BATCH) {
+                int b = rules_batch_find(batches, r->outcome, strlen(r->outcome));
+                out->batch = b >= 0 ? b : batches->fallback;
+                out->fallback = false;
+                out->explanation = v->explanation;
+            }
+        } else {
+            rc = rl_explain_failure(r->program, p->values, &buf);
+            v->failure = buf_to_arena(arena, &buf);
+            v->explanation = "";
+        }
+        if (rc == BF_OK && (!v->explanation || !v->failure))
+            rc = bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+    }
+    if (rc == BF_OK && out->fallback) {
+        char *text = bf_arena_printf(arena, "未命中任何批次规则，归入%s",
+                                     batches->items[batches->fallback].label);
+        out->explanation = text;
+        if (!text)
+            rc = bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+    }
+    if (rc == BF_OK)
+        rc = explain_stored(store, project_code, year, arena, out, err);
+out:
+    bf_buf_free(&buf);
+    if (rc) {
+        rules_set_free(set);
+        memset(out, 0, sizeof *out);
+        return rc;
+    }
+    *set_out = set;
+    return BF_OK;
+}
+
+/* ---- decisions ------------------------------------------------------------------ */
+
+bf_status classify_decide(bf_store *store, const char *project_code, int64_t year,
+                          const char *batch, const char *actor, const char *reason,
+                          classify_decision *out, bf_error *err)
+{
+    memset(out, 0, sizeof *out);
+    bf_status rc = check_year(year, err);
+    if (rc)
+        return rc;
+    if (!actor || !actor[0])
+        return bf_error_set(err, BF_ERR_INVALID, "请注明确认人（--by）");
+    batch_table batches;
+    rc = rules_batches_load(store, &batches, err);
+    if (rc)
+        return rc;
+    bf_stmt *stmt = NULL;
+    rc = store_prepare(store,
+                       "SELECT proposed_batch, rule_set_id, COALESCE(rule_code, ''), explanation "
+                       "FROM classifications WHERE project_code = ? AND year = ?",
+                       &stmt, err);
+    if (rc)
+        return rc;
+    store_bind_str(stmt, 1, project_code);
+    store_bind_int64(stmt, 2, year);
+    bool has_row = false;
+    rc = store_step(stmt, &has_row, err);
+    char proposed_id[32] = "", rule_code[RULES_MAX_CODE + 1] = "";
+    int64_t rule_set_id = 0;
+    if (rc == BF_OK && has_row) {
+        snprintf(proposed_id, sizeof proposed_id, "%s", store_column_text(stmt, 0, NULL));
+        rule_set_id = store_column_int64(stmt, 1);
+        snprintf(rule_code, sizeof rule_code, "%s", store_column_text(stmt, 2, NULL));
+    }
+    store_finalize(stmt);
+    if (rc)
+        return rc;
+    if (!has_row)
+        return bf_error_set(
+            err, BF_ERR_NOT_FOUND,
+            "项目 %s 在 %lld 年还没有分类结果，请先运行 bangfu classify --year %lld", project_code,
+            (long long)year, (long long)year);
+    int proposed = rules_batch_find(&batches, proposed_id, strlen(proposed_id));
+    int decided = proposed;
+    if (batch && batch[0]) {
+        decided = rules_batch_find(&batches, batch, strlen(batch));
+        if (decided < 0)
+            return bf_error_set(err, BF_ERR_INVALID,
+                                "批次“%s”无效，应为 巩固、提升、盘活 或 另起炉灶", batch);
+    }
+    if (decided < 0)
+        return bf_error_set(err, BF_ERR_INTERNAL, "项目 %s 的建议批次 %s 无效", project_code,
+                            proposed_id);
+    out->overridden = decided != proposed;
+    if (out->overridden && (!reason || !reason[0]))
+        return bf_error_set(err, BF_ERR_INVALID, "改变建议批次须说明原因（--reason）");
+    snprintf(out->proposed, sizeof out->proposed, "%s",
+             proposed >= 0 ? batches.items[proposed].label : proposed_id);
+    snprintf(out->decided, sizeof out->decided, "%s", batches.items[decided].label);
+    out->candidate_only = batches.items[decided].candidate_only;
+    int64_t now = bf_time_now();
+    rc = store_begin(store, err);
+    if (rc)
+        return rc;
+    rc = store_prepare(store,
+                       "UPDATE classifications SET confirmed_batch = ?, confirmed_by = ?, "
+                       "confirmed_at = ?, reason = ? WHERE project_code = ? AND year = ?",
+                       &stmt, err);
+    if (rc == BF_OK) {
+        store_bind_str(stmt, 1, batches.items[decided].id);
+        store_bind_str(stmt, 2, actor);
+        store_bind_int64(stmt, 3, now);
+        store_bind_str(stmt, 4, reason && reason[0] ? reason : NULL);
+        store_bind_str(stmt, 5, project_code);
+        store_bind_int64(stmt, 6, year);
+        rc = store_step_done(stmt, err);
+        store_finalize(stmt);
+    }
+    if (rc == BF_OK)
+        rc = store_prepare(store,
+                           "INSERT INTO classification_history (project_code, year, event, "
+                           "batch, previous_batch, rule_set_id, rule_code, explanation, actor, "
+                           "reason, run_id, happened_at) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           &stmt, err);
+    if (rc == BF_OK) {
+        rc = add_history(stmt, project_code, year, out->overridden ? "overridden" : "confirmed",
+                         batches.items[decided].id, proposed_id, rule_set_id, rule_code, NULL,
+                         actor, reason && reason[0] ? reason : NULL, 0, now, err);
+        store_finalize(stmt);
+    }
+    if (rc == BF_OK)
+        rc = store_commit(store, err);
+    else
+        store_rollback(store);
+    return rc;
+}
+
+/* ---- listing ------------------------------------------------------------------- */
+
+bf_status classify_list(bf_store *store, int64_t year, const char *region_prefix, const char *batch,
+                        classify_row_fn fn, void *ctx, bf_error *err)
+{
+    static const char sql[] =
+        "SELECT c.project_code, p.name, p.region_code, c.year, c.proposed_batch, "
+        "COALESCE(c.rule_code, ''), c.rule_name, c.explanation, c.indicators, c.rule_set_id, "
+        "c.proposed_at, COALESCE(c.confirmed_batch, ''), COALESCE(c.confirmed_by, ''), "
+        "COALESCE(c.confirmed_at, 0), COALESCE(c.reason, '') "
+        "FROM classifications c JOIN projects p ON p.code = c.project_code "
+        "WHERE c.year = ? AND p.region_code BETWEEN ? AND ? AND (? = '' OR c.proposed_batch = ?) "
+        "ORDER BY c.project_code";
+    batch_table batches;
+    bf_status rc = check_year(year, err);
+    if (rc == BF_OK)
+        rc = rules_batches_load(store, &batches, err);
+    if (rc)
+        return rc;
+    const char *batch_id = "";
+    if (batch && batch[0]) {
+        int b = rules_batch_find(&batches, batch, strlen(batch));
+        if (b < 0)
+            return bf_error_set(err, BF_ERR_INVALID, "批次“%s”无效", batch);
+        batch_id = batches.items[b].id;
+    }
+    char lo[13] = "000000000000", hi[13] = "999999999999";
+    if (region_prefix && region_prefix[0]) {
+        size_t n = strnlen(region_prefix, 12);
+        memcpy(lo, region_prefix, n);
+        memcpy(hi, region_prefix, n);
+    }
+    bf_stmt *stmt = NULL;
+    rc = store_prepare(store, sql, &stmt, err);
+    if (rc)
+        return rc;
+    store_bind_int64(stmt, 1, year);
+    store_bind_str(stmt, 2, lo);
+    store_bind_str(stmt, 3, hi);
+    store_bind_str(stmt, 4, batch_id);
+    store_bind_str(stmt, 5, batch_id);
+    while (rc == BF_OK) {
+        bool has_row = false;
+        rc = store_step(stmt, &has_row, err);
+        if (rc || !has_row)
+            break;
+        classify_row row;
+        row.project_code = store_column_text(stmt, 0, NULL);
+        row.project_name = store_column_text(stmt, 1, NULL);
+        row.region_code = store_column_text(stmt, 2, NULL);
+        row.year = store_column_int64(stmt, 3);
+        const char *proposed = store_column_text(stmt, 4, NULL);
+        int b = rules_batch_find(&batches, proposed, strlen(proposed));
+        row.proposed_batch = b >= 0 ? batches.items[b].label : proposed;
+        row.candidate_only = b >= 0 && batches.items[b].candidate_only;
+        row.rule_code = store_column_text(stmt, 5, NULL);
+        row.rule_name = store_column_text(stmt, 6, NULL);
+        row.explanation = store_column_text(stmt, 7, NULL);
+        row.indicators = store_column_text(stmt, 8, NULL);
+        row.rule_set_id = store_column_int64(stmt, 9);
+        row.proposed_at = store_column_int64(stmt, 10);
+        const char *confirmed = store_column_text(stmt, 11, NULL);
+        row.confirmed_batch = confirmed[0] ? batch_label(&batches, confirmed) : "";
+        row.confirmed_by = store_column_text(stmt, 12, NULL);
+        row.confirmed_at = store_column_int64(stmt, 13);
+        row.reason = store_column_text(stmt, 14, NULL);
+        rc = fn(ctx, &row, err);
+    }
+    store_finalize(stmt);
+    return rc;
+}
+
+bf_status classify_history(bf_store *store, const char *project_code, int64_t year,
+                           classify_event_fn fn, void *ctx, bf_error *err)
+{
+    batch_table batches;
+    bf_status rc = rules_batches_load(store, &batches, err);
+    if (rc)
+        return rc;
+    bf_stmt *stmt = NULL;
+    rc =
+        store_prepare(store,
+                      "SELECT event, batch, COALESCE(previous_batch, ''), COALESCE(rule_code, ''), "
+                      "COALESCE(explanation, ''), COALESCE(actor, ''), COALESCE(reason, ''), "
+                      "happened_at FROM classification_history WHERE project_code = ? AND "
+                      "year = ? ORDER BY id",
+                      &stmt, err);
+    if (rc)
+        return rc;
+    store_bind_str(stmt, 1, project_code);
+    store_bind_int64(stmt, 2, year);
+    while (rc == BF_OK) {
+        bool has_row = false;
+        rc = store_step(stmt, &has_row, err);
+        if (rc || !has_row)
+            break;
+        classify_event e;
+        e.event = store_column_text(stmt, 0, NULL);
+        e.batch = batch_label(&batches, store_column_text(stmt, 1, NULL));
+        const char *prev = store_column_text(stmt, 2, NULL);
+        e.previous_batch = prev[0] ? batch_label(&batches, prev) : "";
+        e.rule_code = store_column_text(stmt, 3, NULL);
+        e.explanation = store_column_text(stmt, 4, NULL);
+        e.actor = store_column_text(stmt, 5, NULL);
+        e.reason = store_column_text(stmt, 6, NULL);
+        e.at = store_column_int64(stmt, 7);
+        rc = fn(ctx, &e, err);
+    }
+    store_finalize(stmt);
+    return rc;
+}

@@ -1,0 +1,440 @@
+/*
+ * warnings.c - warnings raised by rules and their life (see warnings.h).
+ */
+#include "domain/warnings.h"
+#include "core/arena.h"
+#include "core/date.h"
+#include "domain/codemap.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+    const char *name;
+    const char *zh;
+} statuses[WARN_STATUS_COUNT] = {
+    [WARN_OPEN] = {"open", "待处理"},
+    [WARN_ACKNOWLEDGED] = {"acknowledged", "已知悉"},
+    [WARN_RESOLVED] = {"resolved", "已解除"},
+};
+
+/* The life of a warning: the only moves allowed, with the columns each fills. */
+static const struct {
+    warn_status from;
+    warn_status to;
+    const char *sql;
+} transitions[] = {
+    {WARN_OPEN, WARN_ACKNOWLEDGED,
+     "UPDATE warnings SET status = 'acknowledged', acknowledged_by = ?, acknowledged_at = ?, "
+     "acknowledged_note = ? WHERE id = ? AND status = 'open'"},
+    {WARN_OPEN, WARN_RESOLVED,
+     "UPDATE warnings SET status = 'resolved', resolved_by = ?, resolved_at = ?, "
+     "resolved_note = ? WHERE id = ? AND status = 'open'"},
+    {WARN_ACKNOWLEDGED, WARN_RESOLVED,
+     "UPDATE warnings SET status = 'resolved', resolved_by = ?, resolved_at = ?, "
+     "resolved_note = ? WHERE id = ? AND status = 'acknowledged'"},
+};
+
+const char *warn_status_name(warn_status status)
+{
+    return status < WARN_STATUS_COUNT ? statuses[status].name : "";
+}
+
+const char *warn_status_zh(warn_status status)
+{
+    return status < WARN_STATUS_COUNT ? statuses[status].zh : "";
+}
+
+int warn_status_find(const char *text)
+{
+    for (int i = 0; i < WARN_STATUS_COUNT; i++)
+        if (strcmp(text, statuses[i].name) == 0 || strcmp(text, statuses[i].zh) == 0)
+            return i;
+    return -1;
+}
+
+static warn_status status_of(const char *text, size_t len)
+{
+    for (int i = 0; i < WARN_STATUS_COUNT; i++)
+        if (strlen(statuses[i].name) == len && memcmp(statuses[i].name, text, len) == 0)
+            return (warn_status)i;
+    return WARN_OPEN;
+}
+
+static int subject_of(const char *text, size_t len)
+{
+    return len == 9 && memcmp(text, "household", 9) == 0 ? IND_HOUSEHOLD : IND_PROJECT;
+}
+
+/* ---- synchronisation during a run ------------------------------------------ */
+
+typedef struct {
+    int64_t id;
+    uint64_t explanation_hash;
+    uint8_t subject;
+    bool live; /* open or acknowledged */
+    bool firing;
+    bool seen;
+} warn_entry;
+
+struct warn_sync {
+    bf_store *store;
+    bf_arena *arena;
+    cmap *existing;
+    int64_t year, run_id, rule_set_id, now;
+    bf_stmt *insert, *update;
+    warn_counts counts[2];
+    char key[256];
+};
+
+static uint64_t hash_text(const char *s, size_t len)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+/* "p\x1fCODE\x1fRULE" into sync->key; returns its length, 0 if too long. */
+static size_t make_key(warn_sync *sync, int subject, const char *code, size_t code_len,
+                       const char *rule_code, size_t rule_len)
+{
+    if (code_len + rule_len + 3 >= sizeof sync->key)
+        return 0;
+    size_t n = 0;
+    sync->key[n++] = subject == IND_HOUSEHOLD ? 'h' : 'p';
+    sync->key[n++] = '\x1f';
+    memcpy(sync->key + n, code, code_len);
+    n += code_len;
+    sync->key[n++] = '\x1f';
+    memcpy(sync->key + n, rule_code, rule_len);
+    n += rule_len;
+    return n;
+}
+
+void warn_sync_free(warn_sync *sync)
+{
+    if (!sync)
+        return;
+    if (sync->insert)
+        store_finalize(sync->insert);
+    if (sync->update)
+        store_finalize(sync->update);
+    cmap_free(sync->existing);
+    bf_arena_free(sync->arena);
+}
+
+bf_status warn_sync_begin(bf_store *store, int64_t year, const char *region_prefix, int64_t run_id,
+                          int64_t rule_set_id, warn_sync **out, bf_error *err)
+{
+    *out = NULL;
+    bf_arena *arena = bf_arena_new(0);
+    warn_sync *sync = arena ? bf_arena_calloc(arena, 1, sizeof *sync) : NULL;
+    if (!sync) {
+        bf_arena_free(arena);
+        return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+    }
+    sync->arena = arena;
+    sync->store = store;
+    sync->year = year;
+    sync->run_id = run_id;
+    sync->rule_set_id = rule_set_id;
+    sync->now = bf_time_now();
+    char lo[13] = "", hi[13] = "";
+    bool region = region_prefix && region_prefix[0];
+    if (region) {
+        size_t n = strnlen(region_prefix, 12);
+        memcpy(lo, region_prefix, n);
+        memcpy(hi, region_prefix, n);
+        memset(lo + n, '0', 12 - n);
+        memset(hi + n, '9', 12 - n);
+    }
+    char year_text[24];
+    snprintf(year_text, sizeof year_text, "%lld", (long long)year);
+    int64_t count = 0;
+    bf_status rc = store_query_int64(store, "SELECT COUNT(*) FROM warnings WHERE year = ?", &count,
+                                     err, 1, year_text);
+    if (rc == BF_OK) {
+        sync->existing = cmap_new((size_t)count + 1024);
+        if (!sync->existing)
+            rc = bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+    }
+    bf_stmt *stmt = NULL;
+    if (rc == BF_OK)
+        rc = store_prepare(store,
+                           region ? "SELECT id, subject_kind, subject_code, rule_code, status, "
+                                    "firing, explanation FROM warnings WHERE year = ? "
+                                    "AND region_code BETWEEN ? AND ? ORDER BY id"
+                                  : "SELECT id, subject_kind, subject_code, rule_code, status, "
+                                    "firing, explanation FROM warnings WHERE year = ? ORDER BY id",
+                           &stmt, err);
+    if (rc == BF_OK) {
+        store_bind_int64(stmt, 1, year);
+        if (region) {
+            store_bind_str(stmt, 2, lo);
+            store_bind_str(stmt, 3, hi);
+        }
+    }
+    while (rc == BF_OK) {
+        bool has_row = false;
+        rc = store_step(stmt, &has_row, err);
+        if (rc || !has_row)
+            break;
+        size_t kind_len, code_len, rule_len, status_len, expl_len;
+        const char *kind = store_column_text(stmt, 1, &kind_len);
+        const char *code = store_column_text(stmt, 2, &code_len);
+        const char *rule_code = store_column_text(stmt, 3, &rule_len);
+        const char *status = store_column_text(stmt, 4, &status_len);
+        const char *expl = store_column_text(stmt, 6, &expl_len);
+        int subject = subject_of(kind, kind_len);
+        size_t key_len = make_key(sync, subject, code, code_len, rule_code, rule_len);
+        if (key_len == 0)
+            continue;
+        warn_status st = status_of(status, status_len);
+        warn_entry *e = cmap_get(sync->existing, sync->key, key_len);
+        /* A live warning wins over resolved ones of the same key (ids ascend). */
+        if (e && e->live)
+            continue;
+        if (!e) {
+            e = bf_arena_calloc(arena, 1, sizeof *e);
+            if (!e || cmap_put(sync->existing, sync->key, key_len, e) != BF_OK) {
+                rc = bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+                break;
+            }
+        }
+        e->id = store_column_int64(stmt, 0);
+        e->subject = (uint8_t)subject;
+        e->live = st != WARN_RESOLVED;
+        e->firing = store_column_int64(stmt, 5) != 0;
+        e->explanation_hash = hash_text(expl, expl_len);
+    }
+    if (stmt)
+        store_finalize(stmt);
+    if (rc == BF_OK)
+        rc = store_prepare(store,
+                           "INSERT INTO warnings (subject_kind, subject_code, region_code, year, "
+                           "rule_code, rule_name, warning_type, rule_set_id, explanation, status, "
+                           "firing, opened_at, opened_run) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', 1, ?, ?)",
+                           &sync->insert, err);
+    if (rc == BF_OK)
+        rc = store_prepare(store,
+                           "UPDATE warnings SET explanation = ?, rule_name = ?, rule_set_id = ?, "
+                           "firing = 1 WHERE id = ?",
+                           &sync->update, err);
+    if (rc) {
+        warn_sync_free(sync);
+        return rc;
+    }
+    *out = sync;
+    return BF_OK;
+}
+
+bf_status warn_sync_fire(warn_sync *sync, ind_subject subject, const char *code,
+                         const char *region_code, const rule *r, const char *explanation,
+                         size_t explanation_len, bf_error *err)
+{
+    warn_counts *counts = &sync->counts[subject];
+    counts->firing++;
+    size_t key_len = make_key(sync, subject, code, strlen(code), r->code, strlen(r->code));
+    if (key_len == 0)
+        return bf_error_set(err, BF_ERR_INVALID, "编号过长：%.40s", code);
+    warn_entry *e = cmap_get(sync->existing, sync->key, key_len);
+    bf_status rc = BF_OK;
+    if (e && e->live) {
+        e->seen = true;
+        counts->still_live++;
+        uint64_t h = hash_text(explanation, explanation_len);
+        if (h != e->explanation_hash || !e->firing) {
+            bf_stmt *u = sync->update;
+            store_bind_text(u, 1, explanation, explanation_len);
+            store_bind_str(u, 2, r->name);
+            store_bind_int64(u, 3, sync->rule_set_id);
+            store_bind_int64(u, 4, e->id);
+            rc = store_step_done(u, err);
+            store_reset(u);
+            e->explanation_hash = h;
+            e->firing = true;
+        }
+        return rc;
+    }
+    if (e) {
+        e->seen = true;
+        counts->resolved_still++;
+        return BF_OK;
+    }
+    bf_stmt *s = sync->insert;
+    store_bind_str(s, 1, ind_subject_name(subject));
+    store_bind_str(s, 2, code);
+    store_bind_str(s, 3, region_code);
+    store_bind_int64(s, 4, sync->year);
+    store_bind_str(s, 5, r->code);
+    store_bind_str(s, 6, r->name);
+    store_bind_str(s, 7, r->outcome);
+    store_bind_int64(s, 8, sync->rule_set_id);
+    store_bind_text(s, 9, explanation, explanation_len);
+    store_bind_int64(s, 10, sync->now);
+    store_bind_int64(s, 11, sync->run_id);
+    rc = store_step_done(s, err);
+    store_reset(s);
+    if (rc == BF_OK)
+        counts->opened++;
+    return rc;
+}
+
+bf_status warn_sync_finish(warn_sync *sync, const bool covered[2], warn_counts counts[2],
+                           bf_error *err)
+{
+    bf_stmt *stmt = NULL;
+    bf_status rc =
+        store_prepare(sync->store, "UPDATE warnings SET firing = 0 WHERE id = ?", &stmt, err);
+    size_t pos = 0;
+    const char *key;
+    void *value;
+    while (rc == BF_OK && cmap_next(sync->existing, &pos, &key, &value)) {
+        warn_entry *e = value;
+        if (!e->live || e->seen || !covered[e->subject])
+            continue;
+        sync->counts[e->subject].no_longer_firing++;
+        if (e->firing) {
+            store_bind_int64(stmt, 1, e->id);
+            rc = store_step_done(stmt, err);
+            store_reset(stmt);
+            e->firing = false;
+        }
+    }
+    if (stmt)
+        store_finalize(stmt);
+    counts[0] = sync->counts[0];
+    counts[1] = sync->counts[1];
+    return rc;
+}
+
+/* ---- listing and life ----------------------------------------------------------- */
+
+bf_status warn_list(bf_store *store, const warn_filter *filter, warn_row_fn fn, void *ctx,
+                    bf_error *err)
+{
+    static const char sql[] =
+        "SELECT id, subject_kind, subject_code, region_code, year, rule_code, rule_name, "
+        "warning_type, explanation, status, firing, opened_at, COALESCE(acknowledged_by, ''), "
+        "COALESCE(acknowledged_at, 0), COALESCE(acknowledged_note, ''), "
+        "COALESCE(resolved_by, ''), COALESCE(resolved_at, 0), COALESCE(resolved_note, '') "
+        "FROM warnings WHERE (? = 0 OR year = ?) AND (? = '' OR status = ?) "
+        "AND (? = '' OR subject_kind = ?) AND region_code BETWEEN ? AND ? AND (? = 0 OR id = ?) "
+        "ORDER BY year, subject_kind DESC, subject_code, rule_code, id";
+    char lo[13] = "000000000000", hi[13] = "999999999999";
+    if (filter->region_prefix && filter->region_prefix[0]) {
+        size_t n = strnlen(filter->region_prefix, 12);
+        memcpy(lo, filter->region_prefix, n);
+        memcpy(hi, filter->region_prefix, n);
+    }
+    const char *status = filter->status >= 0 ? warn_status_name((warn_status)filter->status) : "";
+    const char *subject =
+        filter->subject >= 0 ? ind_subject_name((ind_subject)filter->subject) : "";
+    bf_stmt *stmt = NULL;
+    bf_status rc = store_prepare(store, sql, &stmt, err);
+    if (rc == BF_OK) {
+        store_bind_int64(stmt, 1, filter->year);
+        store_bind_int64(stmt, 2, filter->year);
+        store_bind_str(stmt, 3, status);
+        store_bind_str(stmt, 4, status);
+        store_bind_str(stmt, 5, subject);
+        store_bind_str(stmt, 6, subject);
+        store_bind_str(stmt, 7, lo);
+        store_bind_str(stmt, 8, hi);
+        store_bind_int64(stmt, 9, filter->id);
+        store_bind_int64(stmt, 10, filter->id);
+    }
+    while (rc == BF_OK) {
+        bool has_row = false;
+        rc = store_step(stmt, &has_row, err);
+        if (rc || !has_row)
+            break;
+        size_t len;
+        warn_row row;
+        row.id = store_column_int64(stmt, 0);
+        const char *kind = store_column_text(stmt, 1, &len);
+        row.subject = (ind_subject)subject_of(kind, len);
+        row.subject_code = store_column_text(stmt, 2, NULL);
+        row.region_code = store_column_text(stmt, 3, NULL);
+        row.year = store_column_int64(stmt, 4);
+        row.rule_code = store_column_text(stmt, 5, NULL);
+        row.rule_name = store_column_text(stmt, 6, NULL);
+        row.warning_type = store_column_text(stmt, 7, NULL);
+        row.explanation = store_column_text(stmt, 8, NULL);
+        const char *st = store_column_text(stmt, 9, &len);
+        row.status = status_of(st, len);
+        row.firing = store_column_int64(stmt, 10) != 0;
+        row.opened_at = store_column_int64(stmt, 11);
+        row.acknowledged_by = store_column_text(stmt, 12, NULL);
+        row.acknowledged_at = store_column_int64(stmt, 13);
+        row.acknowledged_note = store_column_text(stmt, 14, NULL);
+        row.resolved_by = store_column_text(stmt, 15, NULL);
+        row.resolved_at = store_column_int64(stmt, 16);
+        row.resolved_note = store_column_text(stmt, 17, NULL);
+        rc = fn(ctx, &row, err);
+    }
+    if (stmt)
+        store_finalize(stmt);
+    return rc;
+}
+
+bf_status warn_transition(bf_store *store, int64_t id, warn_status to, const char *actor,
+                          const char *note, bf_error *err)
+{
+    if (!actor || !actor[0])
+        return bf_error_set(err, BF_ERR_INVALID, "请注明处理人");
+    if (to == WARN_RESOLVED && (!note || !note[0]))
+        return bf_error_set(err, BF_ERR_INVALID, "解除预警须说明理由（--note）");
+    char id_text[24];
+    snprintf(id_text, sizeof id_text, "%lld", (long long)id);
+    int64_t exists = 0;
+    bf_status rc = store_query_int64(store, "SELECT COUNT(*) FROM warnings WHERE id = ?", &exists,
+                                     err, 1, id_text);
+    if (rc)
+        return rc;
+    if (!exists)
+        return bf_error_set(err, BF_ERR_NOT_FOUND, "预警 %lld 不存在", (long long)id);
+    bf_stmt *stmt = NULL;
+    for (size_t i = 0; i < sizeof transitions / sizeof transitions[0]; i++) {
+        if (transitions[i].to != to)
+            continue;
+        rc = store_prepare(store, transitions[i].sql, &stmt, err);
+        if (rc)
+            return rc;
+        store_bind_str(stmt, 1, actor);
+        store_bind_int64(stmt, 2, bf_time_now());
+        store_bind_str(stmt, 3, note && note[0] ? note : NULL);
+        store_bind_int64(stmt, 4, id);
+        rc = store_step_done(stmt, err);
+        int64_t changed = store_changes(stmt);
+        store_finalize(stmt);
+        if (rc)
+            return rc;
+        if (changed == 1)
+            return BF_OK;
+    }
+    /* No allowed move from the current status. */
+    bf_stmt *q = NULL;
+    rc = store_prepare(store, "SELECT status FROM warnings WHERE id = ?", &q, err);
+    if (rc)
+        return rc;
+    store_bind_int64(q, 1, id);
+    bool has_row = false;
+    rc = store_step(q, &has_row, err);
+    warn_status current = WARN_OPEN;
+    if (rc == BF_OK && has_row) {
+        size_t len;
+        const char *st = store_column_text(q, 0, &len);
+        current = status_of(st, len);
+    }
+    store_finalize(q);
+    if (rc)
+        return rc;
+    return bf_error_set(err, BF_ERR_STATE, "预警 %lld 当前状态为“%s”，不能改为“%s”", (long long)id,
+                        warn_status_zh(current), warn_status_zh(to));
+}
