@@ -1,0 +1,806 @@
+/*
+ * test_http_api.c - the server through real HTTP (libcurl against the server
+ * started in-process on a loopback port): every endpoint's success path, each
+ * error status, CSRF, session expiry and logout, login throttling and lockout,
+ * concurrent writers, import/export, and the audit trail catching a record
+ * changed behind the server's back.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "bf_http_test.h"
+#include "bf_test.h"
+#include "domain/audit.h"
+#include "io/validate.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* PATCH with a JSON body and an If-Match header. */
+static void test_patch(test_client *c, const char *path, const char *body, const char *if_match,
+                       test_response *r)
+{
+    test_request(c, "PATCH", path, body, strlen(body), NULL, if_match, true, r);
+}
+
+static const char *str(json_t *obj, const char *key)
+{
+    const char *s = json_string_value(json_object_get(obj, key));
+    return s ? s : "";
+}
+
+static const char *error_code(const test_response *r)
+{
+    return str(json_object_get(r->json, "error"), "code");
+}
+
+static void short_session(http_config *cfg)
+{
+    cfg->session_idle = 2;
+    cfg->login_slowdown_after = 2;
+    cfg->login_lock_after = 4;
+    cfg->login_lock_seconds = 600;
+    cfg->max_body = 4096;
+    cfg->max_upload = 64 * 1024;
+}
+
+static int setup(void **state)
+{
+    test_server *ts = calloc(1, sizeof *ts);
+    test_server_start(ts, short_session);
+    *state = ts;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    test_server *ts = *state;
+    test_server_stop(ts);
+    free(ts);
+    return 0;
+}
+
+static void test_health_and_login(void **state)
+{
+    test_server *ts = *state;
+    test_client c;
+    test_client_init(&c, ts);
+    test_response r;
+    test_call(&c, "GET", "/api/v1/health", NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(str(r.json, "status"), "ok");
+    test_response_free(&r);
+
+    /* 401 before login, then login and /auth/me. */
+    test_call(&c, "GET", "/api/v1/auth/me", NULL, &r);
+    assert_int_equal(r.status, 401);
+    assert_string_equal(error_code(&r), "unauthorized");
+    assert_non_null(strstr(r.content_type, "application/json"));
+    test_response_free(&r);
+    assert_int_equal(test_login(&c, "opA", "wrong-password1"), 401);
+    assert_int_equal(test_login(&c, "opA", TEST_PASSWORD), 200);
+    test_call(&c, "GET", "/api/v1/auth/me", NULL, &r);
+    assert_int_equal(r.status, 200);
+    json_t *user = json_object_get(r.json, "user");
+    assert_string_equal(str(user, "username"), "opA");
+    assert_string_equal(str(user, "region_code"), "360102000000");
+    assert_string_equal(str(r.json, "csrf_token"), c.csrf);
+    test_response_free(&r);
+
+    /* Logout ends the session on the server: the old cookie is dead. */
+    char old_cookie[256];
+    snprintf(old_cookie, sizeof old_cookie, "%s", c.cookie);
+    test_call(&c, "POST", "/api/v1/auth/logout", NULL, &r);
+    assert_int_equal(r.status, 204);
+    test_response_free(&r);
+    snprintf(c.cookie, sizeof c.cookie, "%s", old_cookie);
+    test_call(&c, "GET", "/api/v1/auth/me", NULL, &r);
+    assert_int_equal(r.status, 401);
+    test_response_free(&r);
+}
+
+static void test_cookie_attributes_and_csrf(void **state)
+{
+    test_server *ts = *state;
+    test_client c;
+    test_client_init(&c, ts);
+    assert_int_equal(test_login(&c, "opA", TEST_PASSWORD), 200);
+    test_response r;
+    /* State-changing request without the CSRF header: 403, and audited. */
+    test_request(&c, "PATCH", "/api/v1/projects/PA1", "{\"name\":\"x\"}", 12, NULL,
+                 "If-Match: \"1\"", false, &r);
+    assert_int_equal(r.status, 403);
+    test_response_free(&r);
+    test_request(&c, "PATCH", "/api/v1/projects/PA1", "{\"name\":\"x\"}", 12, NULL,
+                 "X-CSRF-Token: forged-token-value-forged-token-value-xxxxxxxx", false, &r);
+    assert_int_equal(r.status, 403);
+    test_response_free(&r);
+    test_client admin;
+    test_client_init(&admin, ts);
+    assert_int_equal(test_login(&admin, "auditor", TEST_PASSWORD), 200);
+    test_call(&admin, "GET", "/api/v1/audit?action=forbidden", NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_true(json_array_size(json_object_get(r.json, "items")) >= 2);
+    test_response_free(&r);
+}
+
+static void test_session_idle_expiry(void **state)
+{
+    test_server *ts = *state;
+    test_client c;
+    test_client_init(&c, ts);
+    assert_int_equal(test_login(&c, "opA", TEST_PASSWORD), 200);
+    test_response r;
+    test_call(&c, "GET", "/api/v1/auth/me", NULL, &r);
+    assert_int_equal(r.status, 200);
+    test_response_free(&r);
+    sleep(3); /* idle is 2 s in this server */
+    test_call(&c, "GET", "/api/v1/auth/me", NULL, &r);
+    assert_int_equal(r.status, 401);
+    test_response_free(&r);
+}
+
+static void test_lockout(void **state)
+{
+    test_server *ts = *state;
+    test_client c;
+    test_client_init(&c, ts);
+    /* Two failures allowed at once; the third must wait (429 + Retry-After). */
+    assert_int_equal(test_login(&c, "opB", "wrong-password1"), 401);
+    assert_int_equal(test_login(&c, "opB", "wrong-password2"), 401);
+    char body[128];
+    snprintf(body, sizeof body, "{\"username\":\"opB\",\"password\":\"%s\"}", TEST_PASSWORD);
+    test_response r;
+    test_request(&c, "POST", "/api/v1/auth/login", body, strlen(body), NULL, NULL, false, &r);
+    assert_int_equal(r.status, 429);
+    assert_true(atoi(r.retry_after) >= 1);
+    assert_string_equal(error_code(&r), "locked");
+    test_response_free(&r);
+    /* After the wait, two more failures lock the account even for the right password. */
+    sleep(2);
+    assert_int_equal(test_login(&c, "opB", "wrong-password3"), 401);
+    sleep(3);
+    assert_int_equal(test_login(&c, "opB", "wrong-password4"), 401);
+    test_request(&c, "POST", "/api/v1/auth/login", body, strlen(body), NULL, NULL, false, &r);
+    assert_int_equal(r.status, 429);
+    assert_true(atoi(r.retry_after) > 60);
+    test_response_free(&r);
+    /* Other accounts are not affected. */
+    assert_int_equal(test_login(&c, "opA", TEST_PASSWORD), 200);
+}
+
+static void test_error_statuses(void **state)
+{
+    test_server *ts = *state;
+    test_client c;
+    test_client_init(&c, ts);
+    assert_int_equal(test_login(&c, "opA", TEST_PASSWORD), 200);
+    test_response r;
+    /* 400: malformed JSON, bad query parameter, too deep nesting. */
+    test_call(&c, "POST", "/api/v1/projects", "{\"code\": ", &r);
+    assert_int_equal(r.status, 400);
+    assert_string_equal(error_code(&r), "parse");
+    test_response_free(&r);
+    test_call(&c, "GET", "/api/v1/projects?page=zero", NULL, &r);
+    assert_int_equal(r.status, 400);
+    assert_string_equal(str(json_object_get(r.json, "error"), "field"), "page");
+    test_response_free(&r);
+    char deep[200] = "";
+    for (int i = 0; i < 40; i++)
+        strcat(deep, "[");
+    for (int i = 0; i < 40; i++)
+        strcat(deep, "]");
+    test_call(&c, "POST", "/api/v1/projects", deep, &r);
+    assert_int_equal(r.status, 400);
+    test_response_free(&r);
+    /* 403: a role without the permission. */
+    test_client v;
+    test_client_init(&v, ts);
+    assert_int_equal(test_login(&v, "viewA", TEST_PASSWORD), 200);
+    test_call(&v, "GET", "/api/v1/households", NULL, &r);
+    assert_int_equal(r.status, 403);
+    test_response_free(&r);
+    /* 404: unknown path and unknown record. */
+    test_call(&c, "GET", "/api/v1/nothing-here", NULL, &r);
+    assert_int_equal(r.status, 404);
+    test_response_free(&r);
+    test_call(&c, "GET", "/api/v1/projects/NOPE", NULL, &r);
+    assert_int_equal(r.status, 404);
+    test_response_free(&r);
+    /* 405 with Allow. */
+    test_call(&c, "DELETE", "/api/v1/projects/PA1", NULL, &r);
+    assert_int_equal(r.status, 405);
+    assert_non_null(strstr(r.allow, "PATCH"));
+    test_response_free(&r);
+    /* 409: stale If-Match. */
+    test_patch(&c, "/api/v1/projects/PA1", "{\"name\":\"a\"}", "If-Match: \"7\"", &r);
+    assert_int_equal(r.status, 409);
+    test_response_free(&r);
+    /* 413: body over max_body (4 KiB here). */
+    size_t big_len = 10000;
+    char *big = malloc(big_len + 1);
+    assert_non_null(big);
+    memset(big, ' ', big_len);
+    big[0] = '{';
+    big[big_len - 1] = '}';
+    big[big_len] = '\0';
+    test_call(&c, "POST", "/api/v1/projects", big, &r);
+    assert_int_equal(r.status, 413);
+    assert_string_equal(error_code(&r), "too_large");
+    test_response_free(&r);
+    free(big);
+    /* 415: not JSON. */
+    test_request(&c, "POST", "/api/v1/projects", "code=1", 6, "application/x-www-form-urlencoded",
+                 NULL, true, &r);
+    assert_int_equal(r.status, 415);
+    test_response_free(&r);
+    /* 422: a value the template refuses, naming the field. */
+    test_patch(&c, "/api/v1/projects/PA1", "{\"investment\":\"-5\"}", "If-Match: \"1\"", &r);
+    assert_int_equal(r.status, 422);
+    assert_string_equal(str(json_object_get(r.json, "error"), "field"), "investment");
+    test_response_free(&r);
+    test_patch(&c, "/api/v1/projects/PA1", "{\"colour\":\"red\"}", "If-Match: \"1\"", &r);
+    assert_int_equal(r.status, 422);
+    test_response_free(&r);
+    /* The server is still up after all of it. */
+    test_call(&c, "GET", "/api/v1/health", NULL, &r);
+    assert_int_equal(r.status, 200);
+    test_response_free(&r);
+}
+
+static void test_registry_crud(void **state)
+{
+    test_server *ts = *state;
+    test_client c;
+    test_client_init(&c, ts);
+    assert_int_equal(test_login(&c, "opA", TEST_PASSWORD), 200);
+    test_response r;
+    /* List with filter, sort and paging. */
+    test_call(&c, "GET", "/api/v1/projects?sort=-investment&page_size=1", NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "total")), 2);
+    json_t *first = json_array_get(json_object_get(r.json, "items"), 0);
+    assert_string_equal(str(first, "code"), "PA1");
+    assert_string_equal(str(first, "investment"), "1000000.00");
+    assert_string_equal(str(first, "sector_zh"), "光伏");
+    test_response_free(&r);
+    test_call(&c, "GET", "/api/v1/projects?status=idle", NULL, &r);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "total")), 1);
+    test_response_free(&r);
+    test_call(&c, "GET", "/api/v1/projects?q=%E8%8C%B6", NULL, &r); /* 茶 */
+    assert_int_equal(json_integer_value(json_object_get(r.json, "total")), 1);
+    test_response_free(&r);
+    /* Detail with ETag, assets and years. */
+    test_call(&c, "GET", "/api/v1/projects/PA1", NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.etag, "\"1\"");
+    assert_int_equal(json_array_size(json_object_get(r.json, "assets")), 1);
+    assert_int_equal(json_array_size(json_object_get(r.json, "years")), 1);
+    test_response_free(&r);
+    /* Create, then 409 on a second create of the same code. */
+    const char *new_project =
+        "{\"code\":\"PA3\",\"name\":\"甲村新项目\",\"region_code\":\"360102001001\","
+        "\"sector\":\"庭院经济\",\"start_year\":2025,\"investment\":\"12345.67\","
+        "\"operation_mode\":\"collective\",\"status\":\"building\"}";
+    test_call(&c, "POST", "/api/v1/projects", new_project, &r);
+    assert_int_equal(r.status, 201);
+    assert_string_equal(r.location, "/api/v1/projects/PA3");
+    assert_string_equal(str(r.json, "sector"), "courtyard");
+    assert_string_equal(str(r.json, "investment"), "12345.67");
+    test_response_free(&r);
+    test_call(&c, "POST", "/api/v1/projects", new_project, &r);
+    assert_int_equal(r.status, 409);
+    test_response_free(&r);
+    /* Update with If-Match, then the old version is stale. */
+    test_patch(&c, "/api/v1/projects/PA3", "{\"status\":\"operating\"}", "If-Match: \"1\"", &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.etag, "\"2\"");
+    assert_string_equal(str(r.json, "status"), "operating");
+    test_response_free(&r);
+    /* Missing If-Match (and no version): 400. */
+    test_call(&c, "PATCH", "/api/v1/projects/PA3", "{\"status\":\"idle\"}", &r);
+    assert_int_equal(r.status, 400);
+    test_response_free(&r);
+    /* Assets, yearly records. */
+    test_call(&c, "POST", "/api/v1/assets",
+              "{\"code\":\"AA3\",\"project_code\":\"PA3\",\"name\":\"设备\",\"type\":\"equipment\","
+              "\"nature\":\"operating\",\"original_value\":\"100.50\",\"acquired_on\":"
+              "\"2025-01-02\",\"state\":\"in_use\",\"capacity_kw\":\"1.5\"}",
+              &r);
+    assert_int_equal(r.status, 201);
+    assert_string_equal(str(r.json, "capacity_kw"), "1.500");
+    test_response_free(&r);
+    test_call(&c, "GET", "/api/v1/assets?project=PA3", NULL, &r);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "total")), 1);
+    test_response_free(&r);
+    test_call(&c, "GET", "/api/v1/assets/AA3", NULL, &r);
+    assert_int_equal(r.status, 200);
+    test_response_free(&r);
+    test_patch(&c, "/api/v1/assets/AA3", "{\"state\":\"idle\",\"idle_since\":\"2025-06-01\"}",
+               "If-Match: \"1\"", &r);
+    assert_int_equal(r.status, 200);
+    test_response_free(&r);
+    test_call(&c, "POST", "/api/v1/project-years",
+              "{\"project_code\":\"PA3\",\"year\":2025,\"revenue\":\"10\",\"profit\":\"-1.5\","
+              "\"collective_income\":\"0\",\"households_benefited\":3}",
+              &r);
+    assert_int_equal(r.status, 201);
+    assert_string_equal(str(r.json, "profit"), "-1.50");
+    test_response_free(&r);
+    test_call(&c, "GET", "/api/v1/project-years/PA3/2025", NULL, &r);
+    assert_int_equal(r.status, 200);
+    test_response_free(&r);
+    test_patch(&c, "/api/v1/project-years/PA3/2025", "{\"jobs\":4}", "If-Match: \"1\"", &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "jobs")), 4);
+    test_response_free(&r);
+    test_call(&c, "GET", "/api/v1/project-years?year=2024", NULL, &r);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "total")), 2);
+    test_response_free(&r);
+}
+
+static void test_households_and_reveal(void **state)
+{
+    test_server *ts = *state;
+    test_client c;
+    test_client_init(&c, ts);
+    assert_int_equal(test_login(&c, "opA", TEST_PASSWORD), 200);
+    test_response r;
+    test_call(&c, "GET", "/api/v1/households", NULL, &r);
+    assert_int_equal(r.status, 200);
+    json_t *h = json_array_get(json_object_get(r.json, "items"), 0);
+    assert_string_equal(str(h, "code"), "HA1");
+    assert_non_null(strstr(str(h, "head_id_number"), "*****"));
+    test_response_free(&r);
+    test_call(&c, "GET", "/api/v1/households/HA1", NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(json_array_size(json_object_get(r.json, "members")), 1);
+    assert_non_null(strstr(r.body, "***"));
+    test_response_free(&r);
+    /* Reveal: full numbers, and an audit record without the numbers in it. */
+    test_call(&c, "POST", "/api/v1/households/HA1/reveal", NULL, &r);
+    assert_int_equal(r.status, 200);
+    const char *id = str(r.json, "head_id_number");
+    assert_int_equal(strlen(id), 18);
+    assert_null(strchr(id, '*'));
+    char full_id[19];
+    snprintf(full_id, sizeof full_id, "%s", id);
+    test_response_free(&r);
+    /* Search by the full ID number finds the household (keyed hash). */
+    char path[128];
+    snprintf(path, sizeof path, "/api/v1/households?q=%s", full_id);
+    test_call(&c, "GET", path, NULL, &r);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "total")), 1);
+    test_response_free(&r);
+    test_client a;
+    test_client_init(&a, ts);
+    assert_int_equal(test_login(&a, "auditor", TEST_PASSWORD), 200);
+    test_call(&a, "GET", "/api/v1/audit?action=reveal", NULL, &r);
+    assert_int_equal(json_array_size(json_object_get(r.json, "items")), 1);
+    assert_null(strstr(r.body, full_id));
+    test_response_free(&r);
+    /* An auditor may read households but not reveal. */
+    test_call(&a, "POST", "/api/v1/households/HA1/reveal", NULL, &r);
+    assert_int_equal(r.status, 403);
+    test_response_free(&r);
+    /* Create with members, update, yearly income, benefits. */
+    char body[1024], id1[19], id2[19];
+    memcpy(id1, "36010219900202003", 17);
+    id1[17] = bf_id_number_check_char(id1);
+    id1[18] = '\0';
+    memcpy(id2, "36010220150303004", 17);
+    id2[17] = bf_id_number_check_char(id2);
+    id2[18] = '\0';
+    snprintf(body, sizeof body,
+             "{\"code\":\"HA2\",\"region_code\":\"360102001001\",\"head_id_number\":\"%s\","
+             "\"head_name\":\"李四\",\"kind\":\"marginal\",\"size\":2,\"risk_status\":\"at_risk\","
+             "\"members\":[{\"id_number\":\"%s\",\"name\":\"李小四\",\"relation\":\"子\"}]}",
+             id1, id2);
+    test_call(&c, "POST", "/api/v1/households", body, &r);
+    assert_int_equal(r.status, 201);
+    assert_int_equal(json_array_size(json_object_get(r.json, "members")), 1);
+    assert_null(strstr(r.body, id1));
+    test_response_free(&r);
+    test_patch(&c, "/api/v1/households/HA2", "{\"size\":3}", "If-Match: \"1\"", &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "size")), 3);
+    test_response_free(&r);
+    test_call(&c, "POST", "/api/v1/household-years",
+              "{\"household_code\":\"HA2\",\"year\":2025,\"income_per_capita\":\"8000\"}", &r);
+    assert_int_equal(r.status, 201);
+    test_response_free(&r);
+    test_call(&c, "GET", "/api/v1/household-years/HA2/2025", NULL, &r);
+    assert_int_equal(r.status, 200);
+    test_response_free(&r);
+    test_patch(&c, "/api/v1/household-years/HA2/2025", "{\"wages\":\"100\"}", "If-Match: \"1\"",
+               &r);
+    assert_int_equal(r.status, 200);
+    test_response_free(&r);
+    test_call(&c, "GET", "/api/v1/household-years", NULL, &r);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "total")), 2);
+    test_response_free(&r);
+    test_call(&c, "POST", "/api/v1/benefits",
+              "{\"household_code\":\"HA2\",\"project_code\":\"PA2\",\"kind\":\"jobs\"}", &r);
+    assert_int_equal(r.status, 201);
+    test_response_free(&r);
+    test_call(&c, "GET", "/api/v1/benefits?household=HA2", NULL, &r);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "total")), 1);
+    test_response_free(&r);
+    test_call(&c, "DELETE", "/api/v1/benefits/HA2/PA2/jobs", NULL, &r);
+    assert_int_equal(r.status, 204);
+    test_response_free(&r);
+    test_call(&c, "DELETE", "/api/v1/benefits/HA2/PA2/jobs", NULL, &r);
+    assert_int_equal(r.status, 404);
+    test_response_free(&r);
+}
+
+typedef struct {
+    test_client client;
+    const char *name;
+    long status;
+} writer_arg;
+
+static void *writer(void *varg)
+{
+    writer_arg *arg = varg;
+    char body[128];
+    snprintf(body, sizeof body, "{\"name\":\"%s\"}", arg->name);
+    test_response r;
+    test_patch(&arg->client, "/api/v1/projects/PA2", body, "If-Match: \"1\"", &r);
+    arg->status = r.status;
+    if (r.status != 200 && r.status != 409)
+        fprintf(stderr, "writer %s: %ld %s\n", arg->name, r.status, r.body ? r.body : "");
+    test_response_free(&r);
+    return NULL;
+}
+
+static void test_concurrent_writers(void **state)
+{
+    test_server *ts = *state;
+    enum { N = 4 };
+    writer_arg args[N];
+    pthread_t threads[N];
+    static const char *names[N] = {"写者一", "写者二", "写者三", "写者四"};
+    for (int i = 0; i < N; i++) {
+        test_client_init(&args[i].client, ts);
+        assert_int_equal(test_login(&args[i].client, i % 2 ? "opA" : "admin1", TEST_PASSWORD), 200);
+        args[i].name = names[i];
+    }
+    for (int i = 0; i < N; i++)
+        assert_int_equal(pthread_create(&threads[i], NULL, writer, &args[i]), 0);
+    int ok = 0, conflict = 0;
+    const char *winner = NULL;
+    for (int i = 0; i < N; i++) {
+        pthread_join(threads[i], NULL);
+        if (args[i].status == 200) {
+            ok++;
+            winner = args[i].name;
+        } else if (args[i].status == 409) {
+            conflict++;
+        }
+    }
+    assert_int_equal(ok, 1);
+    assert_int_equal(conflict, N - 1);
+    /* Nothing lost: the record holds the winner's change at version 2. */
+    test_response r;
+    test_call(&args[0].client, "GET", "/api/v1/projects/PA2", NULL, &r);
+    assert_string_equal(str(r.json, "name"), winner);
+    assert_string_equal(r.etag, "\"2\"");
+    test_response_free(&r);
+}
+
+static void test_import_export(void **state)
+{
+    test_server *ts = *state;
+    test_client c;
+    test_client_init(&c, ts);
+    assert_int_equal(test_login(&c, "opA", TEST_PASSWORD), 200);
+    test_response r;
+    const char *csv = "项目编号,项目名称,区划代码,产业类别,建设年份,总投资,经营模式,经营状态\r\n"
+                      "PA9,导入项目,360102001001,种植业,2024,100.00,村集体自营,正常运营\r\n"
+                      "PA8,坏行,360102001001,不存在,2024,abc,村集体自营,正常运营\r\n";
+    /* Dry run by default: report, nothing written. */
+    test_request(&c, "POST", "/api/v1/imports/projects", csv, strlen(csv), "text/csv", NULL, true,
+                 &r);
+    assert_int_equal(r.status, 200);
+    assert_false(json_is_true(json_object_get(r.json, "committed")));
+    assert_int_equal(json_integer_value(json_object_get(r.json, "bad")), 1);
+    json_t *e = json_array_get(json_object_get(r.json, "errors"), 0);
+    assert_int_equal(json_integer_value(json_object_get(e, "row")), 3);
+    test_response_free(&r);
+    /* Commit with skip_bad through multipart/form-data. */
+    char body[2048];
+    int n = snprintf(body, sizeof body,
+                     "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; "
+                     "filename=\"p.csv\"\r\nContent-Type: text/csv\r\n\r\n%s\r\n--XyZ--\r\n",
+                     csv);
+    test_request(&c, "POST", "/api/v1/imports/projects?dry_run=false&skip_bad=true", body,
+                 (size_t)n, "multipart/form-data; boundary=XyZ", NULL, true, &r);
+    assert_int_equal(r.status, 200);
+    assert_true(json_is_true(json_object_get(r.json, "committed")));
+    assert_int_equal(json_integer_value(json_object_get(r.json, "inserted")), 1);
+    test_response_free(&r);
+    test_call(&c, "GET", "/api/v1/projects/PA9", NULL, &r);
+    assert_int_equal(r.status, 200);
+    test_response_free(&r);
+    /* A row of the sibling county: everything rolled back (422). */
+    const char *foreign =
+        "项目编号,项目名称,区划代码,产业类别,建设年份,总投资,经营模式,经营状态\r\n"
+        "PA7,甲,360102001001,种植业,2024,1,村集体自营,正常运营\r\n"
+        "PB1,抢占,360102001001,种植业,2024,1,村集体自营,正常运营\r\n";
+    test_request(&c, "POST", "/api/v1/imports/projects?dry_run=false", foreign, strlen(foreign),
+                 "text/csv", NULL, true, &r);
+    assert_int_equal(r.status, 422);
+    test_response_free(&r);
+    test_call(&c, "GET", "/api/v1/projects/PA7", NULL, &r);
+    assert_int_equal(r.status, 404);
+    test_response_free(&r);
+    /* 415 for an unknown upload type, 413 past max_upload. */
+    test_request(&c, "POST", "/api/v1/imports/projects", "x", 1, "image/png", NULL, true, &r);
+    assert_int_equal(r.status, 415);
+    test_response_free(&r);
+    size_t big_len = 70 * 1024;
+    char *big = calloc(1, big_len + 1);
+    memset(big, 'a', big_len);
+    test_request(&c, "POST", "/api/v1/imports/projects", big, big_len, "text/csv", NULL, true, &r);
+    assert_int_equal(r.status, 413);
+    test_response_free(&r);
+    free(big);
+    /* Export CSV of the own county only. */
+    test_call(&c, "GET", "/api/v1/exports/projects?format=csv", NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.content_type, "text/csv"));
+    assert_non_null(strstr(r.body, "PA1"));
+    assert_null(strstr(r.body, "PB1"));
+    test_response_free(&r);
+    test_call(&c, "GET", "/api/v1/exports/households?format=xlsx", NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_true(r.body_len > 100 && r.body[0] == 'P' && r.body[1] == 'K');
+    test_response_free(&r);
+}
+
+static void test_summary_regions_meta(void **state)
+{
+    test_server *ts = *state;
+    test_client c;
+    test_client_init(&c, ts);
+    assert_int_equal(test_login(&c, "admin1", TEST_PASSWORD), 200);
+    test_response r;
+    test_call(&c, "GET", "/api/v1/summary?year=2024", NULL, &r);
+    assert_int_equal(r.status, 200);
+    json_t *totals = json_object_get(r.json, "totals");
+    assert_int_equal(json_integer_value(json_object_get(totals, "projects")), 4);
+    assert_string_equal(str(totals, "investment"), "1900000.00");
+    assert_string_equal(str(totals, "revenue"), "24000.00");
+    assert_int_equal(json_integer_value(json_object_get(totals, "households")), 2);
+    test_response_free(&r);
+    test_call(&c, "GET", "/api/v1/summary?region=3601&year=2024", NULL, &r);
+    json_t *children = json_object_get(r.json, "by_child");
+    assert_int_equal(json_array_size(children), 2);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(children, 0), "projects")),
+                     2);
+    test_response_free(&r);
+    /* A write through the API shows up in the next summary. */
+    test_call(&c, "POST", "/api/v1/projects",
+              "{\"code\":\"PX\",\"name\":\"新\",\"region_code\":\"360103001001\","
+              "\"sector\":\"pv\",\"start_year\":2020,\"investment\":\"1\","
+              "\"operation_mode\":\"collective\",\"status\":\"operating\"}",
+              &r);
+    assert_int_equal(r.status, 201);
+    test_response_free(&r);
+    test_call(&c, "GET", "/api/v1/summary?year=2024", NULL, &r);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(r.json, "totals"), "projects")), 5);
+    test_response_free(&r);
+    /* Village summary computed live. */
+    test_call(&c, "GET", "/api/v1/summary?region=360102001001", NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(r.json, "totals"), "projects")), 2);
+    test_response_free(&r);
+    test_call(&c, "GET", "/api/v1/regions", NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(json_array_size(json_object_get(r.json, "children")), 1);
+    test_response_free(&r);
+    test_call(&c, "GET", "/api/v1/regions/360102001000", NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(json_array_size(json_object_get(r.json, "path")), 3);
+    test_response_free(&r);
+    test_call(&c, "GET", "/api/v1/meta/roles", NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(json_array_size(json_object_get(r.json, "items")), 11);
+    test_response_free(&r);
+    test_call(&c, "GET", "/api/v1/meta/templates/projects", NULL, &r);
+    assert_int_equal(r.status, 200);
+    test_response_free(&r);
+}
+
+static void test_users_and_assignments(void **state)
+{
+    test_server *ts = *state;
+    test_client c;
+    test_client_init(&c, ts);
+    assert_int_equal(test_login(&c, "admin1", TEST_PASSWORD), 200);
+    test_response r;
+    test_call(&c, "POST", "/api/v1/users",
+              "{\"username\":\"newop\",\"role\":\"county_operator\",\"region_code\":\"360103\"}",
+              &r);
+    assert_int_equal(r.status, 201);
+    char password[64];
+    snprintf(password, sizeof password, "%s", str(r.json, "password"));
+    assert_int_equal(strlen(password), 16);
+    test_response_free(&r);
+    test_call(&c, "POST", "/api/v1/users",
+              "{\"username\":\"badop\",\"role\":\"county_operator\",\"region_code\":\"360100\"}",
+              &r);
+    assert_int_equal(r.status, 422); /* a county role on a city */
+    test_response_free(&r);
+    /* The new account must change its password first. */
+    test_client n;
+    test_client_init(&n, ts);
+    assert_int_equal(test_login(&n, "newop", password), 200);
+    test_call(&n, "GET", "/api/v1/projects", NULL, &r);
+    assert_int_equal(r.status, 403);
+    test_response_free(&r);
+    char body[256];
+    snprintf(body, sizeof body, "{\"old_password\":\"%s\",\"new_password\":\"short\"}", password);
+    test_call(&n, "POST", "/api/v1/auth/password", body, &r);
+    assert_int_equal(r.status, 422);
+    test_response_free(&r);
+    snprintf(body, sizeof body, "{\"old_password\":\"%s\",\"new_password\":\"Another-pass9\"}",
+             password);
+    test_call(&n, "POST", "/api/v1/auth/password", body, &r);
+    assert_int_equal(r.status, 204);
+    test_response_free(&r);
+    test_call(&n, "GET", "/api/v1/projects", NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "total")), 2);
+    test_response_free(&r);
+    /* Disable it: its session ends. */
+    test_call(&c, "PATCH", "/api/v1/users/newop", "{\"disabled\":true}", &r);
+    assert_int_equal(r.status, 200);
+    test_response_free(&r);
+    test_call(&n, "GET", "/api/v1/projects", NULL, &r);
+    assert_int_equal(r.status, 401);
+    test_response_free(&r);
+    test_call(&c, "GET", "/api/v1/users", NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_true(json_array_size(json_object_get(r.json, "items")) >= 9);
+    test_response_free(&r);
+    /* Assignments. */
+    test_call(&c, "POST", "/api/v1/evaluator-assignments",
+              "{\"username\":\"evalA\",\"project_code\":\"PB2\"}", &r);
+    assert_int_equal(r.status, 201);
+    test_response_free(&r);
+    test_call(&c, "GET", "/api/v1/evaluator-assignments", NULL, &r);
+    assert_int_equal(json_array_size(json_object_get(r.json, "items")), 2);
+    test_response_free(&r);
+    test_call(&c, "DELETE", "/api/v1/evaluator-assignments/PB2/evalA", NULL, &r);
+    assert_int_equal(r.status, 204);
+    test_response_free(&r);
+}
+
+static void test_audit_chain_and_tamper(void **state)
+{
+    test_server *ts = *state;
+    test_client c;
+    test_client_init(&c, ts);
+    assert_int_equal(test_login(&c, "opA", TEST_PASSWORD), 200);
+    test_response r;
+    test_patch(&c, "/api/v1/projects/PA1", "{\"name\":\"改名\"}", "If-Match: \"1\"", &r);
+    assert_int_equal(r.status, 200);
+    test_response_free(&r);
+    test_client a;
+    test_client_init(&a, ts);
+    assert_int_equal(test_login(&a, "auditor", TEST_PASSWORD), 200);
+    test_call(&a, "GET", "/api/v1/audit?action=update", NULL, &r);
+    json_t *rec = json_array_get(json_object_get(r.json, "items"), 0);
+    assert_string_equal(str(rec, "user"), "opA");
+    assert_string_equal(str(rec, "entity_key"), "PA1");
+    assert_non_null(strstr(str(rec, "before"), "甲村光伏电站"));
+    assert_non_null(strstr(str(rec, "after"), "改名"));
+    int64_t seq = json_integer_value(json_object_get(rec, "seq"));
+    test_response_free(&r);
+    test_call(&a, "GET", "/api/v1/audit/verify", NULL, &r);
+    assert_true(json_is_true(json_object_get(r.json, "ok")));
+    test_response_free(&r);
+    test_call(&a, "GET", "/api/v1/audit/export", NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "\"head\""));
+    test_response_free(&r);
+    /* Change the record behind the server's back. */
+    bf_store *store = bf_test_db_open(ts->db);
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "UPDATE audit_log SET after_json = '{\"name\":\"别的\"}' WHERE seq = %lld",
+             (long long)seq);
+    bf_error err;
+    assert_int_equal(store_exec(store, sql, &err), BF_OK);
+    store_close(store);
+    test_call(&a, "GET", "/api/v1/audit/verify", NULL, &r);
+    assert_false(json_is_true(json_object_get(r.json, "ok")));
+    assert_int_equal(json_integer_value(json_object_get(r.json, "bad_seq")), seq);
+    test_response_free(&r);
+    /* The command line says the same. */
+    char *out = NULL, *errout = NULL;
+    int code = bf_test_run(&out, &errout, "audit verify --db '%s'", ts->db);
+    assert_int_not_equal(code, 0);
+    assert_non_null(strstr(errout, "篡改"));
+    free(out);
+    free(errout);
+}
+
+static void test_static_files(void **state)
+{
+    (void)state;
+    char *dir = bf_test_tmpdir();
+    char path[4200];
+    snprintf(path, sizeof path, "%s/index.html", dir);
+    bf_test_write_file(path, "<html>app</html>", 16);
+    snprintf(path, sizeof path, "mkdir -p '%s/assets'", dir);
+    assert_int_equal(system(path), 0);
+    snprintf(path, sizeof path, "%s/assets/app.js", dir);
+    bf_test_write_file(path, "console.log(1)", 14);
+    test_server ts;
+    static char web_dir[1000];
+    snprintf(web_dir, sizeof web_dir, "%s", dir);
+    free(dir);
+    test_server_start(&ts, NULL);
+    /* Point the running server's config at the folder via a second server. */
+    test_server_stop(&ts);
+    http_config cfg;
+    http_config_defaults(&cfg);
+    snprintf(cfg.listen, sizeof cfg.listen, "127.0.0.1:0");
+    snprintf(cfg.access_log, sizeof cfg.access_log, "off");
+    snprintf(cfg.web_dir, sizeof cfg.web_dir, "%s", web_dir);
+    cfg.summary_refresh = 0;
+    bf_error err;
+    http_server *srv = NULL;
+    assert_int_equal(http_server_new(&cfg, ts.db, &srv, &err), BF_OK);
+    assert_int_equal(http_server_listen(srv, &err), BF_OK);
+    test_client c = {.port = http_server_port(srv)};
+    test_response r;
+    test_call(&c, "GET", "/assets/app.js", NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.content_type, "text/javascript"));
+    test_response_free(&r);
+    test_call(&c, "GET", "/projects/PA1", NULL, &r); /* SPA route */
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "<html>app</html>");
+    assert_non_null(strstr(r.content_type, "text/html"));
+    test_response_free(&r);
+    test_call(&c, "GET", "/missing.png", NULL, &r);
+    assert_int_equal(r.status, 404);
+    test_response_free(&r);
+    test_call(&c, "GET", "/../../etc/passwd", NULL, &r);
+    assert_true(r.status == 404 || r.status == 200);
+    assert_null(strstr(r.body ? r.body : "", "root:"));
+    test_response_free(&r);
+    http_server_free(srv);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_health_and_login, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cookie_attributes_and_csrf, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_session_idle_expiry, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lockout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_error_statuses, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_registry_crud, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_households_and_reveal, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_import_export, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_summary_regions_meta, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_users_and_assignments, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_chain_and_tamper, setup, teardown),
+        cmocka_unit_test(test_static_files),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
