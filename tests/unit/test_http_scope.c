@@ -1,0 +1,195 @@
+/*
+ * test_http_scope.c - regional scoping, the property that must never break,
+ * proved for every endpoint that reads or writes records: two sibling
+ * counties (A 360102, B 360103) and an evaluator assigned one project of A.
+ * A record outside the caller's scope answers 404 exactly like a missing
+ * one; lists and aggregates never include it. Cases are rows of a table.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "bf_http_test.h"
+#include "bf_test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    const char *user;
+    const char *method;
+    const char *path;
+    const char *body; /* JSON, or NULL */
+    long status;
+    const char *must;     /* the body must contain this (or NULL) */
+    const char *must_not; /* the body must not contain this (or NULL) */
+} scope_case;
+
+static const scope_case cases[] = {
+    /* Lists: only the own county's records. */
+    {"opA", "GET", "/api/v1/projects", NULL, 200, "PA1", "PB"},
+    {"opB", "GET", "/api/v1/projects", NULL, 200, "PB1", "PA"},
+    {"opA", "GET", "/api/v1/projects?region=360103", NULL, 200, "\"total\":0", "PB"},
+    {"opA", "GET", "/api/v1/assets", NULL, 200, "AA1", "AB"},
+    {"opA", "GET", "/api/v1/project-years", NULL, 200, "PA1", "PB"},
+    {"opA", "GET", "/api/v1/households", NULL, 200, "HA1", "HB1"},
+    {"opA", "GET", "/api/v1/household-years", NULL, 200, "HA1", "HB1"},
+    {"opA", "GET", "/api/v1/benefits", NULL, 200, "HA1", "HB1"},
+    {"opA", "GET", "/api/v1/evaluator-assignments", NULL, 200, "PA1", "PB"},
+    {"opB", "GET", "/api/v1/evaluator-assignments", NULL, 200, "\"items\":[]", "PA1"},
+    /* Details of the sibling's records: 404, same as a missing record. */
+    {"opA", "GET", "/api/v1/projects/PB1", NULL, 404, NULL, "乙村"},
+    {"opA", "GET", "/api/v1/assets/AB1", NULL, 404, NULL, "牛舍"},
+    {"opA", "GET", "/api/v1/project-years/PB1/2024", NULL, 404, NULL, NULL},
+    {"opA", "GET", "/api/v1/households/HB1", NULL, 404, NULL, NULL},
+    {"opA", "GET", "/api/v1/household-years/HB1/2024", NULL, 404, NULL, NULL},
+    {"opB", "GET", "/api/v1/projects/PA1", NULL, 404, NULL, "甲村"},
+    {"opA", "GET", "/api/v1/regions/360103000000", NULL, 404, NULL, NULL},
+    {"opA", "GET", "/api/v1/regions/360100000000", NULL, 404, NULL, NULL},
+    /* Writes to the sibling's records or into the sibling's region. */
+    {"opA", "PATCH", "/api/v1/projects/PB1", "{\"name\":\"x\",\"version\":1}", 404, NULL, NULL},
+    {"opA", "PATCH", "/api/v1/assets/AB1", "{\"name\":\"x\",\"version\":1}", 404, NULL, NULL},
+    {"opA", "PATCH", "/api/v1/project-years/PB1/2024", "{\"jobs\":1,\"version\":1}", 404, NULL,
+     NULL},
+    {"opA", "PATCH", "/api/v1/households/HB1", "{\"size\":1,\"version\":1}", 404, NULL, NULL},
+    {"opA", "PATCH", "/api/v1/household-years/HB1/2024", "{\"wages\":\"1\",\"version\":1}", 404,
+     NULL, NULL},
+    {"opA", "PATCH", "/api/v1/projects/PA1", "{\"region_code\":\"360103001001\",\"version\":1}",
+     422, "管辖范围", NULL},
+    {"opA", "POST", "/api/v1/projects",
+     "{\"code\":\"PZ\",\"name\":\"z\",\"region_code\":\"360103001001\",\"sector\":\"pv\","
+     "\"start_year\":2020,\"investment\":\"1\",\"operation_mode\":\"collective\","
+     "\"status\":\"operating\"}",
+     422, "管辖范围", NULL},
+    {"opA", "POST", "/api/v1/assets",
+     "{\"code\":\"AZ\",\"project_code\":\"PB1\",\"name\":\"z\",\"type\":\"equipment\","
+     "\"nature\":\"operating\",\"original_value\":\"1\",\"acquired_on\":\"2020-01-01\","
+     "\"state\":\"in_use\"}",
+     422, "不存在", NULL},
+    {"opA", "POST", "/api/v1/project-years",
+     "{\"project_code\":\"PB1\",\"year\":2025,\"revenue\":\"1\",\"profit\":\"1\","
+     "\"collective_income\":\"1\",\"households_benefited\":1}",
+     422, "不存在", NULL},
+    {"opA", "POST", "/api/v1/household-years",
+     "{\"household_code\":\"HB1\",\"year\":2025,\"income_per_capita\":\"1\"}", 422, "不存在", NULL},
+    {"opA", "POST", "/api/v1/benefits",
+     "{\"household_code\":\"HB1\",\"project_code\":\"PA1\",\"kind\":\"jobs\"}", 422, "不存在",
+     NULL},
+    {"opA", "POST", "/api/v1/benefits",
+     "{\"household_code\":\"HA1\",\"project_code\":\"PB1\",\"kind\":\"jobs\"}", 422, "不存在",
+     NULL},
+    {"opA", "DELETE", "/api/v1/benefits/HB1/PB1/jobs", NULL, 404, NULL, NULL},
+    {"opA", "POST", "/api/v1/households/HB1/reveal", NULL, 404, NULL, "3601031980"},
+    {"opA", "POST", "/api/v1/evaluator-assignments",
+     "{\"username\":\"evalA\",\"project_code\":\"PB1\"}", 404, NULL, NULL},
+    {"opA", "DELETE", "/api/v1/evaluator-assignments/PB1/evalA", NULL, 404, NULL, NULL},
+    /* Aggregates and exports. */
+    {"opA", "GET", "/api/v1/summary?year=2024", NULL, 200, "\"projects\":2", "西湖区"},
+    {"opA", "GET", "/api/v1/summary?region=360103", NULL, 404, NULL, NULL},
+    {"opA", "GET", "/api/v1/summary?region=360000", NULL, 404, NULL, NULL},
+    {"opA", "GET", "/api/v1/regions", NULL, 200, "甲镇", "乙镇"},
+    {"opA", "GET", "/api/v1/exports/projects?format=csv", NULL, 200, "PA1", "PB1"},
+    {"opA", "GET", "/api/v1/exports/households?format=csv", NULL, 200, "HA1", "HB1"},
+    {"opA", "GET", "/api/v1/exports/projects?format=csv&region=360103", NULL, 404, NULL, NULL},
+    {"cityv", "GET", "/api/v1/summary?year=2024", NULL, 200, "西湖区", NULL},
+    {"cityv", "GET", "/api/v1/projects/PB1", NULL, 200, "PB1", NULL},
+    {"villA", "GET", "/api/v1/projects", NULL, 200, "PA1", "PB"},
+    {"villA", "GET", "/api/v1/households/HB1", NULL, 404, NULL, NULL},
+    /* The evaluator: only the assigned project, nothing of households. */
+    {"evalA", "GET", "/api/v1/projects", NULL, 200, "\"total\":1", "PA2"},
+    {"evalA", "GET", "/api/v1/projects/PA1", NULL, 200, "PA1", NULL},
+    {"evalA", "GET", "/api/v1/projects/PA2", NULL, 404, NULL, NULL},
+    {"evalA", "GET", "/api/v1/projects/PB1", NULL, 404, NULL, NULL},
+    {"evalA", "GET", "/api/v1/assets", NULL, 200, "AA1", "AA2"},
+    {"evalA", "GET", "/api/v1/assets/AA2", NULL, 404, NULL, NULL},
+    {"evalA", "GET", "/api/v1/project-years", NULL, 200, "\"total\":1", "PB1"},
+    {"evalA", "GET", "/api/v1/project-years/PA2/2024", NULL, 404, NULL, NULL},
+    {"evalA", "GET", "/api/v1/households", NULL, 403, NULL, "HA1"},
+    {"evalA", "GET", "/api/v1/benefits", NULL, 403, NULL, NULL},
+    {"evalA", "GET", "/api/v1/summary", NULL, 403, NULL, NULL},
+    {"evalA", "GET", "/api/v1/exports/projects", NULL, 403, NULL, NULL},
+    {"evalA", "PATCH", "/api/v1/projects/PA1", "{\"name\":\"x\",\"version\":1}", 403, NULL, NULL},
+};
+
+static int setup(void **state)
+{
+    test_server *ts = calloc(1, sizeof *ts);
+    test_server_start(ts, NULL);
+    *state = ts;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    test_server *ts = *state;
+    test_server_stop(ts);
+    free(ts);
+    return 0;
+}
+
+static void test_scope_table(void **state)
+{
+    test_server *ts = *state;
+    static const char *const users[] = {"opA", "opB", "evalA", "villA", "cityv"};
+    test_client clients[5];
+    for (int i = 0; i < 5; i++) {
+        test_client_init(&clients[i], ts);
+        assert_int_equal(test_login(&clients[i], users[i], TEST_PASSWORD), 200);
+    }
+    int failures = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const scope_case *k = &cases[i];
+        test_client *c = NULL;
+        for (int u = 0; u < 5; u++)
+            if (strcmp(users[u], k->user) == 0)
+                c = &clients[u];
+        assert_non_null(c);
+        test_response r;
+        test_call(c, k->method, k->path, k->body, &r);
+        const char *body = r.body ? r.body : "";
+        bool ok = r.status == k->status && (!k->must || strstr(body, k->must)) &&
+                  (!k->must_not || !strstr(body, k->must_not));
+        if (!ok) {
+            fprintf(stderr, "case %zu: %s %s %s -> %ld (want %ld): %.300s\n", i, k->user, k->method,
+                    k->path, r.status, k->status, body);
+            failures++;
+        }
+        test_response_free(&r);
+    }
+    assert_int_equal(failures, 0);
+}
+
+/* Nothing of county B changed after all the attempts above. */
+static void test_sibling_untouched(void **state)
+{
+    test_server *ts = *state;
+    test_client b;
+    test_client_init(&b, ts);
+    assert_int_equal(test_login(&b, "opB", TEST_PASSWORD), 200);
+    static const char *const paths[] = {"/api/v1/projects/PB1", "/api/v1/assets/AB1",
+                                        "/api/v1/project-years/PB1/2024", "/api/v1/households/HB1",
+                                        "/api/v1/household-years/HB1/2024"};
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        test_response r;
+        test_call(&b, "GET", paths[i], NULL, &r);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(r.etag, "\"1\"");
+        test_response_free(&r);
+    }
+    test_response r;
+    test_call(&b, "GET", "/api/v1/benefits", NULL, &r);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "total")), 1);
+    test_response_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_scope_table),
+        cmocka_unit_test(test_sibling_untouched),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
