@@ -27,10 +27,14 @@ function check(cond, message) {
 
 // ---- helpers on a page -------------------------------------------------------
 
+// An input or textarea by data-test (Element Plus puts attributes on the
+// inner element, or on its wrapper for some components).
+const field = (n) => `input[data-test=${n}], textarea[data-test=${n}], [data-test=${n}] input, [data-test=${n}] textarea`;
+
 async function login(page, base, username, password = PASSWORD) {
   await page.goto(`${base}/login`);
-  await page.fill('[data-test=username] input', username);
-  await page.fill('[data-test=password] input', password);
+  await page.fill(field('username'), username);
+  await page.fill(field('password'), password);
   await page.click('[data-test=login-submit]');
   await page.waitForURL((u) => !u.pathname.startsWith('/login'), { timeout: 15000 });
 }
@@ -61,8 +65,8 @@ async function textOf(page, selector) {
 test('login page refuses a wrong password, then tells a locked account how long to wait', async ({ page, base }) => {
   await page.goto(`${base}/login`);
   await shot(page, 'login');
-  await page.fill('[data-test=username] input', 'lockme');
-  await page.fill('[data-test=password] input', 'wrong-password-1');
+  await page.fill(field('username'), 'lockme');
+  await page.fill(field('password'), 'wrong-password-1');
   await page.click('[data-test=login-submit]');
   await page.waitForSelector('[data-test=login-error]');
   check((await textOf(page, '[data-test=login-error]')).includes('用户名或密码错误'), 'wrong password message');
@@ -75,7 +79,7 @@ test('login page refuses a wrong password, then tells a locked account how long 
   }
   check(locked, 'after repeated failures the page says the account is locked');
   // Even the right password is refused while locked, with the wait shown.
-  await page.fill('[data-test=password] input', PASSWORD);
+  await page.fill(field('password'), PASSWORD);
   await page.click('[data-test=login-submit]');
   await page.waitForTimeout(500);
   const t = await textOf(page, '[data-test=login-error]');
@@ -184,7 +188,7 @@ test('filter the project list and reload with the same filters', async ({ page, 
   check(sectors.length === before && sectors.every((s) => s.trim() === '光伏'), 'the same rows after reload, all 光伏');
   // Search text goes into the URL too.
   const firstCode = (await page.locator('[data-test=projects-table] tbody tr td:first-child').first().innerText()).trim();
-  await page.fill('[data-test=filter-q] input', firstCode);
+  await page.fill(field('filter-q'), firstCode);
   await page.keyboard.press('Enter');
   await page.waitForURL(/q=/);
   await settle(page);
@@ -228,7 +232,7 @@ test('confirm classifications and override one with a reason', async ({ page, ba
   const proposed = (await row.locator('td').nth(2).innerText()).trim();
   const target = ['巩固', '提升', '盘活'].find((b) => b !== proposed);
   await dialog.locator('.el-radio-button', { hasText: target }).click();
-  await dialog.locator('[data-test=override-reason] textarea').fill('已与龙头企业签订三年租赁合同，经营将恢复');
+  await dialog.locator(field('override-reason')).fill('已与龙头企业签订三年租赁合同，经营将恢复');
   await dialog.locator('[data-test=override-submit]').click();
   await page.waitForSelector('.el-message--success');
   await settle(page);
@@ -284,7 +288,7 @@ test('acknowledge and resolve a warning', async ({ page, base }) => {
   const subject = (await rows.first().locator('a').first().innerText()).trim();
   await rows.first().locator('[data-test=ack]').click();
   const dialog = page.locator('.el-dialog:visible');
-  await dialog.locator('[data-test=note] textarea').fill('已安排驻村工作队走访核实');
+  await dialog.locator(field('note')).fill('已安排驻村工作队走访核实');
   await dialog.locator('[data-test=note-submit]').click();
   await page.waitForSelector('.el-message--success');
   await settle(page);
@@ -298,7 +302,7 @@ test('acknowledge and resolve a warning', async ({ page, base }) => {
   const d2 = page.locator('.el-dialog:visible');
   await d2.locator('[data-test=note-submit]').click();
   check(await d2.locator('.el-alert').count() === 1, 'resolving without a note is refused');
-  await d2.locator('[data-test=note] textarea').fill('经核实，项目已恢复运营');
+  await d2.locator(field('note')).fill('经核实，项目已恢复运营');
   await d2.locator('[data-test=note-submit]').click();
   await page.waitForSelector('.el-message--success');
 });

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { transitionMatrix, canConfirm, overrideProblem } from '../src/lib/batches.js';
+import { transitionMatrix, canConfirm, overrideProblem, countsByBatch } from '../src/lib/batches.js';
 
 describe('transition table after a re-run', () => {
   it('builds a matrix from a list of moves, in the plan order', () => {
@@ -41,5 +41,13 @@ describe('confirm and override', () => {
     expect(overrideProblem(row, 'revitalise', '短')).toMatch(/原因/);
     expect(overrideProblem(row, 'revitalise', 'x'.repeat(501))).toMatch(/500/);
     expect(overrideProblem(row, 'revitalise', '村里已与企业签订租赁合同')).toBe('');
+  });
+});
+
+describe('counts per batch', () => {
+  it('reads groups or a map, in ids', () => {
+    expect(countsByBatch([{ key: 'consolidate', count: 3 }, { batch: '提升', projects: 2 }, { key: '' }])).toEqual({ consolidate: 3, upgrade: 2 });
+    expect(countsByBatch({ 盘活: 4, terminate: '1' })).toEqual({ revitalise: 4, terminate: 1 });
+    expect(countsByBatch(null)).toEqual({});
   });
 });

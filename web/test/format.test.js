@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import {
   fenToWan, formatWan, fenToYuan, formatYuan, parseYuan, formatInt, formatPercent, formatRatio,
   formatShare, formatDate, formatDateTime, shanghaiYear, toFen, fenToWanNumber, formatKw, EMPTY,
+  moneyToFen, wan, wanUnit, yuan, wanNumber,
 } from '../src/lib/format.js';
 
 describe('money in 万元 from fen', () => {
@@ -110,5 +111,27 @@ describe('dates in Asia/Shanghai', () => {
     expect(formatDate('not a date')).toBe(EMPTY);
     expect(formatDate(null)).toBe(EMPTY);
     expect(formatDateTime({})).toBe(EMPTY);
+  });
+});
+
+describe('money as the API sends it (decimal strings in 元)', () => {
+  it('reads yuan strings exactly', () => {
+    expect(moneyToFen('1234.50')).toBe(123450n);
+    expect(moneyToFen('-3.5')).toBe(-350n);
+    expect(moneyToFen('12')).toBe(1200n);
+    expect(moneyToFen(7)).toBe(700n);
+    expect(moneyToFen('90071992547409.93')).toBe(9007199254740993n);
+    expect(moneyToFen('1.234')).toBe(null);
+    expect(moneyToFen('abc')).toBe(null);
+    expect(moneyToFen(null)).toBe(null);
+  });
+  it('shows them in 万元 and 元', () => {
+    expect(wan('746000.00')).toBe('74.60');
+    expect(wanUnit('1805000.00')).toBe('180.50 万元');
+    expect(wan('123456789.12')).toBe('12,345.68');
+    expect(yuan('7500')).toBe('7,500.00');
+    expect(yuan('-1234.5')).toBe('-1,234.50');
+    expect(wan(undefined)).toBe(EMPTY);
+    expect(wanNumber('250000.00')).toBe(25);
   });
 });

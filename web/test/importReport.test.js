@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { readImportReport, errorsByRow, fileProblem } from '../src/lib/importReport.js';
+import { readImportReport, errorsByRow, fileProblem, templateCsv } from '../src/lib/importReport.js';
 
 describe('import report', () => {
   it('reads counts and errors of a dry run', () => {
@@ -31,5 +31,12 @@ describe('import report', () => {
     expect(fileProblem({ name: 'a.csv', size: 0 })).toMatch(/空/);
     expect(fileProblem({ name: 'a.XLSX', size: 60 * 1024 * 1024 })).toMatch(/50 MB/);
     expect(fileProblem({ name: 'a.xlsx', size: 100 })).toBe('');
+  });
+});
+
+describe('empty CSV template', () => {
+  it('writes the Chinese headers with a BOM for Excel', () => {
+    const csv = templateCsv([{ header: '项目编号' }, { header: '项目名称' }, { header: '说明,含逗号' }, { field: 'x' }]);
+    expect(csv).toBe('\ufeff项目编号,项目名称,"说明,含逗号",x\r\n');
   });
 });

@@ -249,6 +249,11 @@ export function dispositionName(header, fallback) {
 // fetched, so errors are shown in words instead of a JSON page, then saved.
 export async function download(path, params, fallbackName, opts = {}) {
   const res = await request(path, { method: opts.method || 'GET', params, body: opts.body, raw: true });
+  const type = res.headers.get('content-type') || '';
+  if (opts.expect && type.includes('application/json')) {
+    // The server answered with a description instead of a file.
+    throw new ApiError({ status: res.status, code: 'not_a_file', message: '服务器没有返回文件。' });
+  }
   const blob = await res.blob();
   const name = dispositionName(res.headers.get('Content-Disposition'), fallbackName);
   const url = URL.createObjectURL(blob);

@@ -31,27 +31,29 @@ export const changePassword = (oldPassword, newPassword) =>
   api.post('/auth/password', { old_password: oldPassword, new_password: newPassword });
 
 // ---- regions and summary ---------------------------------------------------
-export const getRegion = (code) => api.get(`/regions/${enc(code)}`);
-export const listRegions = (params) => api.get('/regions', params);
+// A region in scope with its path and children: { region, path, children }.
+export const getRegion = (code) => api.get(code ? `/regions/${enc(code)}` : '/regions');
 export const getSummary = (params) => api.get('/summary', params);
-export const getTrend = (params) => api.get('/summary/trend', params);
 
 // ---- registries --------------------------------------------------------------
 export const listProjects = (params) => api.get('/projects', params);
+// With its assets and yearly records.
 export const getProject = (code) => api.get(`/projects/${enc(code)}`, null, { withMeta: true });
-export const listProjectYears = (code) => api.get(`/projects/${enc(code)}/years`);
-export const listProjectHouseholds = (code, params) => api.get(`/projects/${enc(code)}/households`, params);
-export const listProjectClassifications = (code) => api.get(`/projects/${enc(code)}/classifications`);
+export const listBenefits = (params) => api.get('/benefits', params);
+export const listProjectYears = (params) => api.get('/project-years', params);
 
 export const listAssets = (params) => api.get('/assets', params);
 export const getAsset = (code) => api.get(`/assets/${enc(code)}`, null, { withMeta: true });
 
 export const listHouseholds = (params) => api.get('/households', params);
+// With members and yearly incomes, ID numbers masked.
 export const getHousehold = (code) => api.get(`/households/${enc(code)}`, null, { withMeta: true });
+// Full ID numbers (permission reveal; audited by the server).
 export const revealHousehold = (code) => api.post(`/households/${enc(code)}/reveal`, {});
 
-// ---- four batches ------------------------------------------------------------
+// ---- four batches (classification) -------------------------------------------
 export const listClassifications = (params) => api.get('/classifications', params);
+export const projectClassifications = (code) => api.get('/classifications', { project: code, history: 1 });
 export const runClassification = (body) => api.post('/classifications/run', body);
 export const confirmClassifications = (body) => api.post('/classifications/confirm', body);
 export const overrideClassification = (body) => api.post('/classifications/override', body);
@@ -63,32 +65,35 @@ export const resolveWarning = (id, note) => api.post(`/warnings/${enc(id)}/resol
 
 // ---- import / export -------------------------------------------------------------
 export const listTemplates = () => api.get('/meta/templates');
+export const getTemplate = (name) => api.get(`/meta/templates/${enc(name)}`);
 export const listRoles = () => api.get('/meta/roles');
-export const downloadTemplate = (name, format = 'xlsx') =>
-  download(`/templates/${enc(name)}`, { format }, `${name}-template.${format}`);
+// The empty template as a file the server makes (XLSX); see ImportView for
+// the fallback when the server only describes the template.
+export const downloadTemplateFile = (name, format = 'xlsx') =>
+  download(`/meta/templates/${enc(name)}`, { format }, `${name}-模板.${format}`, { expect: format });
 export const importFile = (name, file, { dryRun = true, onProgress } = {}) => {
   const fd = new FormData();
   fd.append('file', file, file.name);
-  return upload(`/import/${enc(name)}`, fd, { params: { dry_run: dryRun ? 1 : 0 }, onProgress });
+  return upload(`/imports/${enc(name)}`, fd, { params: { dry_run: dryRun ? 'true' : 'false' }, onProgress });
 };
 export const exportFile = (name, format, params = {}) =>
-  download(`/export/${enc(name)}`, { format, ...params }, `${name}.${format}`);
+  download(`/exports/${enc(name)}`, { format, ...params }, `${name}.${format}`);
 
 // ---- rules and thresholds ----------------------------------------------------------
-export const listRuleSets = (params) => api.get('/rules', params);
-export const getRuleSet = (year) => api.get(`/rules/${enc(year)}`, null, { withMeta: true });
-export const saveRuleSet = (year, body, etag) => api.put(`/rules/${enc(year)}`, body, { ifMatch: etag });
-export const checkRule = (body) => api.post('/rules/check', body);
+export const getRuleSet = (year) => api.get('/rules', { year }, { withMeta: true });
+export const saveRuleSet = (body, etag) => api.put('/rules', body, { ifMatch: etag });
 export const listThresholds = () => api.get('/thresholds');
-export const setThreshold = (year, fen) => api.put(`/thresholds/${enc(year)}`, { yuan_fen: fen });
+export const setThreshold = (year, yuanText) => api.put(`/thresholds/${enc(year)}`, { yuan: yuanText });
 
 // ---- users ---------------------------------------------------------------------------
 export const listUsers = (params) => api.get('/users', params);
+// -> { user, password } (the generated password, shown once)
 export const addUser = (body) => api.post('/users', body);
 export const updateUser = (name, body) => api.patch(`/users/${enc(name)}`, body);
-export const resetUserPassword = (name) => api.post(`/users/${enc(name)}/password`, {});
+export const resetUserPassword = (name) => api.patch(`/users/${enc(name)}`, { reset_password: true });
 
 // ---- audit ------------------------------------------------------------------------------
+// Newest first; paging with before_seq.
 export const listAudit = (params) => api.get('/audit', params);
-export const exportAudit = (params) => download('/audit/export', params, 'audit.csv');
-export const verifyAudit = () => api.post('/audit/verify', {});
+export const exportAudit = () => download('/audit/export', null, 'audit.jsonl');
+export const verifyAudit = () => api.get('/audit/verify');

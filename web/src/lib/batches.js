@@ -53,3 +53,19 @@ export function overrideProblem(row, batch, reason) {
   if (r.length > 500) return '调整原因不能超过 500 个字';
   return '';
 }
+
+// Counts per batch from a list answer: [{key|batch, count|projects}] or {batch: n}.
+export function countsByBatch(v) {
+  const out = {};
+  if (Array.isArray(v)) {
+    for (const g of v) {
+      if (!g || typeof g !== 'object') continue;
+      const k = batchId(String(g.key ?? g.batch ?? ''));
+      if (!k) continue;
+      out[k] = (out[k] || 0) + num(g.count ?? g.projects ?? 0);
+    }
+  } else if (v && typeof v === 'object') {
+    for (const [k, n] of Object.entries(v)) out[batchId(k)] = (out[batchId(k)] || 0) + num(n);
+  }
+  return out;
+}

@@ -48,6 +48,43 @@ function scaled(fen, unitFen, decimals) {
   return (neg && !zero ? '-' : '') + s;
 }
 
+// Money as the API sends it: a decimal string in 元 ("1234.50", "-3.5",
+// "12"), or an integer number of 元. Returns fen as BigInt, or null.
+export function moneyToFen(v) {
+  if (isMissing(v)) return null;
+  if (typeof v === 'bigint') return v * 100n;
+  if (typeof v === 'number') return Number.isInteger(v) ? BigInt(v) * 100n : BigInt(Math.round(v * 100));
+  if (typeof v !== 'string') return null;
+  const m = /^(-?)(\d+)(?:\.(\d{1,2}))?$/.exec(v.trim());
+  if (!m) return null;
+  const fen = BigInt(m[2]) * 100n + BigInt((m[3] || '').padEnd(2, '0'));
+  return m[1] ? -fen : fen;
+}
+
+// API money (元) shown in 万元: "1234567.89" -> "123.46".
+export function wan(v, decimals = 2) {
+  const fen = moneyToFen(v);
+  return fen === null ? EMPTY : fenToWan(fen, decimals);
+}
+
+// The same with the unit: "123.46 万元".
+export function wanUnit(v, decimals = 2) {
+  const s = wan(v, decimals);
+  return s === EMPTY ? s : s + ' 万元';
+}
+
+// API money (元) shown in 元 with separators: "1234.5" -> "1,234.50".
+export function yuan(v, decimals = 2) {
+  const fen = moneyToFen(v);
+  return fen === null ? EMPTY : fenToYuan(fen, decimals);
+}
+
+// API money as a number of 万元 for charts.
+export function wanNumber(v) {
+  const fen = moneyToFen(v);
+  return fen === null ? null : Number(fen) / 1e6;
+}
+
 // 万元 from fen: 123456789012 -> "123,456.79". decimals defaults to 2.
 export function fenToWan(v, decimals = 2) {
   const fen = toFen(v);

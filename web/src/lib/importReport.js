@@ -48,3 +48,10 @@ export function fileProblem(file, maxBytes = 50 * 1024 * 1024) {
   if (file.size > maxBytes) return `文件超过 ${Math.round(maxBytes / 1024 / 1024)} MB 上限，请拆分后导入`;
   return '';
 }
+
+// An empty CSV template from the template's columns: UTF-8 with a BOM (so
+// Excel reads the Chinese headers), CRLF, headers quoted when needed.
+export function templateCsv(columns) {
+  const cell = (v) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  return '\ufeff' + columns.map((c) => cell(String(c.header || c.field || ''))).join(',') + '\r\n';
+}

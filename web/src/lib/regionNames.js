@@ -1,5 +1,5 @@
-// A small cache of region names seen in answers (summaries, lists), so a
-// breadcrumb can name every level; missing names are fetched once.
+// A small cache of region names seen in answers (region trees, summaries),
+// so a breadcrumb can name every level; missing names are fetched once.
 import { reactive } from 'vue';
 import { getRegion } from '../api/endpoints.js';
 
@@ -10,18 +10,25 @@ export function rememberRegion(code, name) {
   if (code && name && regionNames[code] !== name) regionNames[code] = name;
 }
 
+// Remember every region of a tree answer { region, path, children }.
+export function rememberTree(tree) {
+  if (!tree) return;
+  if (tree.region) rememberRegion(tree.region.code, tree.region.name);
+  for (const r of tree.path || []) rememberRegion(r.code, r.name);
+  for (const r of tree.children || []) rememberRegion(r.code, r.name);
+}
+
 export async function ensureRegionNames(codes) {
   const missing = codes.filter((c) => !regionNames[c] && !pending.has(c));
-  await Promise.all(missing.map(async (c) => {
-    pending.add(c);
-    try {
-      const r = await getRegion(c);
-      const reg = (r && (r.region || r)) || {};
-      if (reg.name) rememberRegion(c, reg.name);
-    } catch {
-      // Not visible to this user, or not there: the code is shown instead.
-    } finally {
-      pending.delete(c);
-    }
-  }));
+  // The deepest one's path names all the others.
+  const deepest = missing[missing.length - 1];
+  if (!deepest) return;
+  missing.forEach((c) => pending.add(c));
+  try {
+    rememberTree(await getRegion(deepest));
+  } catch {
+    // Not visible to this user, or not there: the code is shown instead.
+  } finally {
+    missing.forEach((c) => pending.delete(c));
+  }
 }

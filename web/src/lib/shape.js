@@ -16,9 +16,20 @@ export function num(v, fallback = 0) {
   return Number.isFinite(n) ? n : fallback;
 }
 
-// Paging: page (1-based) and size -> the API's offset/limit.
+// Paging: page (1-based) and size -> the API's page/page_size (max 500).
 export function pageParams(page, size) {
   const p = Math.max(1, Number(page) || 1);
   const s = Math.max(1, Math.min(500, Number(size) || 20));
-  return { offset: (p - 1) * s, limit: s };
+  return { page: p, page_size: s };
+}
+
+// The Chinese label of an enum field: the API sends `<field>_zh` next to
+// each enumeration; the UI's own table is the fallback.
+export function zhOf(row, field, table) {
+  if (!row) return '—';
+  const z = row[`${field}_zh`];
+  if (z) return z;
+  const v = row[field];
+  if (v === null || v === undefined || v === '') return '—';
+  return (table && table[v]) || String(v);
 }

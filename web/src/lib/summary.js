@@ -1,54 +1,34 @@
-// Reading the summary endpoint's answer (what the dashboard draws) into one
-// fixed shape, whatever small variations the server uses: totals, counts by
-// batch and by sector (array of {key, count} or a map), child regions and
-// the trend over years. Also builds the ECharts options, so the drawing
-// logic is unit-tested without a browser.
+// Reading the summary endpoint's answer (GET /summary, what the dashboard
+// draws) into one fixed shape, and building the ECharts options, so the
+// drawing logic is unit-tested without a browser. Money fields are decimal
+// strings in 元 (see docs/api/openapi.yaml); counts are integers.
 
-import { BATCHES, BATCH_ORDER, BATCH_COLORS, SECTORS, batchId, label } from './labels.js';
-import { fenToWanNumber, formatInt } from './format.js';
+import { BATCHES, BATCH_ORDER, BATCH_COLORS, SECTORS, MONITORED_KINDS, batchId } from './labels.js';
+import { wanNumber, formatInt } from './format.js';
 import { num } from './shape.js';
 
-const TOTAL_KEYS = {
-  projects: ['projects', 'project_count', 'projects_count'],
-  operating_assets: ['operating_assets', 'operating_asset_value', 'operating_assets_value', 'operating_assets_fen', 'asset_value'],
-  households: ['households', 'household_count', 'households_count'],
-  monitored: ['monitored_households', 'monitored', 'monitored_count'],
-  warnings: ['open_warnings', 'warnings_open', 'warnings'],
-};
+const MONEY = ['investment', 'linkage_funds', 'revenue', 'profit', 'collective_income', 'asset_value'];
+const COUNTS = ['projects', 'households_benefited', 'poor_households_benefited', 'jobs', 'assets', 'households', 'persons'];
 
-function pick(obj, keys) {
-  if (!obj) return null;
-  for (const k of keys) if (obj[k] !== undefined && obj[k] !== null) return obj[k];
-  return null;
-}
-
-export function readTotals(obj) {
+// Figures -> the same keys, money kept as strings, counts as numbers (null if absent).
+export function readFigures(f) {
   const out = {};
-  for (const [k, keys] of Object.entries(TOTAL_KEYS)) {
-    const v = pick(obj, keys);
-    out[k] = k === 'operating_assets' ? v : v === null ? null : num(v);
-  }
+  const src = f || {};
+  for (const k of MONEY) out[k] = src[k] ?? null;
+  for (const k of COUNTS) out[k] = src[k] === undefined || src[k] === null ? null : num(src[k]);
+  out.open_warnings = src.open_warnings ?? src.warnings_open ?? null;
+  if (out.open_warnings !== null) out.open_warnings = num(out.open_warnings);
   return out;
 }
 
-// [{batch: 'consolidate', count: 3}] or {consolidate: 3} or {巩固: 3} -> {consolidate: 3, ...}
-export function readCounts(v, keyNames, normaliseKey = (k) => k) {
+// [{key, zh, projects, ...}] -> { key: figures+zh } in answer order.
+export function readGroups(list, normaliseKey = (k) => k) {
   const out = {};
-  if (Array.isArray(v)) {
-    for (const row of v) {
-      if (!row || typeof row !== 'object') continue;
-      let key = null;
-      for (const n of keyNames) if (row[n] !== undefined) { key = row[n]; break; }
-      if (key === null) continue;
-      const count = num(row.count ?? row.projects ?? row.n ?? row.value);
-      const k = normaliseKey(String(key));
-      out[k] = (out[k] || 0) + count;
-    }
-  } else if (v && typeof v === 'object') {
-    for (const [k, c] of Object.entries(v)) {
-      const nk = normaliseKey(k);
-      out[nk] = (out[nk] || 0) + num(typeof c === 'object' && c ? c.count ?? c.projects : c);
-    }
+  if (!Array.isArray(list)) return out;
+  for (const g of list) {
+    if (!g || typeof g !== 'object' || g.key === undefined || g.key === null) continue;
+    const k = normaliseKey(String(g.key));
+    out[k] = { key: k, zh: g.zh || '', ...readFigures(g) };
   }
   return out;
 }
@@ -56,36 +36,38 @@ export function readCounts(v, keyNames, normaliseKey = (k) => k) {
 export function readSummary(data) {
   const d = data || {};
   const region = d.region || {};
-  const totals = readTotals(d.totals || d);
-  const byBatch = readCounts(d.by_batch || d.batches, ['batch', 'key', 'id', 'name'], batchId);
-  const bySector = readCounts(d.by_sector || d.sectors, ['sector', 'key', 'id', 'name']);
-  const children = (d.children || d.child_regions || []).map((c) => ({
-    code: c.code || c.region_code,
-    name: c.name || c.region_name || c.code,
-    level: c.level,
-    ...readTotals(c.totals || c),
-  }));
-  const trendRaw = d.trend || d.trends || d.years || [];
-  const trend = (Array.isArray(trendRaw) ? trendRaw : [])
-    .filter((t) => t && typeof t === 'object' && t.year !== undefined)
-    .map((t) => ({
-      year: num(t.year),
-      collective_income: t.collective_income ?? t.collective_income_fen ?? null,
-      households_benefited: t.households_benefited ?? null,
+  const byKind = readGroups(d.by_household_kind);
+  const monitoredKinds = MONITORED_KINDS.filter((k) => byKind[k]);
+  const totals = readFigures(d.totals);
+  totals.monitored = monitoredKinds.length ? monitoredKinds.reduce((a, k) => a + (byKind[k].households || 0), 0) : null;
+  const children = Object.values(readGroups(d.by_child)).map((g) => ({ ...g, code: g.key, name: g.zh || g.key }));
+  return {
+    region: { code: region.code || '', name: region.name || '', level: region.level ?? null, level_zh: region.level_zh || '' },
+    year: d.year ?? null,
+    totals,
+    byBatch: readGroups(d.by_batch, batchId),
+    bySector: readGroups(d.by_sector),
+    byStatus: readGroups(d.by_status),
+    byKind,
+    children,
+    builtAt: d.built_at || null,
+  };
+}
+
+// Trend over years from several summaries: [{year, collective_income, households_benefited}],
+// sorted, with leading years that have no records at all dropped.
+export function trendOf(summaries) {
+  const rows = summaries
+    .filter((s) => s && s.year !== null && s.year !== undefined)
+    .map((s) => ({
+      year: num(s.year),
+      collective_income: s.totals.collective_income,
+      households_benefited: s.totals.households_benefited,
     }))
     .sort((a, b) => a.year - b.year);
-  const ancestors = (d.path || d.ancestors || region.path || []).map((r) => ({ code: r.code, name: r.name }));
-  return {
-    region: { code: region.code || d.region_code || '', name: region.name || d.region_name || '', level: region.level ?? null },
-    year: d.year ?? null,
-    years: Array.isArray(d.years_available) ? d.years_available.map(Number) : Array.isArray(d.available_years) ? d.available_years.map(Number) : null,
-    totals,
-    byBatch,
-    bySector,
-    children,
-    trend,
-    ancestors,
-  };
+  const empty = (r) => !num(r.households_benefited) && !wanNumber(r.collective_income);
+  while (rows.length && empty(rows[0])) rows.shift();
+  return rows;
 }
 
 export function batchChartOption(byBatch) {
@@ -98,19 +80,23 @@ export function batchChartOption(byBatch) {
       radius: ['40%', '68%'],
       center: ['50%', '45%'],
       label: { formatter: '{b}\n{c}' },
-      data: keys.map((k) => ({ name: label(BATCHES, k), value: byBatch[k] || 0, itemStyle: BATCH_COLORS[k] ? { color: BATCH_COLORS[k] } : undefined })),
+      data: keys.map((k) => ({
+        name: BATCHES[k] || (byBatch[k] && byBatch[k].zh) || k,
+        value: byBatch[k] ? byBatch[k].projects || 0 : 0,
+        itemStyle: BATCH_COLORS[k] ? { color: BATCH_COLORS[k] } : undefined,
+      })),
     }],
   };
 }
 
 export function sectorChartOption(bySector) {
-  const rows = Object.entries(bySector).sort((a, b) => b[1] - a[1]);
+  const rows = Object.values(bySector).sort((a, b) => (b.projects || 0) - (a.projects || 0));
   return {
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
     grid: { left: 80, right: 24, top: 10, bottom: 24 },
     xAxis: { type: 'value', minInterval: 1 },
-    yAxis: { type: 'category', inverse: true, data: rows.map(([k]) => label(SECTORS, k)) },
-    series: [{ type: 'bar', name: '项目数', data: rows.map(([, v]) => v), itemStyle: { color: '#409eff' }, barMaxWidth: 18 }],
+    yAxis: { type: 'category', inverse: true, data: rows.map((g) => g.zh || SECTORS[g.key] || g.key) },
+    series: [{ type: 'bar', name: '项目数', data: rows.map((g) => g.projects || 0), itemStyle: { color: '#409eff' }, barMaxWidth: 18 }],
   };
 }
 
@@ -125,7 +111,7 @@ export function trendChartOption(trend) {
       { type: 'value', name: '户', minInterval: 1, axisLabel: { formatter: (v) => formatInt(v) } },
     ],
     series: [
-      { type: 'bar', name: '村集体收益（万元）', data: trend.map((t) => fenToWanNumber(t.collective_income)), itemStyle: { color: '#67c23a' }, barMaxWidth: 28 },
+      { type: 'bar', name: '村集体收益（万元）', data: trend.map((t) => wanNumber(t.collective_income)), itemStyle: { color: '#67c23a' }, barMaxWidth: 28 },
       { type: 'line', name: '带动户数', yAxisIndex: 1, data: trend.map((t) => (t.households_benefited === null ? null : num(t.households_benefited))), itemStyle: { color: '#e6a23c' } },
     ],
   };
