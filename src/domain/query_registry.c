@@ -1062,6 +1062,12 @@ bf_status reg_create(bf_store *store, const reg_def *def, const reg_scope *scope
     bool all_keys = true;
     for (int k = 0; k < nkeys; k++)
         all_keys = all_keys && *keys[k];
+    for (size_t i = 0; all_keys == false && i < tpl->ncolumns; i++)
+        if (tpl->columns[i].key && !*values[i]) {
+            rc = bf_error_set_field(err, BF_ERR_INVALID, tpl->columns[i].alias, "%s：必须填写",
+                                    tpl->columns[i].header);
+            goto out;
+        }
     rc = check_parent(store, def, scope, values, err);
     if (rc)
         goto out;
