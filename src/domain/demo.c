@@ -27,6 +27,7 @@
 #include "core/datafile.h"
 #include "core/date.h"
 #include "domain/template.h"
+#include "domain/thresholds.h"
 #include "io/csv_write.h"
 #include "io/validate.h"
 
@@ -1477,6 +1478,10 @@ static bf_status emit_project_years(gen *g, rng_t *r, gen_project *p)
         p->distributed[y] = distributed;
         last_income = income;
         int64_t year_jobs = months == 0 ? 0 : jobs * months / 12;
+        /* A declining project also loses the households it took on beyond
+         * the registered ones. */
+        if (!pv && p->traj == TR_DECLINE && year == DEMO_LAST_YEAR)
+            extra_hh = 0;
         dv vals[] = {T(p->code),
                      I(year),
                      I(revenue),
@@ -1709,10 +1714,25 @@ static bf_status generate_village(gen *g, int vi)
 
 /* ------------------------------------------------------------ thresholds */
 
-/* Thresholds: written through the rules module's API once it has one. */
+/* The monitoring thresholds of the demo years (data/demo_thresholds.csv) for
+ * the province, through the thresholds module, unless the year has one. */
 static bf_status write_thresholds(gen *g)
 {
-    (void)g;
+    for (int y = 0; y < DEMO_YEARS; y++) {
+        thr_table *table = bf_arena_alloc(g->scratch, sizeof *table);
+        if (!table)
+            return bf_error_set(g->err, BF_ERR_NOMEM, "内存不足");
+        bf_status rc = thr_load_year(g->store, DEMO_FIRST_YEAR + y, table, g->err);
+        if (!rc && table->count == 0) {
+            rc = thr_set(g->store, DEMO_FIRST_YEAR + y, NULL, g->threshold[y], "demo",
+                         "演示数据（示例值，非官方标准）", g->err);
+            if (!rc)
+                g->res->thresholds++;
+        }
+        bf_arena_reset(g->scratch);
+        if (rc)
+            return rc;
+    }
     return BF_OK;
 }
 

@@ -12,6 +12,7 @@
 
 #include "bf_test.h"
 #include "core/date.h"
+#include "domain/classify.h"
 #include "domain/demo.h"
 #include "domain/pii.h"
 #include "domain/template.h"
@@ -407,6 +408,48 @@ static void test_real_cases_for_every_batch(void **state)
                      0);
 }
 
+/* The default rule set, run on the demo: every batch rule and every warning
+ * rule fires on some project or household. */
+static void test_every_default_rule_fires(void **state)
+{
+    (void)state;
+    bf_store *s = run->store;
+    assert_int_equal(run->result.thresholds, DEMO_LAST_YEAR - DEMO_FIRST_YEAR + 1);
+    assert_int_equal(count(s, "SELECT COUNT(DISTINCT year) FROM thresholds"), 4);
+    classify_options opt = {.year = DEMO_LAST_YEAR, .actor = "test"};
+    classify_result result;
+    bf_error err;
+    bf_error_clear(&err);
+    if (classify_run(s, &opt, &result, &err) != BF_OK)
+        fail_msg("classify_run: %s", bf_error_text(&err));
+    assert_true(result.threshold_set);
+    assert_int_equal(result.projects + count(s, "SELECT COUNT(*) FROM projects WHERE status = "
+                                                "'disposed'"),
+                     run->result.projects);
+    bf_stmt *stmt = NULL;
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "SELECT r.code, (SELECT COUNT(*) FROM classifications c WHERE c.rule_code = r.code) "
+             "+ (SELECT COUNT(*) FROM warnings w WHERE w.rule_code = r.code) FROM rules r WHERE "
+             "r.rule_set_id = %lld",
+             (long long)result.rule_set_id);
+    assert_int_equal(store_prepare(s, sql, &stmt, &err), BF_OK);
+    bool has_row = false;
+    int rules = 0;
+    while (store_step(stmt, &has_row, &err) == BF_OK && has_row) {
+        const char *code = store_column_text(stmt, 0, NULL);
+        int64_t fired = store_column_int64(stmt, 1);
+        if (fired < 3)
+            fail_msg("rule %s fired %lld times on the demo", code, (long long)fired);
+        rules++;
+    }
+    store_finalize(stmt);
+    assert_true(rules >= 10);
+    /* Every batch has real cases, 巩固 the most. */
+    for (size_t b = 0; b < result.batches.count; b++)
+        assert_true(result.per_batch[b] > 10);
+}
+
 static void test_reproducible_for_a_seed(void **state)
 {
     (void)state;
@@ -559,6 +602,7 @@ int main(void)
         cmocka_unit_test(test_every_enum_value_valid),
         cmocka_unit_test(test_real_cases_for_every_batch),
         cmocka_unit_test(test_csv_files_in_templates),
+        cmocka_unit_test(test_every_default_rule_fires),
         cmocka_unit_test(test_reproducible_for_a_seed),
         cmocka_unit_test(test_refuses_bad_databases),
     };
