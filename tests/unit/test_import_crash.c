@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CRASH_ROWS 300000
+#define CRASH_ROWS 100000
 
 static void write_households(const char *path)
 {
@@ -109,14 +109,14 @@ static void test_kill_during_import(void **state)
     /* Wait until the import has written a good part of its transaction. */
     struct timespec pause = {0, 20 * 1000 * 1000};
     int waited = 0;
-    while (file_size(wal) < wal_start + 4 * 1024 * 1024 && waited < 3000) {
+    while (file_size(wal) < wal_start + 2 * 1024 * 1024 && waited < 3000) {
         int status;
         if (waitpid(pid, &status, WNOHANG) == pid)
             fail_msg("import finished before it could be killed; make CRASH_ROWS larger");
         nanosleep(&pause, NULL);
         waited++;
     }
-    assert_true(file_size(wal) >= wal_start + 4 * 1024 * 1024);
+    assert_true(file_size(wal) >= wal_start + 2 * 1024 * 1024);
     assert_int_equal(kill(pid, SIGKILL), 0);
     int status = 0;
     assert_int_equal(waitpid(pid, &status, 0), pid);
