@@ -419,8 +419,8 @@ static const char *const fingerprint_sql[] = {
     "SELECT COUNT(*), COALESCE(MAX(updated_at), 0) FROM assets",
     "SELECT COUNT(*), COALESCE(MAX(updated_at), 0) FROM project_years",
     "SELECT COUNT(*), COALESCE(MAX(updated_at), 0) FROM households",
-    "SELECT COUNT(*), COALESCE(MAX(proposed_at), 0) + COALESCE(MAX(confirmed_at), 0) "
-    "FROM classifications",
+    ("SELECT COUNT(*), COALESCE(MAX(proposed_at), 0) + COALESCE(MAX(confirmed_at), 0) "
+     "FROM classifications"),
 };
 
 static bf_status fingerprint(bf_store *store, char *out, size_t size, bf_error *err)
