@@ -251,7 +251,7 @@ struct xlsx_reader {
     XML_Parser parser;
     zip_file_t *zf;
     const part_ops *part;
-    const char *part_name;
+    char part_name[128];  /* clipped for messages */
     const char *part_dir; /* for relationship targets: "xl/" */
     xml_el stack[XLSX_MAX_DEPTH];
     unsigned depth;
@@ -367,10 +367,11 @@ static bool ends_with(const char *s, const char *suffix)
     return n >= m && memcmp(s + n - m, suffix, m) == 0;
 }
 
-/* At most 40 bytes of s for a message, cut at a UTF-8 boundary, "…" if cut. */
+/* As much of s as fits out (at most out_size - 4 bytes) for a message, cut at
+ * a UTF-8 boundary, with "…" if cut: messages must stay short, whole UTF-8. */
 static const char *clip(const char *s, size_t len, char *out, size_t out_size)
 {
-    size_t n = len < 40 ? len : 40;
+    size_t n = len < out_size - 4 ? len : out_size - 4;
     while (n < len && n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
         n--;
     snprintf(out, out_size, "%.*s%s", (int)n, s, n < len ? "…" : "");
@@ -764,7 +765,7 @@ static bf_status part_open(xlsx_reader *x, zip_int64_t index, const char *name, 
 {
     part_close(x);
     x->part = ops;
-    x->part_name = name;
+    clip(name, strlen(name), x->part_name, sizeof x->part_name);
     x->depth = 0;
     x->fed = x->last_event = 0;
     x->cap = cap;
@@ -775,17 +776,17 @@ static bf_status part_open(xlsx_reader *x, zip_int64_t index, const char *name, 
     zip_stat_t st;
     zip_stat_init(&st);
     if (zip_stat_index(x->zip, (zip_uint64_t)index, 0, &st) != 0)
-        return zip_failure(err, zip_error_code_zip(zip_get_error(x->zip)), name);
+        return zip_failure(err, zip_error_code_zip(zip_get_error(x->zip)), x->part_name);
     x->declared = (st.valid & ZIP_STAT_SIZE) && st.size < SIZE_MAX ? (size_t)st.size : 0;
     if ((st.valid & ZIP_STAT_SIZE) && st.size > cap) {
         char limit[32];
         return bf_error_set(err, BF_ERR_TOO_LARGE,
                             "无法读取 XLSX 文件：%s（%s）解压后超过 %s，文件可能是恶意构造的",
-                            ops->what, name, size_text(cap, limit, sizeof limit));
+                            ops->what, x->part_name, size_text(cap, limit, sizeof limit));
     }
     x->zf = zip_fopen_index(x->zip, (zip_uint64_t)index, 0);
     if (!x->zf)
-        return zip_failure(err, zip_error_code_zip(zip_get_error(x->zip)), name);
+        return zip_failure(err, zip_error_code_zip(zip_get_error(x->zip)), x->part_name);
     x->parser = XML_ParserCreateNS(NULL, XLSX_NS_SEP);
     if (!x->parser)
         return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
@@ -891,7 +892,7 @@ static bf_status part_parse(xlsx_reader *x, zip_int64_t index, const char *name,
     if (!rc)
         rc = part_pump(x, err);
     if (!rc && !x->done)
-        rc = bf_error_set(err, BF_ERR_INTERNAL, "内部错误：%s 未读完", name);
+        rc = bf_error_set(err, BF_ERR_INTERNAL, "内部错误：%s 未读完", x->part_name);
     part_close(x);
     return rc;
 }
@@ -1420,6 +1421,7 @@ static bf_status open_parts(xlsx_reader *x, const char *sheet_name, bf_error *er
 {
     bf_status rc = BF_OK;
     size_t part_cap = x->lim.max_part_bytes;
+    char shown[128], shown2[128];
 
     /* Where the workbook is: the package relationships, else the usual place. */
     const char *wb_name = "xl/workbook.xml";
@@ -1436,7 +1438,7 @@ static bf_status open_parts(xlsx_reader *x, const char *sheet_name, bf_error *er
     if (idx < 0) {
         rc = bf_error_set(err, BF_ERR_PARSE,
                           "无法读取 XLSX 文件：找不到工作簿（%s），这不是 Excel 工作簿文件",
-                          wb_name);
+                          clip(wb_name, strlen(wb_name), shown, sizeof shown));
         goto out;
     }
     const char *wb_dir = part_folder(x->arena, wb_name);
@@ -1462,7 +1464,7 @@ static bf_status open_parts(xlsx_reader *x, const char *sheet_name, bf_error *er
     idx = locate(x, rels_name);
     if (idx < 0) {
         rc = bf_error_set(err, BF_ERR_PARSE, "无法读取 XLSX 文件：找不到工作簿的关系表（%s）",
-                          rels_name);
+                          clip(rels_name, strlen(rels_name), shown, sizeof shown));
         goto out;
     }
     rels_reset(x);
@@ -1479,18 +1481,21 @@ static bf_status open_parts(xlsx_reader *x, const char *sheet_name, bf_error *er
     const xlsx_rel *sheet_rel = sheet->rid ? rel_by_id(x, sheet->rid) : NULL;
     if (!sheet_rel) {
         rc = bf_error_set(err, BF_ERR_PARSE, "无法读取 XLSX 文件：找不到工作表“%s”的位置",
-                          sheet->name);
+                          clip(sheet->name, strlen(sheet->name), shown, sizeof shown));
         goto out;
     }
     if (sheet_rel->type != REL_WORKSHEET) {
         rc = bf_error_set(err, BF_ERR_UNSUPPORTED,
-                          "工作表“%s”不是普通工作表（可能是图表），没有可读取的数据", sheet->name);
+                          "工作表“%s”不是普通工作表（可能是图表），没有可读取的数据",
+                          clip(sheet->name, strlen(sheet->name), shown, sizeof shown));
         goto out;
     }
     zip_int64_t sheet_idx = locate(x, sheet_rel->target);
     if (sheet_idx < 0) {
-        rc = bf_error_set(err, BF_ERR_PARSE, "无法读取 XLSX 文件：找不到工作表“%s”的数据（%s）",
-                          sheet->name, sheet_rel->target);
+        rc =
+            bf_error_set(err, BF_ERR_PARSE, "无法读取 XLSX 文件：找不到工作表“%s”的数据（%s）",
+                         clip(sheet->name, strlen(sheet->name), shown, sizeof shown),
+                         clip(sheet_rel->target, strlen(sheet_rel->target), shown2, sizeof shown2));
         goto out;
     }
 
