@@ -28,7 +28,7 @@ export const COUNTY = '361030000000';
 export const SIBLING = '361023000000'; // 南丰县
 
 export const USERS = {
-  admin: { role: 'province_admin', region: PROVINCE },
+  padmin: { role: 'province_admin', region: PROVINCE },
   viewer: { role: 'province_viewer', region: PROVINCE },
   county: { role: 'county_operator', region: COUNTY },
   sibling: { role: 'county_operator', region: SIBLING },

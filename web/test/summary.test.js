@@ -40,9 +40,11 @@ describe('reading the summary', () => {
   });
   it('draws the four batches in plan order with their colours', () => {
     const o = batchChartOption(readSummary({ by_batch: [{ key: 'revitalise', projects: 2 }, { key: 'consolidate', projects: 5 }] }).byBatch);
-    expect(o.series[0].data.map((d) => d.name)).toEqual(['巩固', '提升', '盘活', '另起炉灶']);
-    expect(o.series[0].data.map((d) => d.value)).toEqual([5, 0, 2, 0]);
+    expect(o.series[0].data.map((d) => d.name)).toEqual(['巩固', '盘活']);
+    expect(o.series[0].data.map((d) => d.value)).toEqual([5, 2]);
     expect(o.series[0].data[0].itemStyle.color).toBe('#3a8ee6');
+    const u = batchChartOption(readSummary({ by_batch: [{ key: 'none', zh: '未分类', projects: 9 }] }).byBatch);
+    expect(u.series[0].data).toEqual([{ name: '未分类', value: 9, itemStyle: { color: '#c0c4cc' } }]);
   });
   it('sorts sectors by count and shows the trend in 万元', () => {
     const o = sectorChartOption(readSummary({ by_sector: [{ key: 'planting', zh: '种植业', projects: 5 }, { key: 'pv', zh: '光伏', projects: 9 }, { key: 'mystery', projects: 1 }] }).bySector);

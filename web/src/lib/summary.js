@@ -80,11 +80,14 @@ export function batchChartOption(byBatch) {
       radius: ['40%', '68%'],
       center: ['50%', '45%'],
       label: { formatter: '{b}\n{c}' },
-      data: keys.map((k) => ({
-        name: BATCHES[k] || (byBatch[k] && byBatch[k].zh) || k,
-        value: byBatch[k] ? byBatch[k].projects || 0 : 0,
-        itemStyle: BATCH_COLORS[k] ? { color: BATCH_COLORS[k] } : undefined,
-      })),
+      // Empty batches are left out of the ring (their zero labels only clutter it).
+      data: keys
+        .map((k) => ({
+          name: BATCHES[k] || (byBatch[k] && byBatch[k].zh) || k || '未分类',
+          value: byBatch[k] ? byBatch[k].projects || 0 : 0,
+          itemStyle: { color: BATCH_COLORS[k] || '#c0c4cc' },
+        }))
+        .filter((d) => d.value > 0),
     }],
   };
 }
