@@ -11,10 +11,12 @@
 #include "domain/classify.h"
 #include "core/buf.h"
 #include "core/date.h"
+#include "domain/audit.h"
 #include "domain/codemap.h"
 #include "domain/indicators.h"
 #include "domain/thresholds.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,20 @@ static const char *batch_label(const batch_table *batches, const char *id)
 {
     int b = rules_batch_find(batches, id, strlen(id));
     return b >= 0 ? batches->items[b].label : id;
+}
+
+/* Append to the audit trail (inside the caller's transaction); takes obj. */
+static bf_status audit_json(bf_store *store, const char *actor, const char *action,
+                            const char *entity, const char *key, json_t *obj, bf_error *err)
+{
+    char *after = obj ? json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(obj);
+    if (!after)
+        return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+    audit_entry e = {actor && actor[0] ? actor : "-", "", action, entity, key, NULL, after};
+    bf_status rc = audit_append(store, &e, NULL, err);
+    free(after);
+    return rc;
 }
 
 static uint64_t hash_update(uint64_t h, const char *s, size_t len)
@@ -476,6 +492,20 @@ bf_status classify_run(bf_store *store, const classify_options *options, classif
     }
     if (rc == BF_OK)
         rc = finish_run(&ctx, err);
+    if (rc == BF_OK) {
+        char key[32];
+        snprintf(key, sizeof key, "%lld", (long long)result->run_id);
+        rc = audit_json(
+            store, options->actor, "classify", "classify_run", key,
+            json_pack("{s:I, s:s?, s:I, s:I, s:I, s:I, s:I, s:I}", "year",
+                      (json_int_t)options->year, "region", options->region_code, "rule_set_id",
+                      (json_int_t)set->id, "projects", (json_int_t)result->projects, "changed",
+                      (json_int_t)(result->first + result->changed), "households",
+                      (json_int_t)result->households, "project_warnings_opened",
+                      (json_int_t)result->warnings[0].opened, "household_warnings_opened",
+                      (json_int_t)result->warnings[1].opened),
+            err);
+    }
 out:
     if (ctx.insert)
         store_finalize(ctx.insert);
@@ -781,6 +811,16 @@ bf_status classify_decide(bf_store *store, const char *project_code, int64_t yea
                          batches.items[decided].id, proposed_id, rule_set_id, rule_code, NULL,
                          actor, reason && reason[0] ? reason : NULL, 0, now, err);
         store_finalize(stmt);
+    }
+    if (rc == BF_OK) {
+        char key[96];
+        snprintf(key, sizeof key, "%s/%lld", project_code, (long long)year);
+        rc = audit_json(
+            store, actor, out->overridden ? "override" : "confirm", "classification", key,
+            json_pack("{s:s, s:I, s:s, s:s, s:s?}", "project_code", project_code, "year",
+                      (json_int_t)year, "proposed_batch", proposed_id, "confirmed_batch",
+                      batches.items[decided].id, "reason", reason && reason[0] ? reason : NULL),
+            err);
     }
     if (rc == BF_OK)
         rc = store_commit(store, err);

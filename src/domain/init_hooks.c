@@ -12,7 +12,7 @@
 typedef bf_status (*init_hook)(bf_store *store, bf_error *err);
 
 static const init_hook init_hooks[] = {
-    NULL, /* placeholder so the table is never empty; skipped */
+    NULL,                      /* placeholder so the table is never empty; skipped */
     accounts_init_first_admin, /* the first account, password printed once */
     rules_install_default,     /* the default rule set (DESIGN.md §3) when none exists */
 };

@@ -7,9 +7,11 @@
 #include "core/datafile.h"
 #include "core/date.h"
 #include "core/text.h"
+#include "domain/audit.h"
 #include "io/csv_write.h"
 #include "io/validate.h"
 
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -496,6 +498,20 @@ bf_status rules_save(bf_store *store, rule_set *set, const char *source, const c
     }
     if (stmt)
         store_finalize(stmt);
+    if (rc == BF_OK) {
+        char key[48];
+        snprintf(key, sizeof key, "%lld/%lld", (long long)set->year, (long long)version);
+        json_t *obj =
+            json_pack("{s:I, s:I, s:s, s:s?, s:I}", "year", (json_int_t)set->year, "version",
+                      (json_int_t)version, "source", source ? source : "", "note",
+                      note && note[0] ? note : NULL, "rules", (json_int_t)set->nrules);
+        char *after = obj ? json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+        json_decref(obj);
+        audit_entry e = {actor, "", "import", "rule_set", key, NULL, after};
+        rc = after ? audit_append(store, &e, NULL, err)
+                   : bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+        free(after);
+    }
     if (rc == BF_OK)
         rc = store_commit(store, err);
     else

@@ -609,11 +609,11 @@ static int resolve_literal(parser *p, int lit, int other)
     char name_buf[80];
     if (on->kind == N_SYM) {
         const rl_symbol *sym = &p->prog->symtab->symbols[on->sym];
-        snprintf(name_buf, sizeof name_buf, "%s（%s）", sym->name, sym->zh);
+        snprintf(name_buf, sizeof name_buf, " %s（%s）", sym->name, sym->zh);
         what = name_buf;
     }
     return fail_at(p, BF_ERR_INVALID, nd->start, nd->end - nd->start,
-                   "“%.*s”不是 %s 的取值；可取：%s", (int)nd->text_len, text, what, allowed);
+                   "“%.*s”不是%s的取值；可取：%s", (int)nd->text_len, text, what, allowed);
 }
 
 /* Type-check the operands of a comparison or `in` item; resolves string literals. */

@@ -4,9 +4,11 @@
 #include "domain/thresholds.h"
 #include "core/date.h"
 #include "core/money.h"
+#include "domain/audit.h"
 #include "domain/indicators.h"
 #include "io/validate.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +124,20 @@ static bf_status insert_threshold(bf_store *store, int64_t year, const char *reg
     store_bind_str(stmt, 6, note && note[0] ? note : NULL);
     rc = store_step_done(stmt, err);
     store_finalize(stmt);
+    if (rc)
+        return rc;
+    char key[48];
+    snprintf(key, sizeof key, "%lld/%s", (long long)year, region);
+    json_t *obj =
+        json_pack("{s:I, s:s, s:I, s:s?}", "year", (json_int_t)year, "region_code", region,
+                  "per_capita_fen", (json_int_t)fen, "note", note && note[0] ? note : NULL);
+    char *after = obj ? json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(obj);
+    if (!after)
+        return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+    audit_entry e = {actor, "", "set", "threshold", key, NULL, after};
+    rc = audit_append(store, &e, NULL, err);
+    free(after);
     return rc;
 }
 
@@ -146,7 +162,15 @@ bf_status thr_set(bf_store *store, int64_t year, const char *region_code, int64_
         if (rc)
             return rc;
     }
-    return insert_threshold(store, year, region, fen, actor, note, err);
+    rc = store_begin(store, err);
+    if (rc)
+        return rc;
+    rc = insert_threshold(store, year, region, fen, actor, note, err);
+    if (rc == BF_OK)
+        rc = store_commit(store, err);
+    else
+        store_rollback(store);
+    return rc;
 }
 
 bf_status thr_list(bf_store *store, int64_t year, bool history, thr_row_fn fn, void *ctx,

@@ -4,8 +4,10 @@
 #include "domain/warnings.h"
 #include "core/arena.h"
 #include "core/date.h"
+#include "domain/audit.h"
 #include "domain/codemap.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -410,9 +412,30 @@ bf_status warn_transition(bf_store *store, int64_t id, warn_status to, const cha
         store_bind_int64(stmt, 2, bf_time_now());
         store_bind_str(stmt, 3, note && note[0] ? note : NULL);
         store_bind_int64(stmt, 4, id);
+        rc = store_begin(store, err);
+        if (rc) {
+            store_finalize(stmt);
+            return rc;
+        }
         rc = store_step_done(stmt, err);
         int64_t changed = store_changes(stmt);
         store_finalize(stmt);
+        if (rc == BF_OK && changed == 1) {
+            json_t *obj = json_pack("{s:s, s:s?}", "status", warn_status_name(to), "note",
+                                    note && note[0] ? note : NULL);
+            char *after = obj ? json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+            json_decref(obj);
+            audit_entry e = {actor,     "",      to == WARN_RESOLVED ? "resolve" : "acknowledge",
+                             "warning", id_text, NULL,
+                             after};
+            rc = after ? audit_append(store, &e, NULL, err)
+                       : bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+            free(after);
+        }
+        if (rc == BF_OK)
+            rc = store_commit(store, err);
+        else
+            store_rollback(store);
         if (rc)
             return rc;
         if (changed == 1)
