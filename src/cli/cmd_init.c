@@ -20,6 +20,20 @@ static const struct option init_options[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* Open (creating if asked) and bring the schema and the init steps up to date. */
+static bf_status migrate_target(const char *target, bool create, int *from, int *to, bf_error *err)
+{
+    bf_store *store = NULL;
+    bf_status rc = store_open(target, create, &store, err);
+    if (rc)
+        return rc;
+    rc = store_migrate(store, from, to, err);
+    if (rc == BF_OK)
+        rc = bf_init_hooks_run(store, err);
+    store_close(store);
+    return rc;
+}
+
 int cli_cmd_init(int argc, char **argv)
 {
     const char *db_option = NULL, *key_option = NULL;
@@ -43,15 +57,8 @@ int cli_cmd_init(int argc, char **argv)
     const char *target = store_default_target(db_option);
     bf_error err;
     bf_error_clear(&err);
-    bf_store *store = NULL;
     int from = 0, to = 0;
-    bf_status rc = store_open(target, true, &store, &err);
-    if (rc)
-        return cli_fail(&err);
-    rc = store_migrate(store, &from, &to, &err);
-    if (rc == BF_OK)
-        rc = bf_init_hooks_run(store, &err);
-    store_close(store);
+    bf_status rc = migrate_target(target, true, &from, &to, &err);
     if (rc)
         return cli_fail(&err);
 
@@ -91,15 +98,8 @@ int cli_cmd_migrate(int argc, char **argv)
     const char *target = store_default_target(db_option);
     bf_error err;
     bf_error_clear(&err);
-    bf_store *store = NULL;
     int from = 0, to = 0;
-    bf_status rc = store_open(target, false, &store, &err);
-    if (rc)
-        return cli_fail(&err);
-    rc = store_migrate(store, &from, &to, &err);
-    if (rc == BF_OK)
-        rc = bf_init_hooks_run(store, &err);
-    store_close(store);
+    bf_status rc = migrate_target(target, false, &from, &to, &err);
     if (rc)
         return cli_fail(&err);
     if (from == to)
