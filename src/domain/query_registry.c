@@ -41,8 +41,13 @@ struct reg_def {
     const char *project_expr; /* project code for evaluators; NULL: evaluators see nothing */
     reg_filter filters[6];
     const char *search[3];
-    reg_extra extras[2];
+    reg_extra extras[3];
 };
+
+/* The batch of a project's latest classified year: confirmed, else proposed. */
+#define LATEST_BATCH                                                                               \
+    "(SELECT COALESCE(c.confirmed_batch, c.proposed_batch) FROM classifications c "                \
+    "WHERE c.project_code = t.code ORDER BY c.year DESC LIMIT 1)"
 
 static const reg_def reg_defs[] = {
     {"projects",
@@ -54,9 +59,10 @@ static const reg_def reg_defs[] = {
      {{"sector", "t.sector", F_ENUM, tpl_sectors},
       {"status", "t.status", F_ENUM, tpl_project_statuses},
       {"operation_mode", "t.operation_mode", F_ENUM, tpl_operation_modes},
-      {"year", "t.start_year", F_INT_MAX, NULL}},
+      {"year", "t.start_year", F_INT_MAX, NULL},
+      {"batch", LATEST_BATCH, F_TEXT, NULL}},
      {"t.code", "t.name"},
-     {{"region_name", "rg.name"}}},
+     {{"region_name", "rg.name"}, {"batch", LATEST_BATCH}}},
     {"assets",
      "asset",
      TPL_ASSETS,
@@ -236,7 +242,7 @@ static void select_list(qb *q, const reg_def *def)
         qb_sql(q, ", t.version");
     if (has_updated_at(tpl))
         qb_sql(q, ", t.updated_at");
-    for (size_t i = 0; i < 2 && def->extras[i].field; i++) {
+    for (size_t i = 0; i < 3 && def->extras[i].field; i++) {
         qb_sql(q, ", ");
         qb_sql(q, def->extras[i].expr);
     }
@@ -355,7 +361,7 @@ static json_t *row_json(bf_stmt *stmt, const reg_def *def)
         bf_time_format_utc(store_column_int64(stmt, col++), when, sizeof when);
         json_object_set_new(obj, "updated_at", json_string(when));
     }
-    for (size_t i = 0; i < 2 && def->extras[i].field; i++, col++)
+    for (size_t i = 0; i < 3 && def->extras[i].field; i++, col++)
         json_object_set_new(obj, def->extras[i].field,
                             store_column_is_null(stmt, col)
                                 ? json_null()

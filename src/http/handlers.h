@@ -69,6 +69,17 @@ bf_status h_audit_list(http_request *req, http_response *res, bf_error *err);
 bf_status h_audit_verify(http_request *req, http_response *res, bf_error *err);
 bf_status h_audit_export(http_request *req, http_response *res, bf_error *err);
 
+/* h_classify.c */
+bf_status h_classify_run(http_request *req, http_response *res, bf_error *err);
+bf_status h_classify_list(http_request *req, http_response *res, bf_error *err);
+bf_status h_classify_explain(http_request *req, http_response *res, bf_error *err);
+bf_status h_classify_decide(http_request *req, http_response *res, bf_error *err);
+
+/* h_warnings.c */
+bf_status h_warnings_list(http_request *req, http_response *res, bf_error *err);
+bf_status h_warning_acknowledge(http_request *req, http_response *res, bf_error *err);
+bf_status h_warning_resolve(http_request *req, http_response *res, bf_error *err);
+
 /* h_users.c */
 bf_status h_users_list(http_request *req, http_response *res, bf_error *err);
 bf_status h_user_create(http_request *req, http_response *res, bf_error *err);

@@ -736,6 +736,89 @@ static void test_audit_chain_and_tamper(void **state)
     free(errout);
 }
 
+static void test_classification_and_warnings(void **state)
+{
+    test_server *ts = *state;
+    test_client c;
+    test_client_init(&c, ts);
+    assert_int_equal(test_login(&c, "opA", TEST_PASSWORD), 200);
+    test_response r;
+    test_call(&c, "POST", "/api/v1/classification/runs", "{\"year\":2024}", &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "projects")), 2);
+    test_response_free(&r);
+    test_call(&c, "GET", "/api/v1/classification?year=2024", NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "total")), 2);
+    assert_null(strstr(r.body, "PB1"));
+    test_response_free(&r);
+    test_call(&c, "GET", "/api/v1/classification/PA2/2024", NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_true(json_array_size(json_object_get(r.json, "indicators")) > 3);
+    test_response_free(&r);
+    /* Override needs a reason; confirm does not. */
+    test_call(&c, "POST", "/api/v1/classification/PA1/2024/decision", "{\"batch\":\"terminate\"}",
+              &r);
+    assert_int_equal(r.status, 422);
+    test_response_free(&r);
+    test_call(&c, "POST", "/api/v1/classification/PA1/2024/decision", "{}", &r);
+    assert_int_equal(r.status, 200);
+    assert_false(json_is_true(json_object_get(r.json, "overridden")));
+    test_response_free(&r);
+    /* The project list now carries the batch and filters on it. */
+    test_call(&c, "GET", "/api/v1/projects/PA1", NULL, &r);
+    assert_true(json_is_string(json_object_get(r.json, "batch")));
+    char path[128];
+    snprintf(path, sizeof path, "/api/v1/projects?batch=%s", str(r.json, "batch"));
+    test_response_free(&r);
+    test_call(&c, "GET", path, NULL, &r);
+    assert_true(json_integer_value(json_object_get(r.json, "total")) >= 1);
+    assert_non_null(strstr(r.body, "PA1"));
+    test_response_free(&r);
+    /* The summary's batch breakdown follows. */
+    test_call(&c, "GET", "/api/v1/summary?year=2024", NULL, &r);
+    assert_null(strstr(r.body, "unclassified"));
+    test_response_free(&r);
+    /* Warnings of the county: acknowledge, resolve, then a second resolve is refused. */
+    test_call(&c, "GET", "/api/v1/warnings?year=2024", NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_null(strstr(r.body, "PB"));
+    json_t *first = json_array_get(json_object_get(r.json, "items"), 0);
+    int64_t id = json_integer_value(json_object_get(first, "id"));
+    test_response_free(&r);
+    if (id > 0) {
+        snprintf(path, sizeof path, "/api/v1/warnings/%lld/acknowledge", (long long)id);
+        test_call(&c, "POST", path, "{\"note\":\"已核实\"}", &r);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(str(r.json, "status"), "acknowledged");
+        test_response_free(&r);
+        snprintf(path, sizeof path, "/api/v1/warnings/%lld/resolve", (long long)id);
+        test_call(&c, "POST", path, "{\"note\":\"已整改\"}", &r);
+        assert_int_equal(r.status, 200);
+        test_response_free(&r);
+        test_call(&c, "POST", path, "{\"note\":\"again\"}", &r);
+        assert_int_equal(r.status, 409);
+        test_response_free(&r);
+        /* The sibling county cannot see or move it. */
+        test_client b;
+        test_client_init(&b, ts);
+        assert_int_equal(test_login(&b, "opB", TEST_PASSWORD), 200);
+        snprintf(path, sizeof path, "/api/v1/warnings/%lld/acknowledge", (long long)id);
+        test_call(&b, "POST", path, "{}", &r);
+        assert_int_equal(r.status, 404);
+        test_response_free(&r);
+    }
+    test_client b;
+    test_client_init(&b, ts);
+    assert_int_equal(test_login(&b, "opB", TEST_PASSWORD), 200);
+    test_call(&b, "GET", "/api/v1/classification/PA1/2024", NULL, &r);
+    assert_int_equal(r.status, 404);
+    test_response_free(&r);
+    test_call(&b, "POST", "/api/v1/classification/PA1/2024/decision", "{}", &r);
+    assert_int_equal(r.status, 404);
+    test_response_free(&r);
+}
+
 static void test_static_files(void **state)
 {
     (void)state;
@@ -800,6 +883,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_summary_regions_meta, setup, teardown),
         cmocka_unit_test_setup_teardown(test_users_and_assignments, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_chain_and_tamper, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_classification_and_warnings, setup, teardown),
         cmocka_unit_test(test_static_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -94,6 +94,7 @@ static void fill_path(const char *templ, char *out, size_t size)
         {"", "{name}", "projects"},
         {"", "{template}", "projects"},
         {"", "{username}", "evalA"},
+        {"", "{id}", "1"},
     };
     char buf[512];
     snprintf(buf, sizeof buf, "%s", templ);
