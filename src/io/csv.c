@@ -78,7 +78,7 @@ typedef struct {
     size_t ncells;
     size_t starts[BF_SHEET_MAX_COLS];
     bf_cell cells[BF_SHEET_MAX_COLS];
-    bool failed;      /* an error was returned: every later call returns it again */
+    bool failed; /* an error was returned: every later call returns it again */
     bf_error failure;
 } csv_reader;
 
