@@ -62,7 +62,7 @@ static const reg_def reg_defs[] = {
       {"year", "t.start_year", F_INT_MAX, NULL},
       {"batch", LATEST_BATCH, F_TEXT, NULL}},
      {"t.code", "t.name"},
-     {{"region_name", "rg.name"}, {"batch", LATEST_BATCH}}},
+     {{"region_name", "rg.name"}}},
     {"assets",
      "asset",
      TPL_ASSETS,
@@ -369,6 +369,27 @@ static json_t *row_json(bf_stmt *stmt, const reg_def *def)
     return obj;
 }
 
+/* The batch of a project's latest classified year (a point look-up on the
+ * classifications key, done after paging so a page costs page_size look-ups). */
+static void add_batch(bf_store *store, json_t *obj)
+{
+    const char *code = json_string_value(json_object_get(obj, "code"));
+    bf_stmt *stmt = NULL;
+    bf_error err;
+    bool has_row = false;
+    json_t *batch = json_null();
+    if (code && store_prepare(store,
+                              "SELECT COALESCE(confirmed_batch, proposed_batch) FROM "
+                              "classifications WHERE project_code = ? ORDER BY year DESC LIMIT 1",
+                              &stmt, &err) == BF_OK) {
+        store_bind_str(stmt, 1, code);
+        if (store_step(stmt, &has_row, &err) == BF_OK && has_row)
+            batch = text_json(store_column_text(stmt, 0, NULL));
+        store_finalize(stmt);
+    }
+    json_object_set_new(obj, "batch", batch ? batch : json_null());
+}
+
 /* ---- list ---- */
 
 static const char *param(const reg_param *params, size_t n, const char *name)
@@ -566,7 +587,13 @@ bf_status reg_list(bf_store *store, const reg_def *def, const reg_scope *scope,
     if (rc)
         goto out;
     qb_sql(&count_q, "SELECT COUNT(*) FROM ");
-    qb_sql(&count_q, def->from);
+    if (strncmp(def->region_expr, "t.", 2) == 0) {
+        /* The joins only feed extra columns: count the table alone. */
+        qb_sql(&count_q, tpl_get(def->kind)->table);
+        qb_sql(&count_q, " t");
+    } else {
+        qb_sql(&count_q, def->from);
+    }
     rc = list_where(&count_q, def, scope, params, nparams, &st1, err);
     if (rc)
         goto out;
@@ -604,6 +631,12 @@ bf_status reg_list(bf_store *store, const reg_def *def, const reg_scope *scope,
     }
     if (rc)
         goto out;
+    if (def->kind == TPL_PROJECTS) {
+        store_finalize(stmt);
+        stmt = NULL;
+        for (size_t i = 0; i < json_array_size(items); i++)
+            add_batch(store, json_array_get(items, i));
+    }
     json_object_set_new(result, "items", items);
     items = NULL;
     json_object_set_new(result, "total", json_integer(total));
@@ -727,6 +760,8 @@ bf_status reg_get(bf_store *store, const reg_def *def, const reg_scope *scope,
         return rc;
     if (version && tpl->has_version)
         *version = json_integer_value(json_object_get(obj, "version"));
+    if (def->kind == TPL_PROJECTS)
+        add_batch(store, obj);
     if (detail && def->kind == TPL_PROJECTS) {
         rc = add_children(store, obj, "assets", TPL_ASSETS, scope, "project", keys[0], err);
         if (rc == BF_OK)
