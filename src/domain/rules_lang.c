@@ -1164,9 +1164,13 @@ static void format_fixed(int64_t v, int decimals, bool trim, char *out, size_t s
     for (int i = 0; i < decimals; i++)
         unit *= 10;
     uint64_t ip = mag / unit, fp = mag % unit;
-    char frac[24] = "";
-    if (decimals > 0) {
-        snprintf(frac, sizeof frac, "%0*llu", decimals, (unsigned long long)fp);
+    char frac[RL_SCALE_DIGITS + 1] = "";
+    if (decimals > 0 && decimals <= RL_SCALE_DIGITS) {
+        for (int i = decimals - 1; i >= 0; i--) {
+            frac[i] = (char)('0' + fp % 10);
+            fp /= 10;
+        }
+        frac[decimals] = '\0';
         if (trim) {
             int len = decimals;
             while (len > 0 && frac[len - 1] == '0')

@@ -67,7 +67,7 @@ typedef struct {
 
 #define CASE_FAIL(cs, ...)                                                                         \
     do {                                                                                           \
-        char msg_[1024];                                                                           \
+        char msg_[4096];                                                                           \
         snprintf(msg_, sizeof msg_, __VA_ARGS__);                                                  \
         fail_msg("%s:%d: %s", (cs)->file, (cs)->line, msg_);                                       \
     } while (0)
