@@ -8,6 +8,7 @@
 #include "http/server.h"
 #include "io/validate.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* The region of the request: ?region= (normalised, must lie in the scope:
@@ -41,9 +42,26 @@ bf_status h_summary(http_request *req, http_response *res, bf_error *err)
     rc = http_server_summary_fresh(req->server, req->store, err);
     if (rc)
         return rc;
+    /* The same region and year give the same body until the data changes. */
+    char key[40];
+    snprintf(key, sizeof key, "summary|%s|%lld", region, (long long)year);
+    char *body = NULL;
+    size_t len = 0;
+    if (http_server_cache_get(req->server, key, &body, &len)) {
+        http_response_clear(res);
+        res->status = 200;
+        res->body = body;
+        res->body_len = len;
+        res->content_type = "application/json; charset=utf-8";
+        return BF_OK;
+    }
     json_t *out = NULL;
     rc = summary_get(req->store, region, year, &out, err);
     if (rc)
         return rc;
-    return http_json_respond(res, 200, out);
+    rc = http_json_respond(res, 200, out);
+    /* Villages are computed live from the registries: not cached. */
+    if (rc == BF_OK && bf_region_code_level(region) != BF_LEVEL_VILLAGE)
+        http_server_cache_put(req->server, key, res->body, res->body_len);
+    return rc;
 }

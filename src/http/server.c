@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #define REQUEST_ARENA_CAP ((size_t)256 * 1024 * 1024)
+#define CACHE_SLOTS       64
 
 struct http_server {
     http_config cfg;
@@ -44,6 +45,15 @@ struct http_server {
     pthread_cond_t stop_cond;
     bool stopping;
     pthread_mutex_t summary_lock;
+    atomic_uint_fast64_t generation;
+    pthread_mutex_t cache_lock;
+    struct {
+        char key[64];
+        uint64_t generation;
+        char *body;
+        size_t len;
+    } cache[CACHE_SLOTS];
+    unsigned cache_next;
 };
 
 typedef struct {
@@ -344,6 +354,7 @@ bf_status http_server_new(const http_config *cfg, const char *db_target, http_se
     pthread_mutex_init(&srv->stop_lock, NULL);
     pthread_cond_init(&srv->stop_cond, NULL);
     pthread_mutex_init(&srv->summary_lock, NULL);
+    pthread_mutex_init(&srv->cache_lock, NULL);
     bf_status rc = store_pool_new(db_target, cfg->threads + 2, &srv->pool, err);
     if (rc)
         goto out;
@@ -488,8 +499,55 @@ store_pool *http_server_pool(http_server *srv)
 
 void http_server_data_changed(http_server *srv)
 {
-    if (srv)
+    if (srv) {
         atomic_store(&srv->data_changed, 1);
+        atomic_fetch_add(&srv->generation, 1);
+    }
+}
+
+bool http_server_cache_get(http_server *srv, const char *key, char **body, size_t *len)
+{
+    bool found = false;
+    uint64_t gen = atomic_load(&srv->generation);
+    pthread_mutex_lock(&srv->cache_lock);
+    for (unsigned i = 0; i < CACHE_SLOTS && !found; i++) {
+        if (!srv->cache[i].body || srv->cache[i].generation != gen ||
+            strcmp(srv->cache[i].key, key) != 0)
+            continue;
+        *body = malloc(srv->cache[i].len + 1);
+        if (*body) {
+            memcpy(*body, srv->cache[i].body, srv->cache[i].len + 1);
+            *len = srv->cache[i].len;
+            found = true;
+        }
+    }
+    pthread_mutex_unlock(&srv->cache_lock);
+    return found;
+}
+
+void http_server_cache_put(http_server *srv, const char *key, const char *body, size_t len)
+{
+    if (strlen(key) >= sizeof srv->cache[0].key)
+        return;
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return;
+    memcpy(copy, body, len);
+    copy[len] = '\0';
+    uint64_t gen = atomic_load(&srv->generation);
+    pthread_mutex_lock(&srv->cache_lock);
+    unsigned slot = srv->cache_next++ % CACHE_SLOTS;
+    for (unsigned i = 0; i < CACHE_SLOTS; i++)
+        if (srv->cache[i].body && strcmp(srv->cache[i].key, key) == 0) {
+            slot = i;
+            break;
+        }
+    free(srv->cache[slot].body);
+    snprintf(srv->cache[slot].key, sizeof srv->cache[slot].key, "%s", key);
+    srv->cache[slot].generation = gen;
+    srv->cache[slot].body = copy;
+    srv->cache[slot].len = len;
+    pthread_mutex_unlock(&srv->cache_lock);
 }
 
 bf_status http_server_summary_fresh(http_server *srv, bf_store *store, bf_error *err)
@@ -502,6 +560,7 @@ bf_status http_server_summary_fresh(http_server *srv, bf_store *store, bf_error 
         rc = summary_refresh(store, NULL, err);
         if (rc)
             atomic_store(&srv->data_changed, 1);
+        atomic_fetch_add(&srv->generation, 1);
     }
     pthread_mutex_unlock(&srv->summary_lock);
     return rc;
@@ -527,8 +586,11 @@ static void *refresher(void *arg)
         if (store_pool_acquire(srv->pool, 1000, &store, &err) == BF_OK) {
             pthread_mutex_lock(&srv->summary_lock);
             atomic_store(&srv->data_changed, 0);
-            if (summary_refresh(store, NULL, &err) != BF_OK)
+            bool rebuilt = false;
+            if (summary_refresh(store, &rebuilt, &err) != BF_OK)
                 fprintf(stderr, "bangfu serve: 汇总数据刷新失败：%s\n", bf_error_text(&err));
+            if (rebuilt)
+                atomic_fetch_add(&srv->generation, 1);
             pthread_mutex_unlock(&srv->summary_lock);
             store_pool_release(srv->pool, store);
         }
@@ -567,5 +629,8 @@ void http_server_free(http_server *srv)
     pthread_cond_destroy(&srv->stop_cond);
     pthread_mutex_destroy(&srv->stop_lock);
     pthread_mutex_destroy(&srv->summary_lock);
+    for (unsigned i = 0; i < CACHE_SLOTS; i++)
+        free(srv->cache[i].body);
+    pthread_mutex_destroy(&srv->cache_lock);
     free(srv);
 }

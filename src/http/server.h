@@ -37,6 +37,12 @@ void http_server_data_changed(http_server *srv);
 /* Bring the summary cells up to date if this server changed registry data
  * since the last refresh (one thread rebuilds, the others wait for it). */
 bf_status http_server_summary_fresh(http_server *srv, bf_store *store, bf_error *err);
+/* A small cache of whole response bodies (summaries), valid for one data
+ * generation: every write through the server and every rebuild of the summary
+ * cells starts a new generation. get copies the body (malloc) into *body;
+ * false if absent or stale. */
+bool http_server_cache_get(http_server *srv, const char *key, char **body, size_t *len);
+void http_server_cache_put(http_server *srv, const char *key, const char *body, size_t len);
 /* The pool (for the summary refresher and tests). */
 store_pool *http_server_pool(http_server *srv);
 
