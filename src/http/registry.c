@@ -5,6 +5,7 @@
 #include "http/json.h"
 #include "http/server.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,11 +41,44 @@ bf_status http_reg_list(http_request *req, http_response *res, const char *resou
         params[i].name = req->query[i].name;
         params[i].value = req->query[i].value;
     }
+    /* Identical list requests of the same scope share a cached body until the
+     * data changes: the key hashes resource, scope and every parameter. */
+    crypto_generichash_state st;
+    unsigned char digest[16];
+    char key[64];
+    char eval[24];
+    snprintf(eval, sizeof eval, "%lld", (long long)scope.evaluator_id);
+    crypto_generichash_init(&st, NULL, 0, sizeof digest);
+    const char *parts[] = {resource, scope.lo, scope.hi, eval};
+    for (size_t i = 0; i < 4; i++)
+        crypto_generichash_update(&st, (const unsigned char *)parts[i], strlen(parts[i]) + 1);
+    for (size_t i = 0; i < req->nquery; i++) {
+        crypto_generichash_update(&st, (const unsigned char *)req->query[i].name,
+                                  strlen(req->query[i].name) + 1);
+        crypto_generichash_update(&st, (const unsigned char *)req->query[i].value,
+                                  strlen(req->query[i].value) + 1);
+    }
+    crypto_generichash_final(&st, digest, sizeof digest);
+    memcpy(key, "list|", 5);
+    sodium_bin2hex(key + 5, sizeof key - 5, digest, sizeof digest);
+    char *body = NULL;
+    size_t len = 0;
+    if (http_server_cache_get(req->server, key, &body, &len)) {
+        http_response_clear(res);
+        res->status = 200;
+        res->body = body;
+        res->body_len = len;
+        res->content_type = "application/json; charset=utf-8";
+        return BF_OK;
+    }
     json_t *list = NULL;
     bf_status rc = reg_list(req->store, def, &scope, params, req->nquery, &list, err);
     if (rc)
         return rc;
-    return http_json_respond(res, 200, list);
+    rc = http_json_respond(res, 200, list);
+    if (rc == BF_OK)
+        http_server_cache_put(req->server, key, res->body, res->body_len);
+    return rc;
 }
 
 static void set_etag(http_request *req, http_response *res, int64_t version)
