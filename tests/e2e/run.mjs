@@ -213,48 +213,75 @@ test('filter the project list and reload with the same filters', async ({ page, 
   await shot(page, 'project');
 });
 
-test('confirm classifications and override one with a reason', async ({ page, base }) => {
+// Find one project's classification of a year through the API (the list has
+// no project filter: page through it).
+async function classificationOf(api, year, code) {
+  for (let page = 1; page <= 20; page++) {
+    const r = await api.get(`/classification?year=${year}&page=${page}&page_size=500`);
+    if (r.status !== 200) throw new Fail(`classification list answered ${r.status}`);
+    const hit = (r.body.items || []).find((x) => x.project_code === code);
+    if (hit) return hit;
+    if (page * 500 >= r.body.total) return null;
+  }
+  return null;
+}
+
+test('classify, confirm many and override one with a reason', async ({ page, base }) => {
   await login(page, base, 'county');
-  await page.goto(`${base}/batches?decision=pending`);
+  await page.goto(`${base}/batches`);
+  await settle(page);
+  // The demo has no classification yet: run it from the page.
+  await page.click('[data-test=run-classify]');
+  await page.locator('.el-message-box .el-button--primary').click();
+  await page.waitForSelector('[data-test=run-result]', { timeout: 60000 });
   await settle(page);
   const table = '[data-test=classifications-table]';
-  check(await page.locator(table).count() === 1, 'the review table is shown');
-  const rows = page.locator(`${table} tbody tr`);
-  check((await rows.count()) >= 3, 'pending proposals exist');
-  const first = (await rows.nth(0).locator('a').first().innerText()).trim();
-  const second = (await rows.nth(1).locator('a').first().innerText()).trim();
-  await rows.nth(0).locator('.el-checkbox').click();
-  await rows.nth(1).locator('.el-checkbox').click();
+  const pendingRows = page.locator(`${table} tbody tr`, { has: page.locator('[data-test=pending]') });
+  check((await pendingRows.count()) >= 3, 'pending proposals after the run');
+  const year = Number((await page.locator('[data-test=batches-year]').innerText()).match(/\d{4}/)[0]);
+  const first = (await pendingRows.nth(0).locator('a').first().innerText()).trim();
+  const second = (await pendingRows.nth(1).locator('a').first().innerText()).trim();
+  await pendingRows.nth(0).locator('.el-checkbox').click();
+  await pendingRows.nth(1).locator('.el-checkbox').click();
   await page.click('[data-test=confirm-selected]');
   await page.waitForSelector('.el-message--success');
   await settle(page);
   const api = await apiLogin(base, 'county');
   for (const code of [first, second]) {
-    const r = await api.get(`/classifications?project=${encodeURIComponent(code)}`);
-    const item = (r.body.items || []).find((x) => x.project_code === code);
+    const item = await classificationOf(api, year, code);
     check(item && item.confirmed_batch, `${code} is confirmed`);
+    check(item.confirmed_batch === item.proposed_batch, `${code} confirmed as proposed`);
   }
-  // Override the next pending one.
-  const row = page.locator(`${table} tbody tr`).first();
+  // Override the next pending one with another batch and a reason.
+  const row = pendingRows.first();
   const code = (await row.locator('a').first().innerText()).trim();
+  const proposed = (await row.locator('td').nth(2).locator('.el-tag').innerText()).trim();
   await row.locator('[data-test=override]').click();
-  await page.waitForSelector('[data-test=override-dialog]');
   const dialog = page.locator('.el-dialog:visible');
-  // Pick a batch other than the proposal.
-  const proposed = (await row.locator('td').nth(2).innerText()).trim();
+  await dialog.waitFor();
+  // Without a reason the dialog refuses.
   const target = ['巩固', '提升', '盘活'].find((b) => b !== proposed);
   await dialog.locator('.el-radio-button', { hasText: target }).click();
+  await dialog.locator('[data-test=override-submit]').click();
+  check(/原因/.test(await dialog.locator('.el-alert').innerText()), 'an override needs a reason');
   await dialog.locator(field('override-reason')).fill('已与龙头企业签订三年租赁合同，经营将恢复');
   await dialog.locator('[data-test=override-submit]').click();
   await page.waitForSelector('.el-message--success');
   await settle(page);
-  const r = await api.get(`/classifications?project=${encodeURIComponent(code)}`);
-  const item = (r.body.items || []).find((x) => x.project_code === code);
-  check(item && item.reason && item.reason.includes('租赁合同'), `${code} override kept with its reason`);
+  const item = await classificationOf(api, year, code);
+  check(item && item.confirmed_batch === target, `${code} overridden to ${target} (got ${item && item.confirmed_batch})`);
+  check(item.reason && item.reason.includes('租赁合同'), `${code} keeps the reason`);
+  const overridden = page.locator(`${table} tbody tr`, { hasText: code });
+  check((await overridden.locator('[data-test=overridden]').count()) === 1, 'the page marks the override');
+  // The project page shows the decision with its explanation.
+  await page.goto(`${base}/projects/${encodeURIComponent(code)}`);
+  await settle(page);
+  const history = await page.locator('[data-test=classification-history]').innerText();
+  check(history.includes('租赁合同') && history.includes(target), 'the project page shows the override and reason');
   await page.goto(`${base}/batches`);
   await settle(page);
   await shot(page, 'batches');
-}, ['/classifications?page_size=1']);
+}, ['/classification?year=2025&page_size=1']);
 
 test('import a file with bad rows and see each error', async ({ page, base, dir }) => {
   await login(page, base, 'county');
@@ -298,6 +325,11 @@ test('import a file with bad rows and see each error', async ({ page, base, dir 
 });
 
 test('acknowledge and resolve a warning', async ({ page, base }) => {
+  const api = await apiLogin(base, 'county');
+  if (!((await api.get('/warnings?status=open&page_size=1')).body.total > 0)) {
+    const r = await api.post('/classification/runs', { year: 2025 });
+    check(r.status === 200, `classification run for the warnings answered ${r.status}`);
+  }
   await login(page, base, 'county');
   await page.goto(`${base}/warnings`);
   await settle(page);
@@ -305,6 +337,7 @@ test('acknowledge and resolve a warning', async ({ page, base }) => {
   check((await rows.count()) > 0, 'open warnings are listed');
   await shot(page, 'warnings');
   const subject = (await rows.first().locator('a').first().innerText()).trim();
+  const rule = (await rows.first().locator('td').nth(2).innerText()).trim();
   await rows.first().locator('[data-test=ack]').click();
   const dialog = page.locator('.el-dialog:visible');
   await dialog.locator(field('note')).fill('已安排驻村工作队走访核实');
@@ -316,7 +349,8 @@ test('acknowledge and resolve a warning', async ({ page, base }) => {
   await settle(page);
   const acked = await page.locator('[data-test=warnings-table] tbody tr a').allInnerTexts();
   check(acked.map((s) => s.trim()).includes(subject), `${subject} is now acknowledged`);
-  const row = page.locator('[data-test=warnings-table] tbody tr', { hasText: subject }).first();
+  const row = page.locator('[data-test=warnings-table] tbody tr', { hasText: subject }).filter({ hasText: rule }).first();
+  check((await row.innerText()).includes('走访核实'), 'the note is shown');
   await row.locator('[data-test=resolve]').click();
   const d2 = page.locator('.el-dialog:visible');
   await d2.locator('[data-test=note-submit]').click();
@@ -324,6 +358,8 @@ test('acknowledge and resolve a warning', async ({ page, base }) => {
   await d2.locator(field('note')).fill('经核实，项目已恢复运营');
   await d2.locator('[data-test=note-submit]').click();
   await page.waitForSelector('.el-message--success');
+  const resolved = await api.get('/warnings?status=resolved&page_size=500');
+  check((resolved.body.items || []).some((w) => w.subject_code === subject && /恢复运营/.test(w.resolved_note || '')), 'the warning is resolved with the note');
 }, ['/warnings?page_size=1']);
 
 test('a role that may not reveal ID numbers cannot; one that may, can (audited)', async ({ page, base }) => {

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { transitionMatrix, canConfirm, overrideProblem, countsByBatch } from '../src/lib/batches.js';
+import { transitionMatrix, canConfirm, overrideProblem, countsByBatch, decideAll } from '../src/lib/batches.js';
 
 describe('transition table after a re-run', () => {
   it('builds a matrix from a list of moves, in the plan order', () => {
@@ -49,5 +49,30 @@ describe('counts per batch', () => {
     expect(countsByBatch([{ key: 'consolidate', count: 3 }, { batch: '提升', projects: 2 }, { key: '' }])).toEqual({ consolidate: 3, upgrade: 2 });
     expect(countsByBatch({ 盘活: 4, terminate: '1' })).toEqual({ revitalise: 4, terminate: 1 });
     expect(countsByBatch(null)).toEqual({});
+  });
+});
+
+describe('deciding many proposals', () => {
+  it('runs every row, at most a few at a time, and reports failures', async () => {
+    let running = 0;
+    let peak = 0;
+    const rows = Array.from({ length: 10 }, (_, i) => ({ project_code: `P${i}` }));
+    const r = await decideAll(rows, async (row) => {
+      running++;
+      peak = Math.max(peak, running);
+      await new Promise((res) => setTimeout(res, 5));
+      running--;
+      if (row.project_code === 'P3') throw Object.assign(new Error('该记录已被他人修改'), { status: 409 });
+    }, 3);
+    expect(r.done).toBe(9);
+    expect(r.failures).toEqual([{ row: rows[3], message: '该记录已被他人修改', status: 409 }]);
+    expect(peak).toBeLessThanOrEqual(3);
+  });
+  it('does nothing for no rows', async () => {
+    expect(await decideAll([], async () => {})).toEqual({ done: 0, failures: [] });
+  });
+  it('reads transitions with project counts', () => {
+    const m = transitionMatrix([{ from: 'consolidate', to: 'upgrade', projects: 4 }]);
+    expect(m.cells.consolidate.upgrade).toBe(4);
   });
 });

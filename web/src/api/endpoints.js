@@ -52,13 +52,18 @@ export const getHousehold = (code) => api.get(`/households/${enc(code)}`, null, 
 export const revealHousehold = (code) => api.post(`/households/${enc(code)}/reveal`, {});
 
 // ---- four batches (classification) -------------------------------------------
-export const listClassifications = (params) => api.get('/classifications', params);
-export const projectClassifications = (code) => api.get('/classifications', { project: code, history: 1 });
-export const runClassification = (body) => api.post('/classifications/run', body);
-export const confirmClassifications = (body) => api.post('/classifications/confirm', body);
-export const overrideClassification = (body) => api.post('/classifications/override', body);
+// Results of a year (year required) with explanations.
+export const listClassifications = (params) => api.get('/classification', params);
+// Why a project is in its batch in a year: indicators, the rule, higher rules.
+export const explainClassification = (code, year) => api.get(`/classification/${enc(code)}/${enc(year)}`);
+// Classify the account's region for a year (also raises warnings).
+export const runClassification = (year) => api.post('/classification/runs', { year });
+// Confirm the proposal (no batch) or override it (batch + reason).
+export const decideClassification = (code, year, decision = {}) =>
+  api.post(`/classification/${enc(code)}/${enc(year)}/decision`, decision);
 
 // ---- warnings ------------------------------------------------------------------
+// params: region, year, status (open|acknowledged|resolved), subject (project|household), page, page_size
 export const listWarnings = (params) => api.get('/warnings', params);
 export const ackWarning = (id, note) => api.post(`/warnings/${enc(id)}/acknowledge`, { note });
 export const resolveWarning = (id, note) => api.post(`/warnings/${enc(id)}/resolve`, { note });

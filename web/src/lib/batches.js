@@ -17,7 +17,7 @@ export function transitionMatrix(raw) {
   if (Array.isArray(raw)) {
     for (const r of raw) {
       if (Array.isArray(r)) add(r[0], r[1], r[2]);
-      else if (r && typeof r === 'object') add(r.from ?? r.from_batch, r.to ?? r.to_batch, r.count ?? r.n);
+      else if (r && typeof r === 'object') add(r.from ?? r.from_batch, r.to ?? r.to_batch, r.count ?? r.projects ?? r.n);
     }
   } else if (raw && typeof raw === 'object') {
     for (const [k, n] of Object.entries(raw)) {
@@ -68,4 +68,25 @@ export function countsByBatch(v) {
     for (const [k, n] of Object.entries(v)) out[batchId(k)] = (out[batchId(k)] || 0) + num(n);
   }
   return out;
+}
+
+// Run one decision per row, a few at a time (the server is a 2-core machine
+// shared by everyone), and say which failed and why. fn(row) -> Promise.
+export async function decideAll(rows, fn, concurrency = 4) {
+  const failures = [];
+  let done = 0;
+  let next = 0;
+  async function worker() {
+    while (next < rows.length) {
+      const row = rows[next++];
+      try {
+        await fn(row);
+        done++;
+      } catch (e) {
+        failures.push({ row, message: (e && e.message) || String(e), status: e && e.status });
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, rows.length) }, worker));
+  return { done, failures };
 }
