@@ -60,7 +60,7 @@ static const cli_command commands[] = {
      "       bangfu audit export [--db PATH] [--output FILE] [--from DATE] [--to DATE] [--user NAME]\n"
      "  verify exits 1 and names the first changed or removed record; export writes JSON Lines.\n"},
     {"copy", cli_cmd_copy, "copy a whole database between SQLite and PostgreSQL, verified",
-     "用法: bangfu copy --from DB --to DB [--batch N]\n"
+     "用法: bangfu copy --from DB --to DB\n"
      "    bangfu copy --from sqlite:bangfu.db --to postgresql://user@host/bangfu\n"
      "    bangfu copy --from postgresql://user@host/bangfu --to sqlite:copy.db\n"
      "  The destination is created when missing and must hold no data (do not run bangfu\n"
@@ -68,7 +68,7 @@ static const cli_command commands[] = {
      "  verified by row count and checksum on both sides; nothing is kept unless all match.\n"
      "  The source is read as one snapshot; stop writers (bangfu serve) meanwhile. The\n"
      "  ID-number key file is copied to the destination's key path when none is there.\n"
-     "  --batch N  rows per INSERT (default: as many as fit, at most 500). docs/scaling.md\n"},
+     "  See docs/scaling.md.\n"},
     {"rules", cli_cmd_rules, "export, import and list the rule sets (docs/rules.md)",
      "用法: bangfu rules export --year Y [--version V] [-o FILE] [--english-headers]\n"
      "       bangfu rules import FILE [--year Y] [--note TEXT] [--by NAME] [--dry-run]\n"

@@ -6,18 +6,20 @@
  * catalogue (copy_catalogs, one row per backend) and copied in dependency
  * order, a table that references itself in parent-before-child order (a
  * recursive query), in one transaction on the destination: all or nothing.
- * Rows go out in multi-row INSERTs. Each table is verified before the next:
- * the row count and a checksum over its rows computed by the same C code on
- * both sides (copy_sum). The checksum is a sum of per-row BLAKE2b hashes, so
- * it needs no ORDER BY and cannot be fooled by the two backends sorting text
- * differently. The source is read in one transaction too (a consistent
- * snapshot); on PostgreSQL through cursors, so memory stays flat.
+ * Rows go out through a batch (store/batch.h: COPY on PostgreSQL). Each table
+ * is verified before the next: the row count and a checksum over its rows
+ * computed by the same C code on both sides (copy_sum). The checksum is a sum
+ * of per-row BLAKE2b hashes, so it needs no ORDER BY and cannot be fooled by
+ * the two backends sorting text differently. The source is read in one
+ * transaction too (a consistent snapshot); on PostgreSQL through cursors, so
+ * memory stays flat.
  *
  * Owns both store handles for the run; nothing is shared with other commands.
  */
 #include "cli/cli.h"
 #include "core/buf.h"
 #include "domain/pii.h"
+#include "store/batch.h"
 #include "store/migrate.h"
 #include "store/store_pg.h"
 
@@ -35,9 +37,7 @@
 #define COPY_MAX_TABLES 256
 #define COPY_MAX_COLS   256
 #define COPY_NAME_MAX   64
-#define COPY_MAX_PARAMS 30000 /* per INSERT: under SQLite's 32766 and PostgreSQL's 65535 */
-#define COPY_MAX_ROWS   500   /* rows per INSERT */
-#define COPY_KEY_MAX    4096  /* bytes of an ID-number key file */
+#define COPY_KEY_MAX    4096 /* bytes of an ID-number key file */
 
 /* Catalogue queries per backend. columns: name, nonzero if in the primary key;
  * fkeys: referencing column, referenced table; identity: generated columns. */
@@ -94,24 +94,14 @@ typedef struct {
     uint64_t lanes[4];
 } copy_sum;
 
-/* A value of the batch being gathered: the source's text is valid only until
- * its next step, so values are copied into copy_run.values until sent. */
-typedef struct {
-    size_t off;
-    size_t len;
-    bool null;
-} copy_value;
-
 typedef struct {
     bf_store *src;
     bf_store *dst;
-    int batch; /* rows per INSERT asked for; 0 for the default */
     int ntables;
     copy_table *tables;
-    bf_buf row;    /* one row serialised, for its hash */
-    bf_buf sql;    /* statement text being built */
-    bf_buf values; /* the batch's values, back to back */
-    bool src_tx;   /* the source's read transaction is open */
+    bf_buf row;  /* one row serialised, for its hash */
+    bf_buf sql;  /* statement text being built */
+    bool src_tx; /* the source's read transaction is open */
     bool dst_tx;
     bool progress; /* progress lines on stderr (a terminal) */
 } copy_run;
@@ -342,7 +332,7 @@ static bf_status build_select(copy_run *run, const copy_table *table, bool order
     return rc;
 }
 
-static bf_status build_insert(copy_run *run, const copy_table *table, int rows)
+static bf_status build_insert(copy_run *run, const copy_table *table)
 {
     bf_buf *sql = &run->sql;
     bf_buf_reset(sql);
@@ -350,14 +340,11 @@ static bf_status build_insert(copy_run *run, const copy_table *table, int rows)
     if (rc == BF_OK)
         rc = append_columns(sql, table, "");
     if (rc == BF_OK)
-        rc = bf_buf_append_str(sql, ") VALUES ");
-    for (int r = 0; r < rows && rc == BF_OK; r++) {
-        rc = bf_buf_append_str(sql, r ? ",(" : "(");
-        for (int c = 0; c < table->ncols && rc == BF_OK; c++)
-            rc = bf_buf_append_str(sql, c ? ",?" : "?");
-        if (rc == BF_OK)
-            rc = bf_buf_append_char(sql, ')');
-    }
+        rc = bf_buf_append_str(sql, ") VALUES (");
+    for (int c = 0; c < table->ncols && rc == BF_OK; c++)
+        rc = bf_buf_append_str(sql, c ? ", ?" : "?");
+    if (rc == BF_OK)
+        rc = bf_buf_append_char(sql, ')');
     return rc;
 }
 
@@ -381,59 +368,21 @@ static bf_status sum_table(copy_run *run, bf_store *store, const copy_table *tab
     return rc;
 }
 
-/* Send the gathered rows as one INSERT; *stmt is re-prepared when its number
- * of rows differs (only for the last, shorter batch of a table). */
-static bf_status flush_batch(copy_run *run, const copy_table *table, const copy_value *slots,
-                             int rows, bf_stmt **stmt, int *stmt_rows, bf_error *err)
-{
-    bf_status rc = BF_OK;
-    if (*stmt_rows != rows) {
-        store_finalize(*stmt);
-        *stmt = NULL;
-        *stmt_rows = 0;
-        rc = build_insert(run, table, rows);
-        if (rc)
-            return bf_error_set(err, rc, "SQL 语句过长");
-        rc = store_prepare(run->dst, run->sql.data, stmt, err);
-        if (rc)
-            return rc;
-        *stmt_rows = rows;
-    }
-    int n = rows * table->ncols;
-    for (int i = 0; i < n && rc == BF_OK; i++) {
-        if (slots[i].null)
-            rc = store_bind_null(*stmt, i + 1);
-        else
-            rc = store_bind_text(*stmt, i + 1, run->values.data + slots[i].off, slots[i].len);
-    }
-    if (rc)
-        return bf_error_set(err, rc, "复制表 %s 时绑定参数失败", table->name);
-    rc = store_step_done(*stmt, err);
-    store_reset(*stmt);
-    bf_buf_reset(&run->values);
-    return rc;
-}
-
-/* Copy one table's rows, summing them as they are read. */
+/* Copy one table's rows through a batch (COPY on PostgreSQL), summing them
+ * as they are read. */
 static bf_status copy_rows(copy_run *run, const copy_table *table, copy_sum *sum, bf_error *err)
 {
     memset(sum, 0, sizeof *sum);
-    int per_insert = COPY_MAX_PARAMS / table->ncols;
-    if (per_insert > COPY_MAX_ROWS)
-        per_insert = COPY_MAX_ROWS;
-    if (run->batch > 0 && run->batch < per_insert)
-        per_insert = run->batch;
-    if (per_insert < 1)
-        per_insert = 1;
-    copy_value *slots = calloc((size_t)per_insert * (size_t)table->ncols, sizeof *slots);
-    if (!slots)
-        return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
-    bf_stmt *read = NULL, *insert = NULL;
-    int insert_rows = 0, in_batch = 0;
-    bf_status rc = build_select(run, table, true);
-    if (rc)
-        rc = bf_error_set(err, rc, "SQL 语句过长");
+    bf_stmt *read = NULL;
+    store_batch *batch = NULL;
+    bf_status rc = build_insert(run, table);
+    if (rc == BF_OK)
+        rc = store_batch_new(run->dst, run->sql.data, &batch, err);
     else
+        rc = bf_error_set(err, rc, "SQL 语句过长");
+    if (rc == BF_OK && (rc = build_select(run, table, true)) != BF_OK)
+        rc = bf_error_set(err, rc, "SQL 语句过长");
+    if (rc == BF_OK)
         rc = store_prepare(run->src, run->sql.data, &read, err);
     if (rc)
         goto out;
@@ -441,38 +390,32 @@ static bf_status copy_rows(copy_run *run, const copy_table *table, copy_sum *sum
     bool has_row = false;
     while ((rc = store_step(read, &has_row, err)) == BF_OK && has_row) {
         sum_row(sum, read, table->ncols, &run->row);
-        copy_value *slot = &slots[in_batch * table->ncols];
         for (int c = 0; c < table->ncols && rc == BF_OK; c++) {
-            slot[c].null = store_column_is_null(read, c);
-            slot[c].off = run->values.len;
-            slot[c].len = 0;
-            if (!slot[c].null) {
-                const char *text = store_column_text(read, c, &slot[c].len);
-                rc = bf_buf_append(&run->values, text, slot[c].len);
+            if (store_column_is_null(read, c)) {
+                rc = store_batch_bind_null(batch, c + 1);
+            } else {
+                size_t len = 0;
+                const char *text = store_column_text(read, c, &len);
+                rc = store_batch_bind_text(batch, c + 1, text, len);
             }
         }
         if (rc) {
-            rc = bf_error_set(err, rc, "表 %s 的数据过大，请用 --batch 减少每批行数", table->name);
+            rc = bf_error_set(err, rc, "复制表 %s 时绑定参数失败", table->name);
             break;
         }
-        if (++in_batch == per_insert) {
-            rc = flush_batch(run, table, slots, in_batch, &insert, &insert_rows, err);
-            in_batch = 0;
-            if (rc)
-                break;
-        }
+        rc = store_batch_add(batch, err);
+        if (rc)
+            break;
         if (run->progress && sum->rows % 100000 == 0)
             fprintf(stderr, "\r  %s：%lld 行…", table->name, (long long)sum->rows);
     }
-    if (rc == BF_OK && in_batch > 0)
-        rc = flush_batch(run, table, slots, in_batch, &insert, &insert_rows, err);
+    if (rc == BF_OK)
+        rc = store_batch_flush(batch, err);
     if (run->progress && sum->rows >= 100000)
         fputs("\r\033[K", stderr);
 out:
     store_finalize(read);
-    store_finalize(insert);
-    free(slots);
-    bf_buf_reset(&run->values);
+    store_batch_free(batch);
     return rc;
 }
 
@@ -653,14 +596,13 @@ static double seconds_since(const struct timespec *start)
     return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
 }
 
-static bf_status copy_database(const char *from, const char *to, int batch, bf_error *err)
+static bf_status copy_database(const char *from, const char *to, bf_error *err)
 {
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
-    copy_run run = {.batch = batch, .progress = cli_stderr_is_tty()};
+    copy_run run = {.progress = cli_stderr_is_tty()};
     bf_buf_init(&run.row, 64 * 1024 * 1024);
     bf_buf_init(&run.sql, STORE_PG_MAX_SQL);
-    bf_buf_init(&run.values, 512 * 1024 * 1024);
     char key_to[4096] = "";
     int order[COPY_MAX_TABLES];
     int64_t total = 0;
@@ -753,23 +695,20 @@ out:
     free(run.tables);
     bf_buf_free(&run.row);
     bf_buf_free(&run.sql);
-    bf_buf_free(&run.values);
     return rc;
 }
 
-enum { OPT_FROM = 1, OPT_TO, OPT_BATCH };
+enum { OPT_FROM = 1, OPT_TO };
 
 static const struct option copy_options[] = {
     {"from", required_argument, NULL, OPT_FROM},
     {"to", required_argument, NULL, OPT_TO},
-    {"batch", required_argument, NULL, OPT_BATCH},
     {NULL, 0, NULL, 0},
 };
 
 int cli_cmd_copy(int argc, char **argv)
 {
     const char *from = NULL, *to = NULL;
-    int batch = 0;
     int opt;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "", copy_options, NULL)) != -1) {
@@ -780,14 +719,6 @@ int cli_cmd_copy(int argc, char **argv)
         case OPT_TO:
             to = optarg;
             break;
-        case OPT_BATCH: {
-            char *end = NULL;
-            long v = strtol(optarg, &end, 10);
-            if (!end || *end || v < 1 || v > COPY_MAX_ROWS)
-                return cli_usage_error("copy", "--batch 应为 1 到 %d 之间的整数", COPY_MAX_ROWS);
-            batch = (int)v;
-            break;
-        }
         default:
             return cli_usage_error("copy", "无法识别的参数");
         }
@@ -800,7 +731,7 @@ int cli_cmd_copy(int argc, char **argv)
         return cli_usage_error("copy", "源数据库和目标数据库相同");
     bf_error err;
     bf_error_clear(&err);
-    if (copy_database(from, to, batch, &err) != BF_OK)
+    if (copy_database(from, to, &err) != BF_OK)
         return cli_fail(&err);
     return 0;
 }

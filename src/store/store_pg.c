@@ -49,6 +49,7 @@
 #define DEALLOC_BATCH 32   /* deallocate once this many are waiting */
 #define NAME_SIZE     24
 #define MIN_SERVER    100000 /* PostgreSQL 10: identity columns */
+#define MAX_STAGES    16     /* batches staging rows on one handle */
 
 typedef struct {
     bf_store base;
@@ -61,7 +62,26 @@ typedef struct {
     bool serializable;       /* BEGIN ISOLATION LEVEL SERIALIZABLE */
     int npending;
     char pending[DEALLOC_MAX][NAME_SIZE]; /* prepared names to DEALLOCATE */
+    int nstages;
+    store_pg_stage *stages[MAX_STAGES]; /* batches with rows to send, in order made */
+    bool flushing;                      /* sending them now */
 } pg_store;
+
+struct store_pg_stage {
+    pg_store *store; /* NULL once the handle is closed */
+    char name[NAME_SIZE];
+    char *prepare_sql; /* create the staging table if needed, empty it */
+    char *copy_sql;
+    char *merge_sql;
+    int ncols;
+    bool *bytea; /* per column: BYTEA, sent in hex */
+    bf_buf data; /* pending rows, COPY text format */
+    int64_t rows;
+    int64_t changes;
+};
+
+static bf_status pg_flush_stages(pg_store *store, bf_error *err);
+static void pg_drop_stages(pg_store *store);
 
 typedef enum { PARAM_NULL, PARAM_TEXT, PARAM_INT } param_kind;
 
@@ -211,7 +231,8 @@ static bf_status pg_ready(pg_store *store, bf_error *err)
     }
     if (store->npending >= DEALLOC_BATCH)
         pg_flush_deallocs(store);
-    return BF_OK;
+    /* Reads see the writes: staged rows go first. */
+    return pg_flush_stages(store, err);
 }
 
 /* ---- connecting ---------------------------------------------------------- */
@@ -328,6 +349,8 @@ static bf_status pg_open(const char *target, bool create, bf_store **out, bf_err
 static void pg_close(bf_store *base)
 {
     pg_store *store = (pg_store *)base;
+    for (int i = 0; i < store->nstages; i++)
+        store->stages[i]->store = NULL;
     PQfinish(store->conn);
     free(store);
 }
@@ -951,9 +974,16 @@ static bf_status pg_commit(bf_store *base, bf_error *err)
     bool lost = store->tx_lost;
     store->in_tx = false;
     store->tx_lost = false;
-    if (lost)
+    if (lost) {
+        pg_drop_stages(store);
         return bf_error_set(err, BF_ERR_UNAVAILABLE,
                             "数据库连接中断，当前事务已失效，请重新执行操作");
+    }
+    bf_status flushed = pg_flush_stages(store, err);
+    if (flushed) {
+        PQclear(PQexec(store->conn, "ROLLBACK"));
+        return flushed;
+    }
     PGresult *res = PQexec(store->conn, "COMMIT");
     bf_status rc = BF_OK;
     if (PQresultStatus(res) != PGRES_COMMAND_OK)
@@ -968,6 +998,7 @@ static bf_status pg_commit(bf_store *base, bf_error *err)
 static bf_status pg_rollback(bf_store *base)
 {
     pg_store *store = (pg_store *)base;
+    pg_drop_stages(store);
     bool lost = store->tx_lost;
     store->in_tx = false;
     store->tx_lost = false;
@@ -1026,6 +1057,282 @@ bf_status store_pg_lock(bf_store *store, const char *key, bf_error *err)
     int64_t ignored = 0;
     return store_query_int64(store, "SELECT 1 FROM (SELECT pg_advisory_xact_lock(?)) AS l",
                              &ignored, err, 1, number);
+}
+
+/* ---- staging for batches (store_pg.h, batch.c) --------------------------- */
+
+/* Append one value in COPY's text format: \N for NULL, backslash escapes for
+ * the delimiter, line ends and the backslash itself; BYTEA as hex. */
+static bf_status stage_append_value(bf_buf *out, const char *value, size_t len, bool bytea)
+{
+    if (!value)
+        return bf_buf_append(out, "\\N", 2);
+    static const char hex[] = "0123456789abcdef";
+    char chunk[256];
+    size_t n = 0;
+    bf_status rc = BF_OK;
+    if (bytea) {
+        rc = bf_buf_append(out, "\\\\x", 3);
+        for (size_t i = 0; i < len && rc == BF_OK; i++) {
+            unsigned char c = (unsigned char)value[i];
+            chunk[n++] = hex[c >> 4];
+            chunk[n++] = hex[c & 15];
+            if (n >= sizeof chunk - 2) {
+                rc = bf_buf_append(out, chunk, n);
+                n = 0;
+            }
+        }
+        return rc == BF_OK ? bf_buf_append(out, chunk, n) : rc;
+    }
+    for (size_t i = 0; i < len && rc == BF_OK; i++) {
+        char c = value[i];
+        const char *esc = c == '\\'   ? "\\\\"
+                          : c == '\t' ? "\\t"
+                          : c == '\n' ? "\\n"
+                          : c == '\r' ? "\\r"
+                                      : NULL;
+        if (esc) {
+            chunk[n++] = esc[0];
+            chunk[n++] = esc[1];
+        } else {
+            chunk[n++] = c;
+        }
+        if (n >= sizeof chunk - 2) {
+            rc = bf_buf_append(out, chunk, n);
+            n = 0;
+        }
+    }
+    return rc == BF_OK ? bf_buf_append(out, chunk, n) : rc;
+}
+
+static bf_status stage_send(store_pg_stage *st, bf_error *err)
+{
+    pg_store *store = st->store;
+    PGconn *conn = store->conn;
+    bf_status rc = BF_OK;
+    PGresult *res = PQexec(conn, st->prepare_sql);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+        goto fail;
+    PQclear(res);
+    res = PQexec(conn, st->copy_sql);
+    if (PQresultStatus(res) != PGRES_COPY_IN)
+        goto fail;
+    PQclear(res);
+    res = NULL;
+    /* Whole chunks, so libpq need not buffer the whole of it at once. */
+    for (size_t off = 0; off < st->data.len;) {
+        size_t n = st->data.len - off < 1024 * 1024 ? st->data.len - off : 1024 * 1024;
+        if (PQputCopyData(conn, st->data.data + off, (int)n) != 1)
+            break;
+        off += n;
+    }
+    if (PQputCopyEnd(conn, NULL) == 1) {
+        res = PQgetResult(conn);
+        PGresult *extra;
+        while ((extra = PQgetResult(conn)) != NULL)
+            PQclear(extra);
+    }
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+        goto fail;
+    PQclear(res);
+    res = PQexec(conn, st->merge_sql);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+        goto fail;
+    st->changes += atoll(PQcmdTuples(res));
+    PQclear(res);
+    goto out;
+fail:
+    rc = pg_error(store, res, err);
+    PQclear(res);
+out:
+    bf_buf_reset(&st->data);
+    st->rows = 0;
+    return rc;
+}
+
+static bf_status pg_flush_stages(pg_store *store, bf_error *err)
+{
+    if (store->flushing)
+        return BF_OK;
+    bf_status rc = BF_OK;
+    store->flushing = true;
+    for (int i = 0; i < store->nstages && rc == BF_OK; i++) {
+        store_pg_stage *st = store->stages[i];
+        if (st->rows == 0)
+            continue;
+        if (store->tx_lost || PQstatus(store->conn) != CONNECTION_OK) {
+            rc = pg_ready(store, err);
+            if (rc)
+                break;
+        }
+        rc = stage_send(st, err);
+        if (rc) {
+            char msg[sizeof err->msg];
+            snprintf(msg, sizeof msg, "%s", err ? err->msg : "");
+            bf_error_set(err, rc, "批量写入失败：%s", msg);
+        }
+    }
+    store->flushing = false;
+    if (rc)
+        pg_drop_stages(store);
+    return rc;
+}
+
+static void pg_drop_stages(pg_store *store)
+{
+    for (int i = 0; i < store->nstages; i++) {
+        bf_buf_reset(&store->stages[i]->data);
+        store->stages[i]->rows = 0;
+    }
+}
+
+bf_status store_pg_stage_new(bf_store *base, const store_batch_insert *insert, store_pg_stage **out,
+                             bf_error *err)
+{
+    *out = NULL;
+    if (base->kind != BF_STORE_PG)
+        return bf_error_set(err, BF_ERR_INTERNAL, "批量写入暂存区仅用于 PostgreSQL");
+    pg_store *store = (pg_store *)base;
+    if (store->nstages >= MAX_STAGES)
+        return bf_error_set(err, BF_ERR_TOO_LARGE, "同时进行的批量写入过多");
+    store_pg_stage *st = calloc(1, sizeof *st);
+    bool *bytea = calloc((size_t)insert->ncols, sizeof *bytea);
+    if (!st || !bytea) {
+        free(st);
+        free(bytea);
+        return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+    }
+    st->store = store;
+    st->ncols = insert->ncols;
+    st->bytea = bytea;
+    bf_buf_init(&st->data, STORE_PG_STAGE_BYTES * 2);
+    snprintf(st->name, sizeof st->name, "bf_stage_%lu", ++store->next_name);
+    bf_buf cols, sql;
+    bf_buf_init(&cols, 64 * 1024);
+    bf_buf_init(&sql, 128 * 1024);
+    bf_status rc = BF_OK;
+    for (int i = 0; i < insert->ncols && rc == BF_OK; i++)
+        rc = bf_buf_printf(&cols, "%s\"%s\"", i ? ", " : "", insert->cols[i]);
+    if (rc == BF_OK)
+        rc = bf_buf_printf(&sql,
+                           "CREATE TEMP TABLE IF NOT EXISTS %s AS SELECT %s FROM \"%s\" WITH NO "
+                           "DATA; TRUNCATE %s",
+                           st->name, cols.data, insert->table, st->name);
+    if (rc == BF_OK && !(st->prepare_sql = bf_buf_detach(&sql)))
+        rc = BF_ERR_NOMEM;
+    if (rc == BF_OK)
+        rc = bf_buf_printf(&sql, "COPY %s (%s) FROM STDIN", st->name, cols.data);
+    if (rc == BF_OK && !(st->copy_sql = bf_buf_detach(&sql)))
+        rc = BF_ERR_NOMEM;
+    if (rc == BF_OK)
+        rc = bf_buf_printf(&sql, "INSERT INTO \"%s\" (%s) SELECT %s FROM %s WHERE true %s",
+                           insert->table, cols.data, cols.data, st->name, insert->rest);
+    if (rc == BF_OK && !(st->merge_sql = bf_buf_detach(&sql)))
+        rc = BF_ERR_NOMEM;
+    bf_buf_free(&cols);
+    bf_buf_free(&sql);
+    if (rc) {
+        store_pg_stage_free(st);
+        return bf_error_set(err, rc, "内存不足");
+    }
+    /* Which columns are BYTEA (COPY's text format wants those in hex). */
+    char table[STORE_BATCH_NAME_MAX + 3];
+    snprintf(table, sizeof table, "\"%s\"", insert->table);
+    bf_stmt *stmt = NULL;
+    rc = store_prepare(base,
+                       "SELECT a.attname, CASE WHEN a.atttypid = 'bytea'::regtype THEN 1 ELSE 0 "
+                       "END FROM pg_attribute a WHERE a.attrelid = ?::regclass AND a.attnum > 0 "
+                       "AND NOT a.attisdropped",
+                       &stmt, err);
+    if (rc == BF_OK) {
+        store_bind_str(stmt, 1, table);
+        bool has_row = false;
+        while ((rc = store_step(stmt, &has_row, err)) == BF_OK && has_row) {
+            const char *name = store_column_text(stmt, 0, NULL);
+            for (int i = 0; i < insert->ncols; i++)
+                if (strcmp(insert->cols[i], name) == 0)
+                    st->bytea[i] = store_column_int64(stmt, 1) != 0;
+        }
+        store_finalize(stmt);
+    }
+    if (rc) {
+        store_pg_stage_free(st);
+        return rc;
+    }
+    store->stages[store->nstages++] = st;
+    *out = st;
+    return BF_OK;
+}
+
+bf_status store_pg_stage_row(store_pg_stage *st, const char *const *values, const size_t *lens,
+                             bf_error *err)
+{
+    if (!st->store)
+        return bf_error_set(err, BF_ERR_INTERNAL, "数据库连接已关闭");
+    size_t before = st->data.len;
+    bf_status rc = BF_OK;
+    for (int i = 0; i < st->ncols && rc == BF_OK; i++) {
+        if (i)
+            rc = bf_buf_append_char(&st->data, '\t');
+        if (rc == BF_OK)
+            rc = stage_append_value(&st->data, values[i], lens[i], st->bytea[i]);
+    }
+    if (rc == BF_OK)
+        rc = bf_buf_append_char(&st->data, '\n');
+    if (rc) {
+        st->data.len = before;
+        if (st->data.data)
+            st->data.data[before] = '\0';
+        return bf_error_set(err, rc, rc == BF_ERR_NOMEM ? "内存不足" : "一行数据过大");
+    }
+    st->rows++;
+    if (st->rows >= STORE_PG_STAGE_ROWS || st->data.len >= STORE_PG_STAGE_BYTES)
+        return store_pg_stage_flush(st, err);
+    return BF_OK;
+}
+
+bf_status store_pg_stage_flush(store_pg_stage *st, bf_error *err)
+{
+    if (!st->store)
+        return bf_error_set(err, BF_ERR_INTERNAL, "数据库连接已关闭");
+    return pg_flush_stages(st->store, err);
+}
+
+int64_t store_pg_stage_changes(const store_pg_stage *st)
+{
+    return st->changes;
+}
+
+void store_pg_stage_free(store_pg_stage *st)
+{
+    if (!st)
+        return;
+    pg_store *store = st->store;
+    if (store) {
+        for (int i = 0; i < store->nstages; i++) {
+            if (store->stages[i] != st)
+                continue;
+            memmove(&store->stages[i], &store->stages[i + 1],
+                    (size_t)(store->nstages - i - 1) * sizeof store->stages[0]);
+            store->nstages--;
+            break;
+        }
+    }
+    /* Drop the staging table where that cannot disturb a transaction: a
+     * pooled connection lives long and would collect them. */
+    if (store && PQstatus(store->conn) == CONNECTION_OK &&
+        (PQtransactionStatus(store->conn) == PQTRANS_IDLE ||
+         PQtransactionStatus(store->conn) == PQTRANS_INTRANS)) {
+        char sql[NAME_SIZE + 32];
+        snprintf(sql, sizeof sql, "DROP TABLE IF EXISTS pg_temp.%s", st->name);
+        PQclear(PQexec(store->conn, sql));
+    }
+    bf_buf_free(&st->data);
+    free(st->prepare_sql);
+    free(st->copy_sql);
+    free(st->merge_sql);
+    free(st->bytea);
+    free(st);
 }
 
 const bf_store_ops store_pg_ops = {

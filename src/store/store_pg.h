@@ -11,6 +11,7 @@
 #define BF_STORE_PG_H
 
 #include "core/buf.h"
+#include "store/batch.h"
 #include "store/store.h"
 
 #include <stdbool.h>
@@ -50,5 +51,34 @@ void store_pg_set_streaming(bf_stmt *stmt, bool on);
  * out of range; BF_ERR_TOO_LARGE past STORE_PG_MAX_SQL or
  * STORE_PG_MAX_PARAMS. out is reset first. */
 bf_status store_pg_rewrite(const char *sql, bf_buf *out, int *nparams, bf_error *err);
+
+/* ---- internal to the storage layer (batch.c) ------------------------------
+ * A staging area of a batch on PostgreSQL: rows are encoded for COPY (text
+ * format) in memory and sent, when a sending is due, as
+ *   COPY stage (cols) FROM STDIN;
+ *   INSERT INTO table (cols) SELECT cols FROM stage WHERE true <rest>;
+ * where stage is a temporary table with the columns' types. The handle sends
+ * every stage's pending rows (in the order the stages were made) before any
+ * other statement and before commit, and drops them on rollback. */
+typedef struct store_pg_stage store_pg_stage;
+
+/* Rows kept in memory before a sending is forced. */
+#define STORE_PG_STAGE_ROWS  20000
+#define STORE_PG_STAGE_BYTES (8 * 1024 * 1024)
+
+/* A stage for insert on store (which must be PostgreSQL). Reads the target's
+ * column types (one round trip). BF_ERR_DB when the table does not exist. */
+bf_status store_pg_stage_new(bf_store *store, const store_batch_insert *insert,
+                             store_pg_stage **out, bf_error *err);
+/* Append one row of insert->ncols values (NULL for SQL NULL); sends the rows
+ * pending on the handle when the stage is full. */
+bf_status store_pg_stage_row(store_pg_stage *stage, const char *const *values, const size_t *lens,
+                             bf_error *err);
+/* Send every stage's pending rows on this stage's handle. */
+bf_status store_pg_stage_flush(store_pg_stage *stage, bf_error *err);
+/* Rows changed by the sendings so far. */
+int64_t store_pg_stage_changes(const store_pg_stage *stage);
+/* Free a stage; its pending rows are dropped. NULL is allowed. */
+void store_pg_stage_free(store_pg_stage *stage);
 
 #endif

@@ -1,0 +1,2 @@
+insert /* x */ into regions(code,name) -- y
+values(?,?)

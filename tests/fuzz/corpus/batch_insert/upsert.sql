@@ -1,0 +1,1 @@
+INSERT INTO t (a, "b", c) VALUES (?, ?, ?) ON CONFLICT (a) DO UPDATE SET b = excluded.b WHERE t.b IS DISTINCT FROM excluded.b
