@@ -89,6 +89,76 @@ test('login page refuses a wrong password, then tells a locked account how long 
   check(page.url().includes('/login'), 'still on the login page');
 });
 
+// Find one project's classification of a year through the API (the list has
+// no project filter: page through it).
+async function classificationOf(api, year, code) {
+  for (let page = 1; page <= 20; page++) {
+    const r = await api.get(`/classification?year=${year}&page=${page}&page_size=500`);
+    if (r.status !== 200) throw new Fail(`classification list answered ${r.status}`);
+    const hit = (r.body.items || []).find((x) => x.project_code === code);
+    if (hit) return hit;
+    if (page * 500 >= r.body.total) return null;
+  }
+  return null;
+}
+
+test('classify, confirm many and override one with a reason', async ({ page, base }) => {
+  await login(page, base, 'county');
+  await page.goto(`${base}/batches`);
+  await settle(page);
+  // The demo has no classification yet: run it from the page.
+  await page.click('[data-test=run-classify]');
+  await page.locator('.el-message-box .el-button--primary').click();
+  await page.waitForSelector('[data-test=run-result]', { timeout: 60000 });
+  await settle(page);
+  const table = '[data-test=classifications-table]';
+  const pendingRows = page.locator(`${table} tbody tr`, { has: page.locator('[data-test=pending]') });
+  check((await pendingRows.count()) >= 3, 'pending proposals after the run');
+  const year = Number((await page.locator('[data-test=batches-year]').innerText()).match(/\d{4}/)[0]);
+  const first = (await pendingRows.nth(0).locator('a').first().innerText()).trim();
+  const second = (await pendingRows.nth(1).locator('a').first().innerText()).trim();
+  await pendingRows.nth(0).locator('.el-checkbox').click();
+  await pendingRows.nth(1).locator('.el-checkbox').click();
+  await page.click('[data-test=confirm-selected]');
+  await page.waitForSelector('.el-message--success');
+  await settle(page);
+  const api = await apiLogin(base, 'county');
+  for (const code of [first, second]) {
+    const item = await classificationOf(api, year, code);
+    check(item && item.confirmed_batch, `${code} is confirmed`);
+    check(item.confirmed_batch === item.proposed_batch, `${code} confirmed as proposed`);
+  }
+  // Override the next pending one with another batch and a reason.
+  const row = pendingRows.first();
+  const code = (await row.locator('a').first().innerText()).trim();
+  const proposed = (await row.locator('td').nth(2).locator('.el-tag').innerText()).trim();
+  await row.locator('[data-test=override]').click();
+  const dialog = page.locator('.el-dialog:visible');
+  await dialog.waitFor();
+  // Without a reason the dialog refuses.
+  const target = ['巩固', '提升', '盘活'].find((b) => b !== proposed);
+  await dialog.locator('.el-radio-button', { hasText: target }).click();
+  await dialog.locator('[data-test=override-submit]').click();
+  check(/原因/.test(await dialog.locator('.el-alert').innerText()), 'an override needs a reason');
+  await dialog.locator(field('override-reason')).fill('已与龙头企业签订三年租赁合同，经营将恢复');
+  await dialog.locator('[data-test=override-submit]').click();
+  await page.waitForSelector('.el-message--success');
+  await settle(page);
+  const item = await classificationOf(api, year, code);
+  check(item && item.confirmed_batch === target, `${code} overridden to ${target} (got ${item && item.confirmed_batch})`);
+  check(item.reason && item.reason.includes('租赁合同'), `${code} keeps the reason`);
+  const overridden = page.locator(`${table} tbody tr`, { hasText: code });
+  check((await overridden.locator('[data-test=overridden]').count()) === 1, 'the page marks the override');
+  // The project page shows the decision with its explanation.
+  await page.goto(`${base}/projects/${encodeURIComponent(code)}`);
+  await settle(page);
+  const history = await page.locator('[data-test=classification-history]').innerText();
+  check(history.includes('租赁合同') && history.includes(target), 'the project page shows the override and reason');
+  await page.goto(`${base}/batches`);
+  await settle(page);
+  await shot(page, 'batches');
+}, ['/classification?year=2025&page_size=1']);
+
 test('a county user sees only that county', async ({ page, base }) => {
   await login(page, base, 'county');
   await page.waitForURL(/\/dashboard/);
@@ -213,76 +283,6 @@ test('filter the project list and reload with the same filters', async ({ page, 
   await shot(page, 'project');
 });
 
-// Find one project's classification of a year through the API (the list has
-// no project filter: page through it).
-async function classificationOf(api, year, code) {
-  for (let page = 1; page <= 20; page++) {
-    const r = await api.get(`/classification?year=${year}&page=${page}&page_size=500`);
-    if (r.status !== 200) throw new Fail(`classification list answered ${r.status}`);
-    const hit = (r.body.items || []).find((x) => x.project_code === code);
-    if (hit) return hit;
-    if (page * 500 >= r.body.total) return null;
-  }
-  return null;
-}
-
-test('classify, confirm many and override one with a reason', async ({ page, base }) => {
-  await login(page, base, 'county');
-  await page.goto(`${base}/batches`);
-  await settle(page);
-  // The demo has no classification yet: run it from the page.
-  await page.click('[data-test=run-classify]');
-  await page.locator('.el-message-box .el-button--primary').click();
-  await page.waitForSelector('[data-test=run-result]', { timeout: 60000 });
-  await settle(page);
-  const table = '[data-test=classifications-table]';
-  const pendingRows = page.locator(`${table} tbody tr`, { has: page.locator('[data-test=pending]') });
-  check((await pendingRows.count()) >= 3, 'pending proposals after the run');
-  const year = Number((await page.locator('[data-test=batches-year]').innerText()).match(/\d{4}/)[0]);
-  const first = (await pendingRows.nth(0).locator('a').first().innerText()).trim();
-  const second = (await pendingRows.nth(1).locator('a').first().innerText()).trim();
-  await pendingRows.nth(0).locator('.el-checkbox').click();
-  await pendingRows.nth(1).locator('.el-checkbox').click();
-  await page.click('[data-test=confirm-selected]');
-  await page.waitForSelector('.el-message--success');
-  await settle(page);
-  const api = await apiLogin(base, 'county');
-  for (const code of [first, second]) {
-    const item = await classificationOf(api, year, code);
-    check(item && item.confirmed_batch, `${code} is confirmed`);
-    check(item.confirmed_batch === item.proposed_batch, `${code} confirmed as proposed`);
-  }
-  // Override the next pending one with another batch and a reason.
-  const row = pendingRows.first();
-  const code = (await row.locator('a').first().innerText()).trim();
-  const proposed = (await row.locator('td').nth(2).locator('.el-tag').innerText()).trim();
-  await row.locator('[data-test=override]').click();
-  const dialog = page.locator('.el-dialog:visible');
-  await dialog.waitFor();
-  // Without a reason the dialog refuses.
-  const target = ['巩固', '提升', '盘活'].find((b) => b !== proposed);
-  await dialog.locator('.el-radio-button', { hasText: target }).click();
-  await dialog.locator('[data-test=override-submit]').click();
-  check(/原因/.test(await dialog.locator('.el-alert').innerText()), 'an override needs a reason');
-  await dialog.locator(field('override-reason')).fill('已与龙头企业签订三年租赁合同，经营将恢复');
-  await dialog.locator('[data-test=override-submit]').click();
-  await page.waitForSelector('.el-message--success');
-  await settle(page);
-  const item = await classificationOf(api, year, code);
-  check(item && item.confirmed_batch === target, `${code} overridden to ${target} (got ${item && item.confirmed_batch})`);
-  check(item.reason && item.reason.includes('租赁合同'), `${code} keeps the reason`);
-  const overridden = page.locator(`${table} tbody tr`, { hasText: code });
-  check((await overridden.locator('[data-test=overridden]').count()) === 1, 'the page marks the override');
-  // The project page shows the decision with its explanation.
-  await page.goto(`${base}/projects/${encodeURIComponent(code)}`);
-  await settle(page);
-  const history = await page.locator('[data-test=classification-history]').innerText();
-  check(history.includes('租赁合同') && history.includes(target), 'the project page shows the override and reason');
-  await page.goto(`${base}/batches`);
-  await settle(page);
-  await shot(page, 'batches');
-}, ['/classification?year=2025&page_size=1']);
-
 test('import a file with bad rows and see each error', async ({ page, base, dir }) => {
   await login(page, base, 'county');
   await page.goto(`${base}/import`);
@@ -402,6 +402,41 @@ test('auditor searches and verifies the audit trail', async ({ page, base }) => 
   check((await textOf(page, '[data-test=verify-result]')).includes('完整'), 'the chain verifies');
   await shot(page, 'audit');
 });
+
+test('an admin adds a user, who must set a password at first login', async ({ page, base }) => {
+  await login(page, base, 'padmin');
+  await page.goto(`${base}/users`);
+  await settle(page);
+  await page.click('[data-test=user-add]');
+  const dialog = page.locator('.el-dialog:visible');
+  await dialog.locator(field('new-username')).fill('e2e_newviewer');
+  await chooseOption(page, 'new-role', '省级查看');
+  await dialog.locator('[data-test=new-submit]').click();
+  const pw = page.locator(field('initial-password'));
+  await pw.waitFor();
+  const initial = await pw.inputValue();
+  check(initial.length >= 10, 'the generated password is shown once');
+  await page.locator('.el-dialog:visible .el-button--primary').click();
+  check((await page.locator('[data-test=users-table]').innerText()).includes('e2e_newviewer'), 'the user is listed');
+  await context_logout(page);
+  await login(page, base, 'e2e_newviewer', initial);
+  await page.waitForURL(/\/password/);
+  const form = page.locator('form');
+  const inputs = form.locator('input[type=password]');
+  await inputs.nth(0).fill(initial);
+  await inputs.nth(1).fill('Viewer-password-2027');
+  await inputs.nth(2).fill('Viewer-password-2027');
+  await page.keyboard.press('Enter');
+  await page.waitForURL((u) => !u.pathname.startsWith('/password'), { timeout: 10000 });
+  await settle(page);
+  check(await page.locator('[data-test=total-projects]').count() === 1, 'after the change the dashboard opens');
+});
+
+async function context_logout(page) {
+  await page.click('[data-test=user-menu]');
+  await page.click('[data-test=logout]');
+  await page.waitForURL(/\/login/);
+}
 
 test('logout ends the session', async ({ page, base }) => {
   await login(page, base, 'county');

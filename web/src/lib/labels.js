@@ -106,17 +106,17 @@ export const WARNING_STATUSES = { open: '待处理', acknowledged: '已知悉', 
 export const WARNING_STATUS_TAGS = { open: 'danger', acknowledged: 'warning', resolved: 'success' };
 export const SUBJECT_KINDS = { project: '项目', household: '农户' };
 
+// As src/domain/roles.c names them (the server also sends role_zh).
 export const ROLES = {
   province_admin: '省级管理员',
   province_viewer: '省级查看',
   city: '市级',
-  county_operator: '县级经办',
-  county_decision: '县级决策',
-  sector: '行业主管部门',
+  county_operator: '县级业务人员',
+  county_decision: '县级集体决策',
   sector_department: '行业主管部门',
-  county_finance: '县财政',
-  township: '乡镇',
-  village: '村级',
+  county_finance: '县财政局',
+  township: '乡镇干部',
+  village: '村干部',
   evaluator: '第三方评估机构',
   auditor: '审计',
 };
