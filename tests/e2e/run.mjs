@@ -8,7 +8,7 @@
 //   node tests/e2e/run.mjs [name-filter]
 //   BANGFU_BIN=build/bangfu BANGFU_CHROMIUM=/usr/bin/chromium  (defaults)
 
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ROOT, PASSWORD, USERS, PROVINCE, CITY, COUNTY, SIBLING, prepareDatabase, addUser, startServer,
@@ -322,6 +322,17 @@ test('import a file with bad rows and see each error', async ({ page, base, dir 
   // Nothing was written.
   const r = await api.get('/projects/E2E-OK-1');
   check(r.status === 404, 'a dry run with bad rows writes nothing');
+  // Export the county's projects as CSV from the export page.
+  await page.goto(`${base}/export`);
+  await settle(page);
+  await page.locator('[data-test=export-format] .el-radio', { hasText: 'CSV' }).click();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-test=export-submit]')]);
+  const saved = join(dir, 'export.csv');
+  await download.saveAs(saved);
+  const text = readFileSync(saved, 'utf8');
+  const lines = text.trim().split(/\r?\n/);
+  check(lines[0].includes(col('code')) && lines.length > 900, `the export has the template header and the county's projects (${lines.length} lines)`);
+  check(lines.slice(1).every((l) => l.includes('361030')), 'every exported project is in the county');
 });
 
 test('acknowledge and resolve a warning', async ({ page, base }) => {
