@@ -449,8 +449,15 @@ async function context_logout(page) {
   await page.waitForURL(/\/login/);
 }
 
-test('logout ends the session', async ({ page, base }) => {
-  await login(page, base, 'county');
+test('log in with the keyboard only, then logout ends the session', async ({ page, base }) => {
+  await page.goto(`${base}/login`);
+  await page.waitForSelector(field('username'));
+  await page.focus(field('username'));
+  await page.keyboard.type('county');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(PASSWORD);
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/\/dashboard/, { timeout: 15000 });
   await settle(page);
   await page.click('[data-test=user-menu]');
   await page.click('[data-test=logout]');
