@@ -914,16 +914,18 @@ static bf_status emitters_close(gen *g, bool ok)
     return rc;
 }
 
-static void ensure_id_forms(gen *g, const char *id)
+static bf_status ensure_id_forms(gen *g, const char *id)
 {
     id_forms *f = &g->last_id;
     if (strcmp(f->id, id) == 0)
-        return;
-    snprintf(f->id, sizeof f->id, "%s", id);
-    pii_id_hash(g->opt->keys, id, 18, f->hash);
+        return BF_OK;
+    f->id[0] = '\0';
     if (pii_id_encrypt(g->opt->keys, id, 18, f->enc, sizeof f->enc) != BF_OK)
-        f->enc[0] = '\0';
+        return bf_error_set(g->err, BF_ERR_INTERNAL, "身份证号加密失败");
+    pii_id_hash(g->opt->keys, id, 18, f->hash);
     pii_id_mask(id, 18, f->masked);
+    snprintf(f->id, sizeof f->id, "%s", id);
+    return BF_OK;
 }
 
 /* A value in the template's CSV form (what a person types). */
@@ -972,7 +974,8 @@ static bf_status emit(gen *g, tpl_kind kind, const dv *vals)
         for (int f = 0; f < e->nfields; f++) {
             dv v = vals[f];
             if (e->col[f]->type == TPL_ID_NUMBER) {
-                ensure_id_forms(g, v.s);
+                if ((rc = ensure_id_forms(g, v.s)))
+                    return rc;
                 store_bind_str(e->stmt, p++, g->last_id.hash);
                 store_bind_str(e->stmt, p++, g->last_id.enc);
                 store_bind_str(e->stmt, p++, g->last_id.masked);
