@@ -16,6 +16,15 @@ struct bf_sheet {
 };
 
 static const unsigned char zip_magic[4] = {'P', 'K', 3, 4};
+/* OLE2 compound files: legacy .xls and password-protected .xlsx. */
+static const unsigned char ole2_magic[8] = {0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1};
+
+static bf_status refuse_ole2(bf_error *err)
+{
+    return bf_error_set(err, BF_ERR_UNSUPPORTED,
+                        "该文件是加密的 Excel 文件或旧版 .xls 格式，无法读取；请在 Excel 中"
+                        "另存为不加密的 .xlsx 或 CSV（UTF-8）后再导入");
+}
 
 static bf_status wrap(bf_status rc, void *impl, const bf_sheet_ops *ops, bf_sheet_format format,
                       bf_sheet **out, bf_error *err)
@@ -40,13 +49,17 @@ bf_status bf_sheet_open(const char *path, const char *sheet_name, bf_sheet **out
     FILE *fp = fopen(path, "rb");
     if (!fp)
         return bf_error_set(err, BF_ERR_IO, "无法打开文件 %s", path);
-    unsigned char magic[4] = {0};
+    unsigned char magic[8] = {0};
     size_t got = fread(magic, 1, sizeof magic, fp);
     struct stat st;
     size_t total = (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode)) ? (size_t)st.st_size : 0;
     void *impl = NULL;
     const bf_sheet_ops *ops = NULL;
-    if (got == sizeof magic && memcmp(magic, zip_magic, sizeof magic) == 0) {
+    if (got == sizeof ole2_magic && memcmp(magic, ole2_magic, sizeof ole2_magic) == 0) {
+        fclose(fp);
+        return refuse_ole2(err);
+    }
+    if (got >= sizeof zip_magic && memcmp(magic, zip_magic, sizeof zip_magic) == 0) {
         fclose(fp);
         bf_status rc = xlsx_open_file(path, sheet_name, &impl, &ops, err);
         return wrap(rc, impl, ops, BF_SHEET_XLSX, out, err);
@@ -73,6 +86,8 @@ bf_status bf_sheet_open_mem(const void *data, size_t len, const char *sheet_name
     *out = NULL;
     void *impl = NULL;
     const bf_sheet_ops *ops = NULL;
+    if (len >= sizeof ole2_magic && memcmp(data, ole2_magic, sizeof ole2_magic) == 0)
+        return refuse_ole2(err);
     if (len >= sizeof zip_magic && memcmp(data, zip_magic, sizeof zip_magic) == 0) {
         bf_status rc = xlsx_open_mem(data, len, sheet_name, &impl, &ops, err);
         return wrap(rc, impl, ops, BF_SHEET_XLSX, out, err);
