@@ -5,7 +5,7 @@
 set -euo pipefail
 BIN=${BF_BINARY:?}
 dir=$(mktemp -d /tmp/bangfu-serve-XXXXXX)
-trap 'kill $pid 2>/dev/null || true; rm -rf "$dir"' EXIT
+trap 'if [ "$pid" -gt 0 ]; then kill "$pid" 2>/dev/null || true; fi; rm -rf "$dir"' EXIT
 pid=0
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
