@@ -116,8 +116,8 @@ static void checksum(bf_store *store, unsigned char out[32])
         "SELECT * FROM projects ORDER BY code",
         "SELECT * FROM assets ORDER BY code",
         "SELECT * FROM project_years ORDER BY project_code, year",
-        "SELECT code, region_code, head_id_hash, head_id_masked, head_name, kind, size, "
-        "risk_status FROM households ORDER BY code",
+        ("SELECT code, region_code, head_id_hash, head_id_masked, head_name, kind, size, "
+         "risk_status FROM households ORDER BY code"),
         "SELECT id_hash, household_code, id_masked, name, relation FROM members ORDER BY id_hash",
         "SELECT * FROM household_years ORDER BY household_code, year",
         "SELECT * FROM benefits ORDER BY household_code, project_code, kind",
