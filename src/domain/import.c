@@ -69,13 +69,16 @@ typedef struct {
     bf_stmt *seen_insert;
     bf_stmt *seen_lookup;
     bf_stmt *region_level;
-    bf_stmt *project_exists;
-    bf_stmt *household_head;
+    bf_stmt *project_exists; /* -> the project's region */
+    bf_stmt *household_head; /* -> "head_id_hash|region_code" */
+    bf_stmt *asset_region;
     bf_stmt *member_owner;
     bf_stmt *head_elsewhere;
     bf_stmt *other_head;
     int64_t changes;
     bool seen_table;
+    bool scoped; /* rows must stay within [scope_lo, scope_hi) */
+    char scope_lo[13], scope_hi[13];
 
     /* Positive look-ups repeat row after row (a file is usually sorted by
      * village or household): remember them. Records never disappear during
@@ -617,10 +620,10 @@ typedef struct {
 static const stmt_spec stmt_specs[] = {
     {NULL, "SELECT level FROM regions WHERE code = ?",
      KIND(TPL_REGIONS) | KIND(TPL_PROJECTS) | KIND(TPL_HOUSEHOLDS)},
-    {NULL, "SELECT 1 FROM projects WHERE code = ?",
-     KIND(TPL_ASSETS) | KIND(TPL_PROJECT_YEARS) | KIND(TPL_BENEFITS)},
-    {NULL, "SELECT head_id_hash FROM households WHERE code = ?",
-     KIND(TPL_MEMBERS) | KIND(TPL_HOUSEHOLD_YEARS) | KIND(TPL_BENEFITS)},
+    {NULL, "SELECT region_code FROM projects WHERE code = ?",
+     KIND(TPL_PROJECTS) | KIND(TPL_ASSETS) | KIND(TPL_PROJECT_YEARS) | KIND(TPL_BENEFITS)},
+    {NULL, "SELECT head_id_hash || '|' || region_code FROM households WHERE code = ?",
+     KIND(TPL_HOUSEHOLDS) | KIND(TPL_MEMBERS) | KIND(TPL_HOUSEHOLD_YEARS) | KIND(TPL_BENEFITS)},
     {NULL, "SELECT household_code FROM members WHERE id_hash = ?",
      KIND(TPL_MEMBERS) | KIND(TPL_HOUSEHOLDS)},
     {NULL, "SELECT code FROM households WHERE head_id_hash = ? AND code <> ?",
@@ -629,12 +632,17 @@ static const stmt_spec stmt_specs[] = {
      "SELECT id_masked FROM members WHERE household_code = ? AND relation = '户主' "
      "AND id_hash <> ?",
      KIND(TPL_MEMBERS)},
+    {NULL,
+     "SELECT p.region_code FROM assets a JOIN projects p ON p.code = a.project_code "
+     "WHERE a.code = ?",
+     KIND(TPL_ASSETS)},
 };
 
 static bf_stmt **stmt_slot(import_ctx *ctx, size_t i)
 {
     bf_stmt **slots[] = {&ctx->region_level, &ctx->project_exists, &ctx->household_head,
-                         &ctx->member_owner, &ctx->head_elsewhere, &ctx->other_head};
+                         &ctx->member_owner, &ctx->head_elsewhere, &ctx->other_head,
+                         &ctx->asset_region};
     return slots[i];
 }
 
@@ -731,6 +739,35 @@ static bf_status lookup_cached(import_ctx *ctx, bf_stmt *stmt, const char *key, 
     return rc;
 }
 
+/* The region part of a look-up value ("region" or "hash|region"). */
+static const char *region_of(const char *value)
+{
+    const char *bar = strrchr(value, '|');
+    return bar ? bar + 1 : value;
+}
+
+static bool in_scope(const import_ctx *ctx, const char *region)
+{
+    return !ctx->scoped ||
+           (strcmp(region, ctx->scope_lo) >= 0 && strcmp(region, ctx->scope_hi) < 0);
+}
+
+/* A record that already exists under this key must be within the scope: an
+ * import may not overwrite another region's record. */
+static bf_status check_own_record(import_ctx *ctx, bf_stmt *stmt, const char *what, bf_error *err)
+{
+    const field_value *code = field(ctx, "code");
+    if (!ctx->scoped || !stmt || !code || code->is_null)
+        return BF_OK;
+    bool found = false;
+    char value[PII_HASH_HEX_LEN + 24];
+    bf_status rc = lookup(stmt, code->text, NULL, &found, value, sizeof value, err);
+    if (rc == BF_OK && found && !in_scope(ctx, region_of(value)))
+        report(ctx, col_index(ctx, "code"), code->text, code->len,
+               "该%s编号已被您管辖范围以外的记录使用，请换一个编号", what);
+    return rc;
+}
+
 /* ---------- checks across cells, rows and tables ---------- */
 
 static bf_status check_region_ref(import_ctx *ctx, const char *alias, bf_region_level want,
@@ -749,6 +786,10 @@ static bf_status check_region_ref(import_ctx *ctx, const char *alias, bf_region_
         report(ctx, col_index(ctx, alias), v->text, v->len, "区划代码不存在，请先导入行政区划");
         return BF_OK;
     }
+    if (!in_scope(ctx, v->text)) {
+        report(ctx, col_index(ctx, alias), v->text, v->len, "区划代码不在您的管辖范围内");
+        return BF_OK;
+    }
     int level = atoi(level_text);
     if (level != (int)want)
         report(ctx, col_index(ctx, alias), v->text, v->len, "应为%s级区划代码，该代码是%s级",
@@ -756,19 +797,35 @@ static bf_status check_region_ref(import_ctx *ctx, const char *alias, bf_region_
     return BF_OK;
 }
 
+/* The record a column refers to must exist and, for a scoped import, lie in
+ * the scope (one outside is reported as missing: its existence must not leak). */
 static bf_status check_exists(import_ctx *ctx, bf_stmt *stmt, const char *alias,
-                              const char *message, char *out, size_t out_size, bf_error *err)
+                              const char *message, bf_error *err)
 {
     const field_value *v = field(ctx, alias);
     if (!v || v->is_null)
         return BF_OK;
     bool found = false;
-    bf_status rc = lookup(stmt, v->text, NULL, &found, out, out_size, err);
+    char value[PII_HASH_HEX_LEN + 24];
+    bf_status rc = lookup_cached(ctx, stmt, v->text, &found, value, sizeof value, err);
     if (rc)
         return rc;
-    if (!found)
+    if (!found || !in_scope(ctx, region_of(value)))
         report(ctx, col_index(ctx, alias), v->text, v->len, "%s", message);
     return BF_OK;
+}
+
+/* Whether the household with this code lies outside the scope. */
+static bf_status household_outside(import_ctx *ctx, const char *code, bool *outside, bf_error *err)
+{
+    *outside = false;
+    if (!ctx->scoped)
+        return BF_OK;
+    bool found = false;
+    char value[PII_HASH_HEX_LEN + 24];
+    bf_status rc = lookup_cached(ctx, ctx->household_head, code, &found, value, sizeof value, err);
+    *outside = rc == BF_OK && found && !in_scope(ctx, region_of(value));
+    return rc;
 }
 
 static bf_status check_regions_row(import_ctx *ctx, char parent[13], int64_t *level, bf_error *err)
@@ -781,6 +838,10 @@ static bf_status check_regions_row(import_ctx *ctx, char parent[13], int64_t *le
     parent[0] = '\0';
     if (lv == BF_LEVEL_NONE) {
         report(ctx, col_index(ctx, "code"), code->text, code->len, "区划代码格式无效");
+        return BF_OK;
+    }
+    if (!in_scope(ctx, code->text)) {
+        report(ctx, col_index(ctx, "code"), code->text, code->len, "区划不在您的管辖范围内");
         return BF_OK;
     }
     if (lv != BF_LEVEL_PROVINCE) {
@@ -826,12 +887,17 @@ static bf_status check_members_row(import_ctx *ctx, bf_error *err)
     const field_value *relation = field(ctx, "relation");
     if (!household || household->is_null || !id || id->is_null)
         return BF_OK;
-    char head_hash[PII_HASH_HEX_LEN + 8];
+    char head_hash[PII_HASH_HEX_LEN + 24];
     bool found = false;
     bf_status rc = lookup_cached(ctx, ctx->household_head, household->text, &found, head_hash,
                                  sizeof head_hash, err);
     if (rc)
         return rc;
+    if (found && !in_scope(ctx, region_of(head_hash)))
+        found = false; /* another region's household: as if it did not exist */
+    char *bar = strchr(head_hash, '|');
+    if (bar)
+        *bar = '\0';
     if (!found) {
         report(ctx, col_index(ctx, "household_code"), household->text, household->len,
                "户编号不存在，请先导入农户");
@@ -842,8 +908,16 @@ static bf_status check_members_row(import_ctx *ctx, bf_error *err)
     if (rc)
         return rc;
     if (found && strcmp(owner, household->text) != 0) {
-        report(ctx, col_index(ctx, "id_number"), id->id_masked, strlen(id->id_masked),
-               "此人已是户 %s 的成员，一个人只能属于一户", owner);
+        bool outside = false;
+        rc = household_outside(ctx, owner, &outside, err);
+        if (rc)
+            return rc;
+        if (outside)
+            report(ctx, col_index(ctx, "id_number"), id->id_masked, strlen(id->id_masked),
+                   "此人已登记在您管辖范围以外的农户中，一个人只能属于一户");
+        else
+            report(ctx, col_index(ctx, "id_number"), id->id_masked, strlen(id->id_masked),
+                   "此人已是户 %s 的成员，一个人只能属于一户", owner);
         return BF_OK;
     }
     bool is_head = relation && !relation->is_null && strcmp(relation->text, "户主") == 0;
@@ -880,17 +954,33 @@ static bf_status check_households_row(import_ctx *ctx, bf_error *err)
     rc = lookup(ctx->head_elsewhere, id->id_hash, code->text, &found, other, sizeof other, err);
     if (rc)
         return rc;
+    bool outside = false;
     if (found) {
-        report(ctx, col_index(ctx, "head_id_number"), id->id_masked, strlen(id->id_masked),
-               "此人已是户 %s 的户主，一个人只能属于一户", other);
+        rc = household_outside(ctx, other, &outside, err);
+        if (rc)
+            return rc;
+        if (outside)
+            report(ctx, col_index(ctx, "head_id_number"), id->id_masked, strlen(id->id_masked),
+                   "此人已登记在您管辖范围以外的农户中，一个人只能属于一户");
+        else
+            report(ctx, col_index(ctx, "head_id_number"), id->id_masked, strlen(id->id_masked),
+                   "此人已是户 %s 的户主，一个人只能属于一户", other);
         return BF_OK;
     }
     rc = lookup(ctx->member_owner, id->id_hash, NULL, &found, other, sizeof other, err);
     if (rc)
         return rc;
-    if (found && strcmp(other, code->text) != 0)
-        report(ctx, col_index(ctx, "head_id_number"), id->id_masked, strlen(id->id_masked),
-               "此人已是户 %s 的成员，一个人只能属于一户", other);
+    if (found && strcmp(other, code->text) != 0) {
+        rc = household_outside(ctx, other, &outside, err);
+        if (rc)
+            return rc;
+        if (outside)
+            report(ctx, col_index(ctx, "head_id_number"), id->id_masked, strlen(id->id_masked),
+                   "此人已登记在您管辖范围以外的农户中，一个人只能属于一户");
+        else
+            report(ctx, col_index(ctx, "head_id_number"), id->id_masked, strlen(id->id_masked),
+                   "此人已是户 %s 的成员，一个人只能属于一户", other);
+    }
     const field_value *size = field(ctx, "size");
     if (size && !size->is_null && size->number < 1)
         report(ctx, col_index(ctx, "size"), size->text, size->len, "家庭人口至少为 1");
@@ -899,12 +989,15 @@ static bf_status check_households_row(import_ctx *ctx, bf_error *err)
 
 static bf_status check_row(import_ctx *ctx, char parent[13], int64_t *level, bf_error *err)
 {
-    char ignored[8];
+    bf_status rc = BF_OK;
     switch (ctx->tpl->kind) {
     case TPL_REGIONS:
         return check_regions_row(ctx, parent, level, err);
     case TPL_PROJECTS:
         check_idle_since(ctx, "status", "idle");
+        rc = check_own_record(ctx, ctx->project_exists, "项目", err);
+        if (rc)
+            return rc;
         return check_region_ref(ctx, "region_code", BF_LEVEL_VILLAGE, err);
     case TPL_ASSETS: {
         check_idle_since(ctx, "state", "idle");
@@ -920,8 +1013,11 @@ static bf_status check_row(import_ctx *ctx, char parent[13], int64_t *level, bf_
         if (life && !life->is_null && (life->number < 1 || life->number > 100))
             report(ctx, col_index(ctx, "useful_life_years"), life->text, life->len,
                    "折旧年限应为 1 至 100 年");
+        rc = check_own_record(ctx, ctx->asset_region, "资产", err);
+        if (rc)
+            return rc;
         return check_exists(ctx, ctx->project_exists, "project_code",
-                            "项目编号不存在，请先导入项目", ignored, sizeof ignored, err);
+                            "项目编号不存在，请先导入项目", err);
     }
     case TPL_PROJECT_YEARS: {
         const field_value *all = field(ctx, "households_benefited");
@@ -930,22 +1026,25 @@ static bf_status check_row(import_ctx *ctx, char parent[13], int64_t *level, bf_
             report(ctx, col_index(ctx, "poor_households_benefited"), poor->text, poor->len,
                    "带动脱贫户和监测户数不能大于带动户数");
         return check_exists(ctx, ctx->project_exists, "project_code",
-                            "项目编号不存在，请先导入项目", ignored, sizeof ignored, err);
+                            "项目编号不存在，请先导入项目", err);
     }
     case TPL_HOUSEHOLDS:
+        rc = check_own_record(ctx, ctx->household_head, "户", err);
+        if (rc)
+            return rc;
         return check_households_row(ctx, err);
     case TPL_MEMBERS:
         return check_members_row(ctx, err);
     case TPL_HOUSEHOLD_YEARS:
         return check_exists(ctx, ctx->household_head, "household_code",
-                            "户编号不存在，请先导入农户", NULL, 0, err);
+                            "户编号不存在，请先导入农户", err);
     case TPL_BENEFITS: {
-        bf_status rc = check_exists(ctx, ctx->household_head, "household_code",
-                                    "户编号不存在，请先导入农户", NULL, 0, err);
+        rc = check_exists(ctx, ctx->household_head, "household_code", "户编号不存在，请先导入农户",
+                          err);
         if (rc)
             return rc;
         return check_exists(ctx, ctx->project_exists, "project_code",
-                            "项目编号不存在，请先导入项目", ignored, sizeof ignored, err);
+                            "项目编号不存在，请先导入项目", err);
     }
     case TPL_KIND_COUNT:
         break;
@@ -1191,6 +1290,15 @@ static bf_status ctx_init(import_ctx *ctx, bf_store *store, tpl_kind kind,
     ctx->cache = calloc(IMPORT_CACHE_SIZE, sizeof *ctx->cache);
     if (!ctx->row_arena || !ctx->cache)
         return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+    if (options->scope_region) {
+        char code[13];
+        const char *reason = NULL;
+        if (!bf_region_code_normalize(options->scope_region, strlen(options->scope_region), code,
+                                      &reason))
+            return bf_error_set(err, BF_ERR_USAGE, "管辖区划代码无效：%s", reason ? reason : "");
+        bf_region_code_range(code, ctx->scope_lo, ctx->scope_hi);
+        ctx->scoped = true;
+    }
     if ((kind == TPL_HOUSEHOLDS || kind == TPL_MEMBERS) && !options->keys)
         return bf_error_set(err, BF_ERR_USAGE, "导入农户或家庭成员需要身份证号密钥文件");
     return BF_OK;

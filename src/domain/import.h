@@ -44,7 +44,9 @@ typedef struct {
     void *error_ctx;
     import_progress_fn on_progress; /* called every few thousand rows */
     void *progress_ctx;
-    const char *actor; /* who imports (for updated_by/audit); may be NULL */
+    const char *actor;        /* who imports (for updated_by/audit); may be NULL */
+    const char *scope_region; /* rows (and the records they touch or refer to) must lie in
+                               * this region's subtree; others are bad rows. NULL: no limit */
 } import_options;
 
 typedef struct {
