@@ -47,6 +47,7 @@ static const cfg_key cfg_keys[] = {
     SIZE_KEY(max_upload, 1024, 4LL << 30),
     INT_KEY(session_idle, 1, 7 * 86400),
     INT_KEY(session_max, 1, 30 * 86400),
+    INT_KEY(session_recheck, 0, 3600),
     BOOL_KEY(cookie_secure),
     STR_KEY(tls_cert),
     STR_KEY(tls_key),
@@ -71,6 +72,7 @@ void http_config_defaults(http_config *cfg)
     cfg->max_upload = 64 * 1024 * 1024;
     cfg->session_idle = 30 * 60;
     cfg->session_max = 12 * 3600;
+    cfg->session_recheck = 2;
     cfg->login_slowdown_after = 3;
     cfg->login_lock_after = 10;
     cfg->login_lock_seconds = 15 * 60;

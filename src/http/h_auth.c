@@ -7,6 +7,7 @@
 #include "http/json.h"
 #include "http/lockout.h"
 #include "http/router.h"
+#include "http/server.h"
 #include "http/session.h"
 
 #include <pthread.h>
@@ -146,6 +147,7 @@ out:
 bf_status h_logout(http_request *req, http_response *res, bf_error *err)
 {
     bf_status rc = session_end(req->store, req->session_hash, err);
+    session_cache_forget(http_server_sessions(req->server), req->session_hash);
     if (rc)
         return rc;
     http_audit(req, "logout", "session", req->user.username, NULL, NULL, NULL);
@@ -204,6 +206,8 @@ bf_status h_password(http_request *req, http_response *res, bf_error *err)
         goto out;
     }
     rc = store_commit(req->store, err);
+    /* The account's other sessions ended. */
+    session_cache_clear(http_server_sessions(req->server));
     if (rc == BF_OK) {
         http_response_clear(res);
         res->status = 204;

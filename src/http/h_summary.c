@@ -45,16 +45,8 @@ bf_status h_summary(http_request *req, http_response *res, bf_error *err)
     /* The same region and year give the same body until the data changes. */
     char key[40];
     snprintf(key, sizeof key, "summary|%s|%lld", region, (long long)year);
-    char *body = NULL;
-    size_t len = 0;
-    if (http_server_cache_get(req->server, key, &body, &len)) {
-        http_response_clear(res);
-        res->status = 200;
-        res->body = body;
-        res->body_len = len;
-        res->content_type = "application/json; charset=utf-8";
+    if (http_server_cache_get(req->server, key, res))
         return BF_OK;
-    }
     json_t *out = NULL;
     rc = summary_get(req->store, region, year, &out, err);
     if (rc)

@@ -10,6 +10,7 @@
 #include "http/json.h"
 #include "http/registry.h"
 #include "http/router.h"
+#include "http/server.h"
 #include "http/session.h"
 #include "io/validate.h"
 
@@ -170,6 +171,8 @@ bf_status h_user_update(http_request *req, http_response *res, bf_error *err)
         rc = store_commit(req->store, err);
     else
         store_rollback(req->store);
+    /* Role, region, disabling and password resets change what sessions may do. */
+    session_cache_clear(http_server_sessions(req->server));
     if (rc == BF_OK)
         rc = reply_user(req, res, 200, target.username, reset ? password : NULL, err);
 out:

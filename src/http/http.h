@@ -41,6 +41,8 @@ typedef struct {
     size_t max_upload;   /* bytes of an uploaded spreadsheet (413 past it) */
     int session_idle;    /* seconds of inactivity before a session ends */
     int session_max;     /* seconds a session lives at most */
+    int session_recheck; /* seconds a session is answered from memory before the
+                            database is asked again (0: always the database) */
     bool cookie_secure;  /* mark the cookie Secure (set by TLS or behind a TLS proxy) */
     char tls_cert[1024]; /* PEM files: both set turns TLS on */
     char tls_key[1024];
@@ -88,8 +90,11 @@ typedef struct http_request {
 
 typedef struct {
     int status;
-    char *body; /* malloc'd, owned by the response */
+    char *body; /* malloc'd and owned by the response, unless body_release is set */
     size_t body_len;
+    /* A body shared with a cache: body_release(body_owner) instead of free(body). */
+    void (*body_release)(void *owner);
+    void *body_owner;
     const char *content_type;
     http_pair headers[HTTP_MAX_RESP_HEADERS]; /* values in the request arena */
     size_t nheaders;
@@ -111,7 +116,7 @@ bf_status http_set_body(http_response *res, int status, const char *content_type
                         size_t len);
 /* An empty response (status 200, no body, no file). */
 void http_response_init(http_response *res);
-/* Free the response body/close its file; leaves an empty response. */
+/* Free (or release) the response body, close its file; leaves an empty response. */
 void http_response_clear(http_response *res);
 
 /* The configuration with every default. */

@@ -61,16 +61,8 @@ bf_status http_reg_list(http_request *req, http_response *res, const char *resou
     crypto_generichash_final(&st, digest, sizeof digest);
     memcpy(key, "list|", 5);
     sodium_bin2hex(key + 5, sizeof key - 5, digest, sizeof digest);
-    char *body = NULL;
-    size_t len = 0;
-    if (http_server_cache_get(req->server, key, &body, &len)) {
-        http_response_clear(res);
-        res->status = 200;
-        res->body = body;
-        res->body_len = len;
-        res->content_type = "application/json; charset=utf-8";
+    if (http_server_cache_get(req->server, key, res))
         return BF_OK;
-    }
     json_t *list = NULL;
     bf_status rc = reg_list(req->store, def, &scope, params, req->nquery, &list, err);
     if (rc)

@@ -65,9 +65,14 @@ void http_response_init(http_response *res)
 
 void http_response_clear(http_response *res)
 {
-    free(res->body);
+    if (res->body_release)
+        res->body_release(res->body_owner);
+    else
+        free(res->body);
     res->body = NULL;
     res->body_len = 0;
+    res->body_release = NULL;
+    res->body_owner = NULL;
     if (res->fd >= 0)
         close(res->fd);
     res->fd = -1;

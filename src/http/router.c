@@ -6,6 +6,7 @@
 #include "domain/roles.h"
 #include "http/handlers.h"
 #include "http/json.h"
+#include "http/server.h"
 #include "http/session.h"
 #include "io/validate.h"
 
@@ -210,9 +211,9 @@ static bf_status authenticate(http_request *req, bf_error *err)
     char token[128];
     if (!session_cookie_value(http_header(req, "Cookie"), SESSION_COOKIE, token, sizeof token))
         return bf_error_set(err, BF_ERR_UNAUTH, "请先登录");
-    bf_status rc =
-        session_lookup(req->store, token, req->config->session_idle, req->config->session_max,
-                       &req->user, req->csrf, req->session_hash, err);
+    bf_status rc = session_lookup(req->store, http_server_sessions(req->server), token,
+                                  req->config->session_idle, req->config->session_max, &req->user,
+                                  req->csrf, req->session_hash, err);
     if (rc)
         return rc;
     req->authenticated = true;

@@ -27,10 +27,26 @@
 #define REQUEST_ARENA_CAP ((size_t)256 * 1024 * 1024)
 #define CACHE_SLOTS       64
 
+/* A cached response body, shared by the cache and the responses sending it:
+ * a hit costs a reference, not a copy. Freed with its last reference. */
+typedef struct {
+    atomic_int refs;
+    size_t len;
+    char data[];
+} shared_body;
+
+static void shared_body_release(void *owner)
+{
+    shared_body *b = owner;
+    if (b && atomic_fetch_sub(&b->refs, 1) == 1)
+        free(b);
+}
+
 struct http_server {
     http_config cfg;
     store_pool *pool;
     pii_keys *keys;
+    session_cache *sessions;
     struct MHD_Daemon *daemon;
     int port;
     int log_fd; /* -1: off */
@@ -50,8 +66,7 @@ struct http_server {
     struct {
         char key[64];
         uint64_t generation;
-        char *body;
-        size_t len;
+        shared_body *body;
     } cache[CACHE_SLOTS];
     unsigned cache_next;
 };
@@ -194,6 +209,16 @@ static enum MHD_Result send_response(conn_ctx *ctx, struct MHD_Connection *conn)
         if (mres) {
             res->fd = -1; /* libmicrohttpd closes it */
             ctx->bytes = (size_t)res->fd_size;
+        }
+    } else if (res->body_release) {
+        mres = MHD_create_response_from_buffer_with_free_callback_cls(
+            res->body_len, res->body, res->body_release, res->body_owner);
+        if (mres) {
+            ctx->bytes = res->body_len;
+            res->body = NULL; /* libmicrohttpd releases it */
+            res->body_len = 0;
+            res->body_release = NULL;
+            res->body_owner = NULL;
         }
     } else {
         mres = MHD_create_response_from_buffer(res->body_len, res->body, MHD_RESPMEM_MUST_FREE);
@@ -358,6 +383,10 @@ bf_status http_server_new(const http_config *cfg, const char *db_target, http_se
     bf_status rc = store_pool_new(db_target, cfg->threads + 2, &srv->pool, err);
     if (rc)
         goto out;
+    if (cfg->session_recheck > 0 && !(srv->sessions = session_cache_new(cfg->session_recheck))) {
+        rc = bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+        goto out;
+    }
     /* The summary cells must be current before the first request. */
     bf_store *store = NULL;
     rc = store_pool_acquire(srv->pool, 1000, &store, err);
@@ -492,6 +521,11 @@ int http_server_port(const http_server *srv)
     return srv->port;
 }
 
+session_cache *http_server_sessions(http_server *srv)
+{
+    return srv ? srv->sessions : NULL;
+}
+
 store_pool *http_server_pool(http_server *srv)
 {
     return srv->pool;
@@ -505,35 +539,42 @@ void http_server_data_changed(http_server *srv)
     }
 }
 
-bool http_server_cache_get(http_server *srv, const char *key, char **body, size_t *len)
+bool http_server_cache_get(http_server *srv, const char *key, http_response *res)
 {
-    bool found = false;
+    shared_body *found = NULL;
     uint64_t gen = atomic_load(&srv->generation);
     pthread_mutex_lock(&srv->cache_lock);
     for (unsigned i = 0; i < CACHE_SLOTS && !found; i++) {
         if (!srv->cache[i].body || srv->cache[i].generation != gen ||
             strcmp(srv->cache[i].key, key) != 0)
             continue;
-        *body = malloc(srv->cache[i].len + 1);
-        if (*body) {
-            memcpy(*body, srv->cache[i].body, srv->cache[i].len + 1);
-            *len = srv->cache[i].len;
-            found = true;
-        }
+        found = srv->cache[i].body;
+        atomic_fetch_add(&found->refs, 1);
     }
     pthread_mutex_unlock(&srv->cache_lock);
-    return found;
+    if (!found)
+        return false;
+    http_response_clear(res);
+    res->status = 200;
+    res->body = found->data;
+    res->body_len = found->len;
+    res->body_release = shared_body_release;
+    res->body_owner = found;
+    res->content_type = "application/json; charset=utf-8";
+    return true;
 }
 
 void http_server_cache_put(http_server *srv, const char *key, const char *body, size_t len)
 {
     if (strlen(key) >= sizeof srv->cache[0].key)
         return;
-    char *copy = malloc(len + 1);
+    shared_body *copy = malloc(sizeof *copy + len + 1);
     if (!copy)
         return;
-    memcpy(copy, body, len);
-    copy[len] = '\0';
+    atomic_init(&copy->refs, 1);
+    copy->len = len;
+    memcpy(copy->data, body, len);
+    copy->data[len] = '\0';
     uint64_t gen = atomic_load(&srv->generation);
     pthread_mutex_lock(&srv->cache_lock);
     unsigned slot = srv->cache_next++ % CACHE_SLOTS;
@@ -542,12 +583,12 @@ void http_server_cache_put(http_server *srv, const char *key, const char *body, 
             slot = i;
             break;
         }
-    free(srv->cache[slot].body);
+    shared_body *old = srv->cache[slot].body;
     snprintf(srv->cache[slot].key, sizeof srv->cache[slot].key, "%s", key);
     srv->cache[slot].generation = gen;
     srv->cache[slot].body = copy;
-    srv->cache[slot].len = len;
     pthread_mutex_unlock(&srv->cache_lock);
+    shared_body_release(old);
 }
 
 bf_status http_server_summary_fresh(http_server *srv, bf_store *store, bf_error *err)
@@ -621,6 +662,7 @@ void http_server_free(http_server *srv)
     if (srv->refresher_running)
         pthread_join(srv->refresher, NULL);
     store_pool_free(srv->pool);
+    session_cache_free(srv->sessions);
     pii_keys_free(srv->keys);
     if (srv->log_close)
         close(srv->log_fd);
@@ -630,7 +672,7 @@ void http_server_free(http_server *srv)
     pthread_mutex_destroy(&srv->stop_lock);
     pthread_mutex_destroy(&srv->summary_lock);
     for (unsigned i = 0; i < CACHE_SLOTS; i++)
-        free(srv->cache[i].body);
+        shared_body_release(srv->cache[i].body);
     pthread_mutex_destroy(&srv->cache_lock);
     free(srv);
 }

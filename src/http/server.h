@@ -16,6 +16,7 @@
 #define BF_HTTP_SERVER_H
 
 #include "http/http.h"
+#include "http/session.h"
 
 /* Prepare a server on the database target (pool, keys, access log); does not
  * listen yet. */
@@ -37,12 +38,15 @@ void http_server_data_changed(http_server *srv);
 /* Bring the summary cells up to date if this server changed registry data
  * since the last refresh (one thread rebuilds, the others wait for it). */
 bf_status http_server_summary_fresh(http_server *srv, bf_store *store, bf_error *err);
-/* A small cache of whole response bodies (summaries), valid for one data
- * generation: every write through the server and every rebuild of the summary
- * cells starts a new generation. get copies the body (malloc) into *body;
- * false if absent or stale. */
-bool http_server_cache_get(http_server *srv, const char *key, char **body, size_t *len);
+/* A small cache of whole response bodies (summaries, list pages), valid for
+ * one data generation: every write through the server and every rebuild of
+ * the summary cells starts a new generation. get makes res a 200 JSON answer
+ * sharing the cached body (a reference, not a copy: see body_release in
+ * http.h); false if absent or stale (res untouched). put copies body. */
+bool http_server_cache_get(http_server *srv, const char *key, http_response *res);
 void http_server_cache_put(http_server *srv, const char *key, const char *body, size_t len);
+/* The session cache (NULL when session_recheck is 0). */
+session_cache *http_server_sessions(http_server *srv);
 /* The pool (for the summary refresher and tests). */
 store_pool *http_server_pool(http_server *srv);
 

@@ -17,6 +17,7 @@
 #include "io/validate.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,19 @@ static int setup(void **state)
 {
     test_server *ts = calloc(1, sizeof *ts);
     test_server_start(ts, short_session);
+    *state = ts;
+    return 0;
+}
+
+static void cache_recheck_1s(http_config *cfg)
+{
+    cfg->session_recheck = 1;
+}
+
+static int setup_cache(void **state)
+{
+    test_server *ts = calloc(1, sizeof *ts);
+    test_server_start(ts, cache_recheck_1s);
     *state = ts;
     return 0;
 }
@@ -142,6 +156,115 @@ static void test_session_idle_expiry(void **state)
     test_response_free(&r);
     sleep(3); /* idle is 2 s in this server */
     test_call(&c, "GET", "/api/v1/auth/me", NULL, &r);
+    assert_int_equal(r.status, 401);
+    test_response_free(&r);
+}
+
+/* Sessions answered from memory: hits counted; a change made behind the
+ * server's back is seen within session_recheck seconds; changes through the
+ * server are seen at once by every thread. */
+typedef struct {
+    test_client client;
+    atomic_int *disabled_done; /* set once the disabling PATCH has answered */
+    int late_successes;        /* 200s for requests started after that */
+    int requests;
+} hammer_arg;
+
+static void *hammer(void *varg)
+{
+    hammer_arg *arg = varg;
+    for (int i = 0; i < 400; i++) {
+        int after = atomic_load(arg->disabled_done);
+        test_response r;
+        test_call(&arg->client, "GET", "/api/v1/auth/me", NULL, &r);
+        arg->requests++;
+        if (after && r.status == 200)
+            arg->late_successes++;
+        test_response_free(&r);
+        if (after && i > 20)
+            break;
+    }
+    return NULL;
+}
+
+static void test_session_cache(void **state)
+{
+    test_server *ts = *state;
+    session_cache *cache = http_server_sessions(ts->server);
+    assert_non_null(cache);
+    test_client c;
+    test_client_init(&c, ts);
+    assert_int_equal(test_login(&c, "villA", TEST_PASSWORD), 200);
+    size_t entries = 0;
+    uint64_t hits_before = 0, hits_after = 0;
+    session_cache_stats(cache, &entries, &hits_before);
+    test_response r;
+    for (int i = 0; i < 3; i++) {
+        test_call(&c, "GET", "/api/v1/auth/me", NULL, &r);
+        assert_int_equal(r.status, 200);
+        test_response_free(&r);
+    }
+    session_cache_stats(cache, &entries, &hits_after);
+    assert_true(entries >= 1);
+    assert_true(hits_after >= hits_before + 2);
+
+    /* Disabled by another process: refused once the entry is re-checked. */
+    bf_store *store = bf_test_db_open(ts->db);
+    bf_error err;
+    assert_int_equal(
+        store_exec(store, "UPDATE users SET disabled = 1 WHERE username = 'villA'", &err), BF_OK);
+    store_close(store);
+    test_call(&c, "GET", "/api/v1/auth/me", NULL, &r);
+    test_response_free(&r);
+    sleep((unsigned)ts->cfg.session_recheck + 1);
+    test_call(&c, "GET", "/api/v1/auth/me", NULL, &r);
+    assert_int_equal(r.status, 401);
+    test_response_free(&r);
+
+    /* Disabled through the server while four threads use the session: no
+     * request started after the PATCH answered succeeds. */
+    test_client admin;
+    test_client_init(&admin, ts);
+    assert_int_equal(test_login(&admin, "admin1", TEST_PASSWORD), 200);
+    test_client v;
+    test_client_init(&v, ts);
+    assert_int_equal(test_login(&v, "viewA", TEST_PASSWORD), 200);
+    atomic_int done;
+    atomic_init(&done, 0);
+    hammer_arg args[4];
+    pthread_t threads[4];
+    for (int i = 0; i < 4; i++) {
+        args[i] = (hammer_arg){.client = v, .disabled_done = &done};
+        assert_int_equal(pthread_create(&threads[i], NULL, hammer, &args[i]), 0);
+    }
+    usleep(100 * 1000);
+    test_call(&admin, "PATCH", "/api/v1/users/viewA", "{\"disabled\":true}", &r);
+    assert_int_equal(r.status, 200);
+    test_response_free(&r);
+    atomic_store(&done, 1);
+    int late = 0, requests = 0;
+    for (int i = 0; i < 4; i++) {
+        pthread_join(threads[i], NULL);
+        late += args[i].late_successes;
+        requests += args[i].requests;
+    }
+    assert_true(requests > 4 * 20);
+    assert_int_equal(late, 0);
+
+    /* Logout is immediate too, for a session answered from memory. */
+    test_client o;
+    test_client_init(&o, ts);
+    assert_int_equal(test_login(&o, "opB", TEST_PASSWORD), 200);
+    test_call(&o, "GET", "/api/v1/auth/me", NULL, &r);
+    assert_int_equal(r.status, 200);
+    test_response_free(&r);
+    char cookie[256];
+    snprintf(cookie, sizeof cookie, "%s", o.cookie);
+    test_call(&o, "POST", "/api/v1/auth/logout", NULL, &r);
+    assert_int_equal(r.status, 204);
+    test_response_free(&r);
+    snprintf(o.cookie, sizeof o.cookie, "%s", cookie);
+    test_call(&o, "GET", "/api/v1/auth/me", NULL, &r);
     assert_int_equal(r.status, 401);
     test_response_free(&r);
 }
@@ -874,6 +997,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_health_and_login, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cookie_attributes_and_csrf, setup, teardown),
         cmocka_unit_test_setup_teardown(test_session_idle_expiry, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_session_cache, setup_cache, teardown),
         cmocka_unit_test_setup_teardown(test_lockout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_error_statuses, setup, teardown),
         cmocka_unit_test_setup_teardown(test_registry_crud, setup, teardown),
