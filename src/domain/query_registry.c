@@ -1029,6 +1029,57 @@ static int keys_of(const tpl_template *tpl, char **values, const char *keys[REG_
     return n;
 }
 
+/* The look-up hash of an ID number as the importer keys it (trimmed, check
+ * character upper case); false if it is not an 18-character string. */
+static bool member_hash(const reg_scope *scope, json_t *id, char hash[PII_HASH_HEX_LEN + 1])
+{
+    if (!json_is_string(id) || !scope->keys)
+        return false;
+    char number[19];
+    size_t len = 0;
+    const char *text = bf_text_trim(json_string_value(id), json_string_length(id), &len);
+    if (len != 18)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        number[i] = text[i] == 'x' ? 'X' : text[i];
+    number[18] = '\0';
+    pii_id_hash(scope->keys, number, len, hash);
+    return true;
+}
+
+/* A person registered in a household outside the scope may not be taken in,
+ * and the answer must not say which household that is (the importer, run
+ * unscoped here, would name it). */
+static bf_status member_elsewhere(bf_store *store, const reg_scope *scope, const char *household,
+                                  json_t *id, bf_error *err)
+{
+    char hash[PII_HASH_HEX_LEN + 1];
+    if (!member_hash(scope, id, hash))
+        return BF_OK; /* the importer explains what is wrong with it */
+    bf_stmt *stmt = NULL;
+    bool has_row = false;
+    bf_status rc =
+        store_prepare(store,
+                      "SELECT h.region_code FROM members m JOIN households h ON h.code = "
+                      "m.household_code WHERE m.id_hash = ? AND m.household_code <> ?",
+                      &stmt, err);
+    if (rc)
+        return rc;
+    store_bind_str(stmt, 1, hash);
+    store_bind_str(stmt, 2, household);
+    rc = store_step(stmt, &has_row, err);
+    bool outside = false;
+    if (rc == BF_OK && has_row) {
+        const char *region = store_column_text(stmt, 0, NULL);
+        outside = strcmp(region, scope->lo) < 0 || strcmp(region, scope->hi) >= 0;
+    }
+    store_finalize(stmt);
+    if (rc == BF_OK && outside)
+        rc = bf_error_set_field(err, BF_ERR_INVALID, "id_number",
+                                "身份证号：此人已登记在您管辖范围以外的农户中，一个人只能属于一户");
+    return rc;
+}
+
 /* Members given with a new household: [{id_number, name, relation}]. */
 static bf_status import_members(bf_store *store, const reg_scope *scope, const char *household,
                                 json_t *members, bf_error *err)
@@ -1063,6 +1114,8 @@ static bf_status import_members(bf_store *store, const reg_scope *scope, const c
                 rc = bf_error_set(err, BF_ERR_NOMEM, "内存不足");
         }
         bf_buf_free(&cell);
+        if (rc == BF_OK)
+            rc = member_elsewhere(store, scope, household, json_object_get(m, "id_number"), err);
         if (rc == BF_OK)
             rc = import_one(store, TPL_MEMBERS, scope, values, err);
         free_values(values, 16);
@@ -1452,5 +1505,168 @@ out:
     json_decref(rec);
     json_decref(result);
     json_decref(members);
+    return rc;
+}
+
+/* ---- members of an existing household ---- */
+
+/* One member of a household as JSON (masked number), or NULL if absent. */
+static bf_status member_json(bf_store *store, const char *household, const char *id_hash,
+                             json_t **out, bf_error *err)
+{
+    bf_stmt *stmt = NULL;
+    bool has_row = false;
+    *out = NULL;
+    bf_status rc = store_prepare(store,
+                                 "SELECT id_hash, id_masked, name, relation, version FROM members "
+                                 "WHERE household_code = ? AND id_hash = ?",
+                                 &stmt, err);
+    if (rc)
+        return rc;
+    store_bind_str(stmt, 1, household);
+    store_bind_str(stmt, 2, id_hash);
+    rc = store_step(stmt, &has_row, err);
+    if (rc == BF_OK && has_row) {
+        json_t *m = json_object();
+        if (!m) {
+            rc = bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+        } else {
+            json_object_set_new(m, "id", text_json(store_column_text(stmt, 0, NULL)));
+            json_object_set_new(m, "id_number", text_json(store_column_text(stmt, 1, NULL)));
+            json_object_set_new(m, "name", text_json(store_column_text(stmt, 2, NULL)));
+            json_object_set_new(m, "relation", text_json(store_column_text(stmt, 3, NULL)));
+            json_object_set_new(m, "version", json_integer(store_column_int64(stmt, 4)));
+            *out = m;
+        }
+    }
+    store_finalize(stmt);
+    return rc;
+}
+
+bf_status reg_member_add(bf_store *store, const reg_scope *scope, const char *household,
+                         json_t *body, json_t **out, bf_error *err)
+{
+    const reg_def *def = def_of_kind(TPL_HOUSEHOLDS);
+    const char *keys[1] = {household};
+    json_t *rec = NULL, *member = NULL, *list = NULL;
+    *out = NULL;
+    if (!scope->keys)
+        return bf_error_set(err, BF_ERR_UNAVAILABLE, "服务器未加载身份证号密钥文件");
+    /* The household must be in scope (404 otherwise, like a missing one). */
+    bf_status rc = reg_get(store, def, scope, keys, false, &rec, NULL, err);
+    json_decref(rec);
+    if (rc)
+        return rc;
+    rc = check_fields(tpl_get(TPL_MEMBERS), body, NULL, err);
+    if (rc)
+        return rc;
+    char hash[PII_HASH_HEX_LEN + 1];
+    if (!member_hash(scope, json_object_get(body, "id_number"), hash))
+        return bf_error_set_field(err, BF_ERR_INVALID, "id_number",
+                                  "身份证号：必须填写 18 位居民身份证号码");
+    rc = store_begin(store, err);
+    if (rc)
+        return rc;
+    rc = member_json(store, household, hash, &member, err);
+    if (rc == BF_OK && member)
+        rc = bf_error_set_field(err, BF_ERR_CONFLICT, "id_number", "此人已是户 %s 的成员",
+                                household);
+    json_decref(member);
+    member = NULL;
+    if (rc == BF_OK) {
+        list = json_array();
+        if (!list || json_array_append(list, body) != 0)
+            rc = bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+    }
+    if (rc == BF_OK) {
+        rc = import_members(store, scope, household, list, err);
+        /* One member: name its field, not members[0].field. */
+        if (rc && strncmp(err->field, "members[0].", 11) == 0)
+            memmove(err->field, err->field + 11, strlen(err->field + 11) + 1);
+    }
+    if (rc == BF_OK)
+        rc = member_json(store, household, hash, &member, err);
+    if (rc == BF_OK && !member)
+        rc = bf_error_set(err, BF_ERR_INTERNAL, "内部错误：成员保存后找不到");
+    if (rc == BF_OK) {
+        char key[160];
+        snprintf(key, sizeof key, "%s/%s", household,
+                 json_string_value(json_object_get(member, "id_number")));
+        char *after = json_dump_canonical(member);
+        audit_entry e = {scope->actor, scope->address, "create", "member", key, NULL, after};
+        rc = after ? audit_append(store, &e, NULL, err)
+                   : bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+        free(after);
+    }
+    if (rc == BF_OK)
+        rc = store_commit(store, err);
+    else
+        store_rollback(store);
+    json_decref(list);
+    if (rc) {
+        json_decref(member);
+        return rc;
+    }
+    *out = member;
+    return BF_OK;
+}
+
+bf_status reg_member_remove(bf_store *store, const reg_scope *scope, const char *household,
+                            const char *member_id, bf_error *err)
+{
+    const reg_def *def = def_of_kind(TPL_HOUSEHOLDS);
+    const char *keys[1] = {household};
+    json_t *rec = NULL, *member = NULL;
+    bf_stmt *stmt = NULL;
+    bool has_row = false;
+    bf_status rc = reg_get(store, def, scope, keys, false, &rec, NULL, err);
+    json_decref(rec);
+    if (rc)
+        return rc;
+    if (strlen(member_id) != PII_HASH_HEX_LEN)
+        return bf_error_set(err, BF_ERR_NOT_FOUND, "户 %s 没有这个成员", household);
+    rc = store_begin(store, err);
+    if (rc)
+        return rc;
+    rc = member_json(store, household, member_id, &member, err);
+    if (rc == BF_OK && !member)
+        rc = bf_error_set(err, BF_ERR_NOT_FOUND, "户 %s 没有这个成员", household);
+    /* The head stays: a household without its head is not a household. */
+    if (rc == BF_OK)
+        rc = store_prepare(store, "SELECT 1 FROM households WHERE code = ? AND head_id_hash = ?",
+                           &stmt, err);
+    if (rc == BF_OK) {
+        store_bind_str(stmt, 1, household);
+        store_bind_str(stmt, 2, member_id);
+        rc = store_step(stmt, &has_row, err);
+        store_finalize(stmt);
+        stmt = NULL;
+        if (rc == BF_OK && has_row)
+            rc = bf_error_set(err, BF_ERR_STATE, "不能删除户主；请先变更户主");
+    }
+    if (rc == BF_OK)
+        rc = store_prepare(store, "DELETE FROM members WHERE household_code = ? AND id_hash = ?",
+                           &stmt, err);
+    if (rc == BF_OK) {
+        store_bind_str(stmt, 1, household);
+        store_bind_str(stmt, 2, member_id);
+        rc = store_step_done(stmt, err);
+        store_finalize(stmt);
+    }
+    if (rc == BF_OK) {
+        char key[160];
+        snprintf(key, sizeof key, "%s/%s", household,
+                 json_string_value(json_object_get(member, "id_number")));
+        char *before = json_dump_canonical(member);
+        audit_entry e = {scope->actor, scope->address, "delete", "member", key, before, NULL};
+        rc = before ? audit_append(store, &e, NULL, err)
+                    : bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+        free(before);
+    }
+    if (rc == BF_OK)
+        rc = store_commit(store, err);
+    else
+        store_rollback(store);
+    json_decref(member);
     return rc;
 }

@@ -92,6 +92,19 @@ bf_status reg_delete(bf_store *store, const reg_def *def, const reg_scope *scope
 bf_status reg_reveal(bf_store *store, const reg_scope *scope, const char *household, json_t **out,
                      bf_error *err);
 
+/* Add a member ({id_number, name, relation}, checked as a members import row)
+ * to a household in scope; *out gets the member (masked number). 404 for a
+ * household outside the scope, BF_ERR_CONFLICT if the person is already its
+ * member, BF_ERR_INVALID (field set) for bad values or a person registered in
+ * another household. Audited ("create", entity "member"). Commits. */
+bf_status reg_member_add(bf_store *store, const reg_scope *scope, const char *household,
+                         json_t *body, json_t **out, bf_error *err);
+/* Remove a member (member_id: the "id" of the member in the household's
+ * detail) from a household in scope. 404 if either is absent or out of scope,
+ * BF_ERR_STATE for the head of the household. Audited ("delete"). Commits. */
+bf_status reg_member_remove(bf_store *store, const reg_scope *scope, const char *household,
+                            const char *member_id, bf_error *err);
+
 /* Write a value of a template column as the text a spreadsheet cell would hold
  * (money in yuan, kW, ...) - used to merge updates and by tests. */
 void reg_format_cell(const tpl_column *col, int64_t value, char *out, size_t out_size);

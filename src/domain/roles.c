@@ -6,7 +6,7 @@
 #include <string.h>
 
 enum {
-    ALL = 0x1fff,
+    ALL = 0x3fff,
     VIEW = PERM_READ | PERM_HOUSEHOLDS | PERM_SUMMARY | PERM_EXPORT,
 };
 
@@ -31,7 +31,7 @@ static const role_def role_table[] = {
 
 static const char *const perm_names[] = {
     "read",     "write",   "households", "reveal", "import", "export",  "classify",
-    "warnings", "summary", "audit",      "users",  "assign", "regions",
+    "warnings", "summary", "audit",      "users",  "assign", "regions", "rules",
 };
 
 const role_def *roles_find(const char *id)

@@ -29,6 +29,7 @@ typedef enum {
     PERM_USERS = 1u << 10,      /* manage accounts in the own subtree */
     PERM_ASSIGN = 1u << 11,     /* assign evaluators to projects */
     PERM_REGIONS = 1u << 12,    /* import the region tree */
+    PERM_RULES = 1u << 13,      /* save rule sets and monitoring thresholds */
 } role_perm;
 
 typedef struct {

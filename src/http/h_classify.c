@@ -26,8 +26,6 @@ void http_region_prefix(const char *code, char out[13])
     out[n] = '\0';
 }
 
-bf_status http_scoped_region(http_request *req, const char *text, char code[13], bf_error *err);
-
 static bf_status year_param(const char *text, bool required, int64_t *year, bf_error *err)
 {
     const char *reason = NULL;
@@ -84,6 +82,27 @@ bf_status h_classify_run(http_request *req, http_response *res, bf_error *err)
     json_object_set_new(reply, "households", json_integer(result.households));
     json_object_set_new(reply, "warnings_opened",
                         json_integer(result.warnings[0].opened + result.warnings[1].opened));
+    json_object_set_new(reply, "first", json_integer(result.first));
+    json_object_set_new(reply, "updated", json_integer(result.updated));
+    /* The batch moves of this run (projects whose batch changed), from x to. */
+    json_t *moves = json_array();
+    for (size_t from = 0; moves && from < result.batches.count; from++)
+        for (size_t to = 0; to < result.batches.count; to++) {
+            long count = result.transitions[from][to];
+            if (count <= 0 || from == to)
+                continue;
+            json_t *t = json_object();
+            if (!t)
+                break;
+            json_object_set_new(t, "from", json_string(result.batches.items[from].id));
+            json_object_set_new(t, "to", json_string(result.batches.items[to].id));
+            json_object_set_new(t, "from_zh",
+                                http_json_str_or_null(result.batches.items[from].label));
+            json_object_set_new(t, "to_zh", http_json_str_or_null(result.batches.items[to].label));
+            json_object_set_new(t, "projects", json_integer(count));
+            json_array_append_new(moves, t);
+        }
+    json_object_set_new(reply, "transitions", moves ? moves : json_array());
     return http_json_respond(res, 200, reply);
 }
 

@@ -18,8 +18,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-bf_status http_scoped_region(http_request *req, const char *text, char code[13], bf_error *err);
-
 bf_status h_export(http_request *req, http_response *res, bf_error *err)
 {
     const tpl_template *tpl = tpl_find(req->params[0]);

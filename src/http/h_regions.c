@@ -14,8 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-bf_status http_scoped_region(http_request *req, const char *text, char code[13], bf_error *err);
-
 static json_t *region_row(bf_stmt *stmt)
 {
     json_t *obj = json_object();

@@ -11,9 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-void http_region_prefix(const char *code, char out[13]);
-bf_status http_scoped_region(http_request *req, const char *text, char code[13], bf_error *err);
-
 typedef struct {
     json_t *items;
     int64_t total, skip, limit;

@@ -11,6 +11,13 @@
 
 #include <jansson.h>
 
+/* Shared helpers. The region of a request: text (a ?region= or body value,
+ * normalised; it must lie in the user's scope, otherwise 404) or, when text is
+ * NULL or empty, the user's own region (h_summary.c). */
+bf_status http_scoped_region(http_request *req, const char *text, char code[13], bf_error *err);
+/* The digits that name a region's subtree: 36, 3601, 360102, ... (h_classify.c). */
+void http_region_prefix(const char *code, char out[13]);
+
 /* h_health.c */
 bf_status h_health(http_request *req, http_response *res, bf_error *err);
 
@@ -49,6 +56,8 @@ bf_status h_household_get(http_request *req, http_response *res, bf_error *err);
 bf_status h_household_create(http_request *req, http_response *res, bf_error *err);
 bf_status h_household_update(http_request *req, http_response *res, bf_error *err);
 bf_status h_household_reveal(http_request *req, http_response *res, bf_error *err);
+bf_status h_member_add(http_request *req, http_response *res, bf_error *err);
+bf_status h_member_remove(http_request *req, http_response *res, bf_error *err);
 bf_status h_household_years_list(http_request *req, http_response *res, bf_error *err);
 bf_status h_household_year_get(http_request *req, http_response *res, bf_error *err);
 bf_status h_household_year_create(http_request *req, http_response *res, bf_error *err);
@@ -79,6 +88,12 @@ bf_status h_classify_decide(http_request *req, http_response *res, bf_error *err
 bf_status h_warnings_list(http_request *req, http_response *res, bf_error *err);
 bf_status h_warning_acknowledge(http_request *req, http_response *res, bf_error *err);
 bf_status h_warning_resolve(http_request *req, http_response *res, bf_error *err);
+
+/* h_rules.c */
+bf_status h_rules_get(http_request *req, http_response *res, bf_error *err);
+bf_status h_rules_put(http_request *req, http_response *res, bf_error *err);
+bf_status h_thresholds_list(http_request *req, http_response *res, bf_error *err);
+bf_status h_threshold_set(http_request *req, http_response *res, bf_error *err);
 
 /* h_users.c */
 bf_status h_users_list(http_request *req, http_response *res, bf_error *err);

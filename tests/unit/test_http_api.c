@@ -14,6 +14,8 @@
 #include "bf_http_test.h"
 #include "bf_test.h"
 #include "domain/audit.h"
+#include "domain/template.h"
+#include "io/sheet.h"
 #include "io/validate.h"
 
 #include <pthread.h>
@@ -62,6 +64,15 @@ static int setup(void **state)
 static void cache_recheck_1s(http_config *cfg)
 {
     cfg->session_recheck = 1;
+}
+
+/* The server's default limits (a whole rule set is more than 4 KiB). */
+static int setup_defaults(void **state)
+{
+    test_server *ts = calloc(1, sizeof *ts);
+    test_server_start(ts, NULL);
+    *state = ts;
+    return 0;
 }
 
 static int setup_cache(void **state)
@@ -942,6 +953,322 @@ static void test_classification_and_warnings(void **state)
     test_response_free(&r);
 }
 
+/* An ID number from its first 17 digits (check character computed). */
+static void id_number(const char *first17, char out[19])
+{
+    memcpy(out, first17, 17);
+    out[17] = bf_id_number_check_char(out);
+    out[18] = '\0';
+}
+
+/* Rules: read, the parser's error at its position, a new version, a stale
+ * If-Match, permissions; thresholds: list, set, scope of the list. */
+static void test_rules_and_thresholds(void **state)
+{
+    test_server *ts = *state;
+    test_client c, op;
+    test_client_init(&c, ts);
+    test_client_init(&op, ts);
+    assert_int_equal(test_login(&c, "admin1", TEST_PASSWORD), 200);
+    assert_int_equal(test_login(&op, "opA", TEST_PASSWORD), 200);
+    test_response r;
+    /* A first run under the default rules, to compare with below. */
+    test_call(&op, "POST", "/api/v1/classification/runs", "{\"year\":2024}", &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(json_array_size(json_object_get(r.json, "transitions")), 0);
+    test_response_free(&r);
+    test_call(&c, "GET", "/api/v1/rules?year=2024", NULL, &r);
+    assert_int_equal(r.status, 200);
+    char etag[64];
+    snprintf(etag, sizeof etag, "%s", r.etag);
+    assert_true(strlen(etag) > 2);
+    int64_t version = json_integer_value(json_object_get(r.json, "version"));
+    json_t *rules = json_deep_copy(json_object_get(r.json, "rules"));
+    size_t n = json_array_size(rules);
+    assert_true(n >= 5);
+    json_t *first = json_array_get(rules, 0);
+    assert_string_equal(str(first, "kind"), "batch");
+    assert_true(strlen(str(first, "id")) > 0);
+    assert_true(strlen(str(first, "condition")) > 0);
+    assert_true(json_array_size(json_object_get(r.json, "batches")) >= 4);
+    test_response_free(&r);
+    /* Any user with dashboards reads the rules; only the province saves them. */
+    test_call(&op, "GET", "/api/v1/rules?year=2024", NULL, &r);
+    assert_int_equal(r.status, 200);
+    test_response_free(&r);
+    test_call(&op, "PUT", "/api/v1/rules", "{\"year\":2024,\"rules\":[]}", &r);
+    assert_int_equal(r.status, 403);
+    test_response_free(&r);
+    test_call(&c, "GET", "/api/v1/rules?year=2024&version=999", NULL, &r);
+    assert_int_equal(r.status, 404);
+    test_response_free(&r);
+    test_call(&c, "GET", "/api/v1/rules?year=abc", NULL, &r);
+    assert_int_equal(r.status, 400);
+    test_response_free(&r);
+
+    /* An unknown indicator in the third rule, after two leading blanks and a
+     * Chinese literal: position counts characters of the text as sent. */
+    json_t *bad = json_deep_copy(rules);
+    json_object_set_new(json_array_get(bad, 2), "condition",
+                        json_string("  status != '在建' and months_idlex >= 6"));
+    json_t *body = json_pack("{s:I, s:O}", "year", (json_int_t)2024, "rules", bad);
+    char *text = json_dumps(body, JSON_COMPACT);
+    char if_match[96];
+    snprintf(if_match, sizeof if_match, "If-Match: %s", etag);
+    test_request(&c, "PUT", "/api/v1/rules", text, strlen(text), NULL, if_match, true, &r);
+    assert_int_equal(r.status, 422);
+    json_t *error = json_object_get(r.json, "error");
+    assert_string_equal(str(error, "field"), "rules[2].condition");
+    assert_int_equal(json_integer_value(json_object_get(error, "rule_index")), 2);
+    /* 2 blanks + "status != '" (11) + 2 Chinese characters + "' and " (6) = 21 characters,
+     * 25 bytes. */
+    assert_int_equal(json_integer_value(json_object_get(error, "position")), 21);
+    assert_int_equal(json_integer_value(json_object_get(error, "column")), 22);
+    assert_int_equal(json_integer_value(json_object_get(error, "byte_offset")), 25);
+    assert_non_null(strstr(str(error, "message"), "months_idlex"));
+    assert_true(json_array_size(json_object_get(error, "problems")) >= 1);
+    test_response_free(&r);
+    free(text);
+    json_decref(body);
+    json_decref(bad);
+    /* Nothing was saved. */
+    test_call(&c, "GET", "/api/v1/rules?year=2024", NULL, &r);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "version")), version);
+    assert_string_equal(r.etag, etag);
+    test_response_free(&r);
+    /* Types checked before the rules module: a priority that is not an integer,
+     * a warning type whose kind cannot be told. */
+    test_call(&c, "PUT", "/api/v1/rules",
+              "{\"year\":2024,\"rules\":[{\"name\":\"x\",\"yields\":\"upgrade\",\"priority\":\"1\","
+              "\"condition\":\"true\",\"explanation\":\"x\"}]}",
+              &r);
+    assert_int_equal(r.status, 422);
+    assert_string_equal(str(json_object_get(r.json, "error"), "field"), "rules[0].priority");
+    test_response_free(&r);
+    test_call(&c, "PUT", "/api/v1/rules",
+              "{\"year\":2024,\"rules\":[{\"name\":\"x\",\"yields\":\"新预警\",\"priority\":1,"
+              "\"condition\":\"true\",\"explanation\":\"x\"}]}",
+              &r);
+    assert_int_equal(r.status, 422);
+    assert_string_equal(str(json_object_get(r.json, "error"), "field"), "rules[0].kind");
+    test_response_free(&r);
+    test_call(&c, "PUT", "/api/v1/rules", "{\"year\":2024}", &r);
+    assert_int_equal(r.status, 422);
+    test_response_free(&r);
+    test_call(&c, "PUT", "/api/v1/rules", "[1,2]", &r);
+    assert_int_equal(r.status, 400);
+    test_response_free(&r);
+
+    /* A good set: every project becomes 提升 (a first rule that always holds),
+     * plus a new rule without a code (it gets one). */
+    json_t *good = json_deep_copy(rules);
+    json_array_insert_new(good, 0,
+                          json_pack("{s:s, s:s, s:i, s:s, s:s}", "name", "测试：全部提升", "yields",
+                                    "upgrade", "priority", 1, "condition", "true", "explanation",
+                                    "测试规则"));
+    body = json_pack("{s:I, s:O, s:s}", "year", (json_int_t)2024, "rules", good, "note", "测试");
+    text = json_dumps(body, JSON_COMPACT);
+    test_request(&c, "PUT", "/api/v1/rules", text, strlen(text), NULL, if_match, true, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(json_array_size(json_object_get(r.json, "rules")), n + 1);
+    assert_string_equal(str(json_array_get(json_object_get(r.json, "rules"), 0), "id"), "B1");
+    assert_int_equal(json_integer_value(json_object_get(r.json, "year")), 2024);
+    assert_string_not_equal(r.etag, etag);
+    char etag2[64];
+    snprintf(etag2, sizeof etag2, "%s", r.etag);
+    test_response_free(&r);
+    /* The same If-Match again is stale now; a malformed one is refused. */
+    test_request(&c, "PUT", "/api/v1/rules", text, strlen(text), NULL, if_match, true, &r);
+    assert_int_equal(r.status, 409);
+    test_response_free(&r);
+    test_request(&c, "POST", "/api/v1/rules", text, strlen(text), NULL, "If-Match: abc", true, &r);
+    assert_int_equal(r.status, 400);
+    test_response_free(&r);
+    free(text);
+    json_decref(body);
+    json_decref(good);
+    json_decref(rules);
+    test_call(&c, "GET", "/api/v1/rules?year=2024", NULL, &r);
+    assert_string_equal(r.etag, etag2);
+    test_response_free(&r);
+
+    /* The run under the new set: the batch moves are in the answer. */
+    test_call(&op, "POST", "/api/v1/classification/runs", "{\"year\":2024}", &r);
+    assert_int_equal(r.status, 200);
+    json_t *moves = json_object_get(r.json, "transitions");
+    assert_true(json_is_array(moves));
+    long moved = 0;
+    for (size_t i = 0; i < json_array_size(moves); i++) {
+        json_t *t = json_array_get(moves, i);
+        assert_string_equal(str(t, "to"), "upgrade");
+        assert_string_not_equal(str(t, "from"), "upgrade");
+        moved += (long)json_integer_value(json_object_get(t, "projects"));
+    }
+    assert_true(moved >= 1);
+    assert_int_equal(moved, json_integer_value(json_object_get(r.json, "changed")));
+    test_response_free(&r);
+
+    /* Thresholds. */
+    test_call(&c, "PUT", "/api/v1/thresholds/2024", "{\"yuan\":\"7400.5\",\"note\":\"测试\"}", &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(str(r.json, "yuan"), "7400.50");
+    assert_string_equal(str(r.json, "region_code"), "360000000000");
+    test_response_free(&r);
+    test_call(&c, "PUT", "/api/v1/thresholds/2024",
+              "{\"yuan\":\"7600\",\"region_code\":\"360103\"}", &r);
+    assert_int_equal(r.status, 200);
+    test_response_free(&r);
+    test_call(&c, "PUT", "/api/v1/thresholds/2024", "{\"yuan\":\"0\"}", &r);
+    assert_int_equal(r.status, 422);
+    assert_string_equal(str(json_object_get(r.json, "error"), "field"), "yuan");
+    test_response_free(&r);
+    test_call(&c, "PUT", "/api/v1/thresholds/2024", "{\"yuan\":\"1.234\"}", &r);
+    assert_int_equal(r.status, 422);
+    test_response_free(&r);
+    test_call(&c, "PUT", "/api/v1/thresholds/1800", "{\"yuan\":\"1\"}", &r);
+    assert_int_equal(r.status, 400);
+    test_response_free(&r);
+    test_call(&op, "PUT", "/api/v1/thresholds/2024", "{\"yuan\":\"1\"}", &r);
+    assert_int_equal(r.status, 403);
+    test_response_free(&r);
+    test_call(&c, "GET", "/api/v1/thresholds?year=2024", NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(json_array_size(json_object_get(r.json, "items")), 2);
+    test_response_free(&r);
+    /* County A sees the province's threshold, not county B's. */
+    test_call(&op, "GET", "/api/v1/thresholds", NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(json_array_size(json_object_get(r.json, "items")), 1);
+    assert_non_null(strstr(r.body, "7400.50"));
+    assert_null(strstr(r.body, "360103"));
+    test_response_free(&r);
+
+    /* Both kinds of write are in the audit trail. */
+    test_client a;
+    test_client_init(&a, ts);
+    assert_int_equal(test_login(&a, "auditor", TEST_PASSWORD), 200);
+    test_call(&a, "GET", "/api/v1/audit?action=rules_update", NULL, &r);
+    assert_int_equal(json_array_size(json_object_get(r.json, "items")), 1);
+    test_response_free(&r);
+    test_call(&a, "GET", "/api/v1/audit?action=threshold_set", NULL, &r);
+    assert_int_equal(json_array_size(json_object_get(r.json, "items")), 2);
+    test_response_free(&r);
+}
+
+/* The empty templates as files. */
+static void test_template_files(void **state)
+{
+    test_server *ts = *state;
+    test_client c;
+    test_client_init(&c, ts);
+    assert_int_equal(test_login(&c, "viewA", TEST_PASSWORD), 200);
+    test_response r;
+    test_call(&c, "GET", "/api/v1/meta/templates/households?format=xlsx", NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.content_type, "spreadsheetml"));
+    bf_sheet *sheet = NULL;
+    bf_error err;
+    assert_int_equal(bf_sheet_open_mem(r.body, r.body_len, NULL, &sheet, &err), BF_OK);
+    bf_row row;
+    bool has_row = false;
+    assert_int_equal(bf_sheet_next(sheet, &row, &has_row, &err), BF_OK);
+    assert_true(has_row);
+    const tpl_template *tpl = tpl_find("households");
+    assert_int_equal(row.ncells, tpl->ncolumns);
+    for (size_t i = 0; i < tpl->ncolumns; i++)
+        assert_string_equal(row.cells[i].text, tpl->columns[i].header);
+    assert_int_equal(bf_sheet_next(sheet, &row, &has_row, &err), BF_OK);
+    assert_false(has_row);
+    bf_sheet_close(sheet);
+    test_response_free(&r);
+    test_call(&c, "GET", "/api/v1/meta/templates/projects?format=csv", NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.content_type, "text/csv"));
+    assert_true(r.body_len > 3 && memcmp(r.body, "\xEF\xBB\xBF", 3) == 0);
+    assert_non_null(strstr(r.body, tpl_find("projects")->columns[0].header));
+    test_response_free(&r);
+    test_call(&c, "GET", "/api/v1/meta/templates/projects?format=pdf", NULL, &r);
+    assert_int_equal(r.status, 400);
+    test_response_free(&r);
+    test_call(&c, "GET", "/api/v1/meta/templates/nothing?format=xlsx", NULL, &r);
+    assert_int_equal(r.status, 404);
+    test_response_free(&r);
+    test_call(&c, "GET", "/api/v1/meta/templates/projects", NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.content_type, "application/json"));
+    test_response_free(&r);
+}
+
+/* Members added to and removed from an existing household. */
+static void test_members(void **state)
+{
+    test_server *ts = *state;
+    test_client c;
+    test_client_init(&c, ts);
+    assert_int_equal(test_login(&c, "opA", TEST_PASSWORD), 200);
+    char id[19], head[19], body[256];
+    id_number("36010220180505005", id);
+    id_number("36010219800101001", head);
+    test_response r;
+    snprintf(body, sizeof body, "{\"id_number\":\"%s\",\"name\":\"张小四\",\"relation\":\"女\"}",
+             id);
+    test_call(&c, "POST", "/api/v1/households/HA1/members", body, &r);
+    assert_int_equal(r.status, 201);
+    assert_null(strstr(r.body, id));
+    assert_non_null(strstr(str(r.json, "id_number"), "*"));
+    char member_id[80], path[200];
+    snprintf(member_id, sizeof member_id, "%s", str(r.json, "id"));
+    assert_true(strlen(member_id) > 0);
+    snprintf(path, sizeof path, "/api/v1/households/HA1/members/%s", member_id);
+    assert_string_equal(r.location, path);
+    test_response_free(&r);
+    test_call(&c, "POST", "/api/v1/households/HA1/members", body, &r);
+    assert_int_equal(r.status, 409);
+    test_response_free(&r);
+    test_call(&c, "GET", "/api/v1/households/HA1", NULL, &r);
+    assert_int_equal(json_array_size(json_object_get(r.json, "members")), 2);
+    test_response_free(&r);
+    /* Bad values name their field. */
+    test_call(&c, "POST", "/api/v1/households/HA1/members",
+              "{\"id_number\":\"360102201805050051\",\"name\":\"x\",\"relation\":\"女\"}", &r);
+    assert_int_equal(r.status, 422);
+    assert_string_equal(str(json_object_get(r.json, "error"), "field"), "id_number");
+    test_response_free(&r);
+    test_call(&c, "POST", "/api/v1/households/HA1/members", "{\"name\":\"x\"}", &r);
+    assert_int_equal(r.status, 422);
+    test_response_free(&r);
+    test_call(&c, "POST", "/api/v1/households/NOPE/members", body, &r);
+    assert_int_equal(r.status, 404);
+    test_response_free(&r);
+    /* Remove it; a second time it is gone. */
+    test_call(&c, "DELETE", path, NULL, &r);
+    assert_int_equal(r.status, 204);
+    test_response_free(&r);
+    test_call(&c, "DELETE", path, NULL, &r);
+    assert_int_equal(r.status, 404);
+    test_response_free(&r);
+    /* The head of the household stays. */
+    snprintf(body, sizeof body, "{\"id_number\":\"%s\",\"name\":\"张三\",\"relation\":\"户主\"}",
+             head);
+    test_call(&c, "POST", "/api/v1/households/HA1/members", body, &r);
+    assert_int_equal(r.status, 201);
+    snprintf(path, sizeof path, "/api/v1/households/HA1/members/%s", str(r.json, "id"));
+    test_response_free(&r);
+    test_call(&c, "DELETE", path, NULL, &r);
+    assert_int_equal(r.status, 409);
+    test_response_free(&r);
+    /* Audited, without the full number. */
+    test_client a;
+    test_client_init(&a, ts);
+    assert_int_equal(test_login(&a, "auditor", TEST_PASSWORD), 200);
+    test_call(&a, "GET", "/api/v1/audit?action=delete", NULL, &r);
+    assert_int_equal(json_array_size(json_object_get(r.json, "items")), 1);
+    assert_string_equal(str(json_array_get(json_object_get(r.json, "items"), 0), "entity"),
+                        "member");
+    assert_null(strstr(r.body, id));
+    test_response_free(&r);
+}
+
 static void test_static_files(void **state)
 {
     (void)state;
@@ -1008,6 +1335,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_users_and_assignments, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_chain_and_tamper, setup, teardown),
         cmocka_unit_test_setup_teardown(test_classification_and_warnings, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rules_and_thresholds, setup_defaults, teardown),
+        cmocka_unit_test_setup_teardown(test_template_files, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_members, setup, teardown),
         cmocka_unit_test(test_static_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

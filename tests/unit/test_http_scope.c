@@ -13,6 +13,7 @@
 
 #include "bf_http_test.h"
 #include "bf_test.h"
+#include "io/validate.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,6 +84,10 @@ static const scope_case cases[] = {
      NULL},
     {"opA", "DELETE", "/api/v1/benefits/HB1/PB1/jobs", NULL, 404, NULL, NULL},
     {"opA", "POST", "/api/v1/households/HB1/reveal", NULL, 404, NULL, "3601031980"},
+    {"opA", "POST", "/api/v1/households/HB1/members",
+     "{\"id_number\":\"360103201801010013\",\"name\":\"x\",\"relation\":\"子\"}", 404, NULL, NULL},
+    {"opA", "DELETE", "/api/v1/households/HB1/members/00000000000000000000000000000000", NULL, 404,
+     NULL, NULL},
     {"opA", "POST", "/api/v1/evaluator-assignments",
      "{\"username\":\"evalA\",\"project_code\":\"PB1\"}", 404, NULL, NULL},
     {"opA", "DELETE", "/api/v1/evaluator-assignments/PB1/evalA", NULL, 404, NULL, NULL},
@@ -112,6 +117,13 @@ static const scope_case cases[] = {
     {"evalA", "GET", "/api/v1/summary", NULL, 403, NULL, NULL},
     {"evalA", "GET", "/api/v1/exports/projects", NULL, 403, NULL, NULL},
     {"evalA", "PATCH", "/api/v1/projects/PA1", "{\"name\":\"x\",\"version\":1}", 403, NULL, NULL},
+    {"evalA", "GET", "/api/v1/rules", NULL, 403, NULL, NULL},
+    {"evalA", "GET", "/api/v1/thresholds", NULL, 403, NULL, NULL},
+    {"evalA", "POST", "/api/v1/households/HA1/members", "{}", 403, NULL, NULL},
+    /* Rules and thresholds are the province's: county accounts read, never write. */
+    {"opA", "PUT", "/api/v1/rules", "{\"year\":2024,\"rules\":[]}", 403, NULL, NULL},
+    {"opA", "PUT", "/api/v1/thresholds/2024", "{\"yuan\":\"1\"}", 403, NULL, NULL},
+    {"cityv", "PUT", "/api/v1/thresholds/2024", "{\"yuan\":\"1\"}", 403, NULL, NULL},
 };
 
 static int setup(void **state)
@@ -182,6 +194,32 @@ static void test_sibling_untouched(void **state)
     test_response r;
     test_call(&b, "GET", "/api/v1/benefits", NULL, &r);
     assert_int_equal(json_integer_value(json_object_get(r.json, "total")), 1);
+    test_response_free(&r);
+    /* County A cannot remove B's member by its real id, nor take B's member
+     * into its own household (and is not told whose member it is). */
+    test_call(&b, "GET", "/api/v1/households/HB1", NULL, &r);
+    json_t *members = json_object_get(r.json, "members");
+    assert_int_equal(json_array_size(members), 1);
+    char path[200];
+    snprintf(path, sizeof path, "/api/v1/households/HB1/members/%s",
+             json_string_value(json_object_get(json_array_get(members, 0), "id")));
+    test_response_free(&r);
+    test_client a;
+    test_client_init(&a, ts);
+    assert_int_equal(test_login(&a, "opA", TEST_PASSWORD), 200);
+    test_call(&a, "DELETE", path, NULL, &r);
+    assert_int_equal(r.status, 404);
+    test_response_free(&r);
+    char id[19] = "36010320100101002", body[160];
+    id[17] = bf_id_number_check_char(id);
+    id[18] = '\0';
+    snprintf(body, sizeof body, "{\"id_number\":\"%s\",\"name\":\"x\",\"relation\":\"子\"}", id);
+    test_call(&a, "POST", "/api/v1/households/HA1/members", body, &r);
+    assert_int_equal(r.status, 422);
+    assert_null(strstr(r.body, "HB1"));
+    test_response_free(&r);
+    test_call(&b, "GET", "/api/v1/households/HB1", NULL, &r);
+    assert_int_equal(json_array_size(json_object_get(r.json, "members")), 1);
     test_response_free(&r);
 }
 
