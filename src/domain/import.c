@@ -1365,6 +1365,7 @@ static bf_status import_sheet(bf_store *store, tpl_kind kind, bf_sheet *sheet,
     if (rc)
         goto out;
     began = true;
+    store_bulk_mode(store, true);
     rc = count_rows(store, ctx.tpl->table, &count_before, err);
     if (rc == BF_OK)
         rc = prepare_statements(&ctx, err);
@@ -1402,9 +1403,12 @@ static bf_status import_sheet(bf_store *store, tpl_kind kind, bf_sheet *sheet,
         report_file_column(&ctx, 0, "", "", "文件为空：第一行应为列名");
     began = false;
     rc = finish(&ctx, rc, count_before, err);
+    store_bulk_mode(store, false);
 out:
-    if (began)
+    if (began) {
         store_rollback(store);
+        store_bulk_mode(store, false);
+    }
     ctx_free(&ctx);
     return rc;
 }

@@ -202,3 +202,9 @@ bf_store_kind store_kind(const bf_store *store)
 {
     return store->kind;
 }
+
+void store_bulk_mode(bf_store *store, bool on)
+{
+    if (store->ops->bulk_mode)
+        store->ops->bulk_mode(store, on);
+}

@@ -48,6 +48,9 @@ typedef struct {
     bf_status (*rollback)(bf_store *store);
     /* Dialect words for migrations: replaces {{ID}} etc. See migrate.c. */
     const char *(*dialect_word)(const char *placeholder);
+    /* Optional (may be NULL): tune the connection for one long bulk write
+     * (a large import) and back. */
+    void (*bulk_mode)(bf_store *store, bool on);
 } bf_store_ops;
 
 /* Every backend handle starts with this header. */
@@ -106,6 +109,10 @@ bf_status store_query_int64(bf_store *store, const char *sql, int64_t *out, bf_e
                             int nparams, ...);
 
 bf_store_kind store_kind(const bf_store *store);
+
+/* Tune the connection for a long bulk write (on) and back to normal (off):
+ * SQLite gives itself a larger page cache; a backend may ignore it. */
+void store_bulk_mode(bf_store *store, bool on);
 
 /* Backends. */
 extern const bf_store_ops store_sqlite_ops;
