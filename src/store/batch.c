@@ -289,6 +289,11 @@ void store_batch_free(store_batch *batch)
     if (!batch)
         return;
     store_finalize(batch->stmt);
+    if (batch->stage) {
+        /* SQLite has written every added row by now; so must PostgreSQL. */
+        bf_error ignored;
+        store_pg_stage_flush(batch->stage, &ignored);
+    }
     store_pg_stage_free(batch->stage);
     for (int i = 0; batch->values && i < batch->nparams; i++)
         free(batch->values[i]);

@@ -23,7 +23,8 @@
  * make the batch of a parent table first.
  *
  * Ownership: a batch belongs to its caller until store_batch_free, which must
- * come before store_close of its handle. Bound text is copied.
+ * come before store_close of its handle (rows still pending at store_close
+ * are lost). Bound text is copied.
  */
 #ifndef BF_STORE_BATCH_H
 #define BF_STORE_BATCH_H
@@ -74,7 +75,9 @@ bf_status store_batch_flush(store_batch *batch, bf_error *err);
 int64_t store_batch_changes(const store_batch *batch);
 /* Rows added so far (sent or pending). */
 int64_t store_batch_rows(const store_batch *batch);
-/* Free the batch; rows not yet sent are dropped. NULL is allowed. */
+/* Free the batch. Rows not yet sent are sent first, as SQLite has written
+ * them already, but an error doing so is lost: call store_batch_flush first
+ * to hear of it. NULL is allowed. */
 void store_batch_free(store_batch *batch);
 
 #endif

@@ -282,6 +282,30 @@ static void test_other_shapes_row_by_row(void **state)
     store_close(store);
 }
 
+static void test_free_sends_pending_rows(void **state)
+{
+    (void)state;
+    char target[4096];
+    bf_store *store = fresh(target, sizeof target);
+    bf_error err;
+    bf_error_clear(&err);
+    /* Outside a transaction, with no flush: SQLite has written each row at
+     * its add, so PostgreSQL must have them too once the batch is gone. */
+    store_batch *batch = NULL;
+    assert_int_equal(store_batch_new(store, "INSERT INTO bt (k) VALUES (?)", &batch, &err), BF_OK);
+    for (int i = 0; i < 5; i++) {
+        store_batch_bind_int64(batch, 1, i);
+        assert_int_equal(store_batch_add(batch, &err), BF_OK);
+    }
+    store_batch_free(batch);
+    assert_int_equal(count(store, "SELECT COUNT(*) FROM bt"), 5);
+    store_close(store);
+    /* A new handle sees them: they were committed, not just visible. */
+    store = bf_test_db_open(target);
+    assert_int_equal(count(store, "SELECT COUNT(*) FROM bt"), 5);
+    store_close(store);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -290,6 +314,7 @@ int main(void)
         cmocka_unit_test(test_upsert_and_changes),
         cmocka_unit_test(test_rollback_and_errors),
         cmocka_unit_test(test_other_shapes_row_by_row),
+        cmocka_unit_test(test_free_sends_pending_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
