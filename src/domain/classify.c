@@ -93,7 +93,7 @@ typedef struct {
     cmap *previous;
     warn_sync *warnings;
     bf_stmt *insert, *update_batch, *update_evidence, *history;
-    bf_buf expl, snap, warn_expl;
+    bf_buf expl, snap;
     int64_t now;
     char fallback_text[256];
 } run_ctx;
@@ -326,13 +326,9 @@ static bf_status on_project(void *vctx, const ind_project *p, bf_error *err)
 
     for (size_t i = 0; i < ctx->nproject_warnings && rc == BF_OK; i++) {
         const rule *r = &ctx->project_warnings[i];
-        if (rl_eval(r->program, p->values) != RL_TRUE)
-            continue;
-        bf_buf_reset(&ctx->warn_expl);
-        rc = rl_template_render(r->template_, p->values, &ctx->warn_expl);
-        if (rc == BF_OK)
-            rc = warn_sync_fire(ctx->warnings, IND_PROJECT, p->code, p->region_code, r,
-                                ctx->warn_expl.data, ctx->warn_expl.len, err);
+        if (rl_eval(r->program, p->values) == RL_TRUE)
+            rc = warn_sync_fire(ctx->warnings, IND_PROJECT, p->code, p->region_code, r, p->values,
+                                err);
     }
     return rc;
 }
@@ -344,13 +340,9 @@ static bf_status on_household(void *vctx, const ind_household *h, bf_error *err)
     bf_status rc = BF_OK;
     for (size_t i = 0; i < ctx->nhousehold_warnings && rc == BF_OK; i++) {
         const rule *r = &ctx->household_warnings[i];
-        if (rl_eval(r->program, h->values) != RL_TRUE)
-            continue;
-        bf_buf_reset(&ctx->warn_expl);
-        rc = rl_template_render(r->template_, h->values, &ctx->warn_expl);
-        if (rc == BF_OK)
-            rc = warn_sync_fire(ctx->warnings, IND_HOUSEHOLD, h->code, h->region_code, r,
-                                ctx->warn_expl.data, ctx->warn_expl.len, err);
+        if (rl_eval(r->program, h->values) == RL_TRUE)
+            rc = warn_sync_fire(ctx->warnings, IND_HOUSEHOLD, h->code, h->region_code, r, h->values,
+                                err);
     }
     return rc;
 }
@@ -423,7 +415,6 @@ bf_status classify_run(bf_store *store, const classify_options *options, classif
     ctx.now = bf_time_now();
     bf_buf_init(&ctx.expl, TEXT_CAP);
     bf_buf_init(&ctx.snap, TEXT_CAP);
-    bf_buf_init(&ctx.warn_expl, TEXT_CAP);
     char prefix_buf[13];
     const char *prefix = NULL;
     if (options->region_code && options->region_code[0]) {
@@ -525,7 +516,6 @@ out:
     cmap_free(ctx.previous);
     bf_buf_free(&ctx.expl);
     bf_buf_free(&ctx.snap);
-    bf_buf_free(&ctx.warn_expl);
     rules_set_free(set);
     bf_arena_free(ctx.arena);
     return rc;
@@ -862,6 +852,8 @@ bf_status classify_list(bf_store *store, int64_t year, const char *region_prefix
         memcpy(hi, region_prefix, n);
     }
     bf_stmt *stmt = NULL;
+    bf_buf snapshot;
+    bf_buf_init(&snapshot, TEXT_CAP);
     rc = store_prepare(store, sql, &stmt, err);
     if (rc)
         return rc;
@@ -887,7 +879,14 @@ bf_status classify_list(bf_store *store, int64_t year, const char *region_prefix
         row.rule_code = store_column_text(stmt, 5, NULL);
         row.rule_name = store_column_text(stmt, 6, NULL);
         row.explanation = store_column_text(stmt, 7, NULL);
-        row.indicators = store_column_text(stmt, 8, NULL);
+        size_t snap_len;
+        const char *snap = store_column_text(stmt, 8, &snap_len);
+        bf_buf_reset(&snapshot);
+        if (ind_snapshot_object(IND_PROJECT, snap, snap_len, &snapshot) != BF_OK) {
+            rc = bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+            break;
+        }
+        row.indicators = snapshot.data;
         row.rule_set_id = store_column_int64(stmt, 9);
         row.proposed_at = store_column_int64(stmt, 10);
         const char *confirmed = store_column_text(stmt, 11, NULL);
@@ -898,6 +897,7 @@ bf_status classify_list(bf_store *store, int64_t year, const char *region_prefix
         rc = fn(ctx, &row, err);
     }
     store_finalize(stmt);
+    bf_buf_free(&snapshot);
     return rc;
 }
 

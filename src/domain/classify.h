@@ -143,7 +143,7 @@ typedef struct {
     const char *rule_code; /* "" for the fallback */
     const char *rule_name;
     const char *explanation;
-    const char *indicators; /* JSON snapshot */
+    const char *indicators; /* JSON object of the indicator values it saw */
     int64_t rule_set_id;
     int64_t proposed_at;
     const char *confirmed_batch; /* label, "" if not decided */

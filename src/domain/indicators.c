@@ -637,17 +637,15 @@ static const char *const household_driver_sql[3] = {
     "WHERE region_code BETWEEN ? AND ? ORDER BY code",
 };
 
-/* The unary + keeps SQLite from choosing the year index and sorting millions of
- * rows: the primary key index already yields them in household order. */
+/* One year of incomes in household order (the covering index household_years_income). */
 static const char *const household_years_sql[3] = {
-    "SELECT household_code, year, income_per_capita FROM household_years "
-    "WHERE +year IN (?, ?) ORDER BY household_code, year",
-    "SELECT household_code, year, income_per_capita FROM household_years "
-    "WHERE +year IN (?, ?) AND household_code = ? ORDER BY household_code, year",
-    "SELECT y.household_code, y.year, y.income_per_capita FROM household_years y "
+    "SELECT household_code, income_per_capita FROM household_years WHERE year = ? "
+    "ORDER BY household_code",
+    "SELECT household_code, income_per_capita FROM household_years WHERE year = ? "
+    "AND household_code = ? ORDER BY household_code",
+    "SELECT y.household_code, y.income_per_capita FROM household_years y "
     "JOIN households h ON h.code = y.household_code "
-    "WHERE +y.year IN (?, ?) AND h.region_code BETWEEN ? AND ? "
-    "ORDER BY y.household_code, y.year",
+    "WHERE y.year = ? AND h.region_code BETWEEN ? AND ? ORDER BY y.household_code",
 };
 
 static const char *const household_benefits_sql[3] = {
@@ -665,7 +663,8 @@ bf_status ind_scan_households(bf_store *store, const ind_scope *scope, const thr
 {
     const rl_symbol *syms = household_symbols;
     bf_stmt *drv = NULL;
-    cursor years = {.what = "农户年度收入"}, benefits = {.what = "联农带农关系"};
+    cursor cur_years = {.what = "农户当年收入"}, prev_years = {.what = "农户上年收入"},
+           benefits = {.what = "联农带农关系"};
     scope_binds binds;
     scope_prepare(scope, &binds);
     int variant = scope_variant(&binds);
@@ -673,15 +672,17 @@ bf_status ind_scan_households(bf_store *store, const ind_scope *scope, const thr
     bf_status rc = store_prepare(store, household_driver_sql[variant], &drv, err);
     if (rc == BF_OK)
         rc = scope_bind(drv, &binds, &index);
-    if (rc == BF_OK)
-        rc = store_prepare(store, household_years_sql[variant], &years.stmt, err);
-    if (rc == BF_OK) {
-        index = 1;
-        rc = store_bind_int64(years.stmt, index++, scope->year - 1);
+    cursor *years[2] = {&cur_years, &prev_years};
+    for (int k = 0; k < 2 && rc == BF_OK; k++) {
+        rc = store_prepare(store, household_years_sql[variant], &years[k]->stmt, err);
+        if (rc == BF_OK) {
+            index = 1;
+            rc = store_bind_int64(years[k]->stmt, index++, scope->year - k);
+            if (rc == BF_OK)
+                rc = scope_bind(years[k]->stmt, &binds, &index);
+        }
         if (rc == BF_OK)
-            rc = store_bind_int64(years.stmt, index++, scope->year);
-        if (rc == BF_OK)
-            rc = scope_bind(years.stmt, &binds, &index);
+            rc = cursor_next(years[k], err);
     }
     if (rc == BF_OK)
         rc = store_prepare(store, household_benefits_sql[variant], &benefits.stmt, err);
@@ -689,8 +690,6 @@ bf_status ind_scan_households(bf_store *store, const ind_scope *scope, const thr
         index = 1;
         rc = scope_bind(benefits.stmt, &binds, &index);
     }
-    if (rc == BF_OK)
-        rc = cursor_next(&years, err);
     if (rc == BF_OK)
         rc = cursor_next(&benefits, err);
     char last_project[72];
@@ -703,13 +702,15 @@ bf_status ind_scan_households(bf_store *store, const ind_scope *scope, const thr
         const char *code = store_column_text(drv, 0, &code_len);
         bool has_cur = false, has_prev = false;
         int64_t cur = 0, prev = 0;
-        while (rc == BF_OK && cursor_at(&years, code, code_len)) {
-            int64_t y = store_column_int64(years.stmt, 1);
-            if (y == scope->year)
-                has_cur = true, cur = store_column_int64(years.stmt, 2);
-            else
-                has_prev = true, prev = store_column_int64(years.stmt, 2);
-            rc = cursor_next(&years, err);
+        while (rc == BF_OK && cursor_at(&cur_years, code, code_len)) {
+            has_cur = true;
+            cur = store_column_int64(cur_years.stmt, 1);
+            rc = cursor_next(&cur_years, err);
+        }
+        while (rc == BF_OK && cursor_at(&prev_years, code, code_len)) {
+            has_prev = true;
+            prev = store_column_int64(prev_years.stmt, 1);
+            rc = cursor_next(&prev_years, err);
         }
         int64_t nlinked = 0, linked_idle = 0;
         bool linked_failed = false;
@@ -757,13 +758,17 @@ bf_status ind_scan_households(bf_store *store, const ind_scope *scope, const thr
         rc = fn(ctx, &h, err);
     }
     if (rc == BF_OK)
-        rc = cursor_check_done(&years, err);
+        rc = cursor_check_done(&cur_years, err);
+    if (rc == BF_OK)
+        rc = cursor_check_done(&prev_years, err);
     if (rc == BF_OK)
         rc = cursor_check_done(&benefits, err);
     if (drv)
         store_finalize(drv);
-    if (years.stmt)
-        store_finalize(years.stmt);
+    if (cur_years.stmt)
+        store_finalize(cur_years.stmt);
+    if (prev_years.stmt)
+        store_finalize(prev_years.stmt);
     if (benefits.stmt)
         store_finalize(benefits.stmt);
     return rc;
@@ -774,15 +779,16 @@ bf_status ind_scan_households(bf_store *store, const ind_scope *scope, const thr
 bf_status ind_snapshot_json(ind_subject subject, const rl_value *values, bf_buf *out)
 {
     const rl_symtab *tab = ind_symtab(subject);
-    bf_status rc = bf_buf_append_char(out, '{');
+    bf_status rc = bf_buf_append_char(out, '[');
     for (size_t i = 0; i < tab->count && rc == BF_OK; i++) {
         const rl_symbol *sym = &tab->symbols[i];
-        rc = bf_buf_printf(out, "%s\"%s\":", i ? "," : "", sym->name);
+        if (i > 0)
+            rc = bf_buf_append_char(out, ',');
         if (rc)
             break;
-        if (!values[i].known)
-            rc = bf_buf_append_str(out, "null");
-        else if (sym->type == RL_ENUM) {
+        if (!values[i].known) {
+            rc = bf_buf_append(out, "null", 4);
+        } else if (sym->type == RL_ENUM) {
             rc = bf_buf_append_char(out, '"');
             if (rc == BF_OK)
                 rc = rl_format_raw(sym, values[i], out);
@@ -793,6 +799,43 @@ bf_status ind_snapshot_json(ind_subject subject, const rl_value *values, bf_buf 
         }
     }
     if (rc == BF_OK)
+        rc = bf_buf_append_char(out, ']');
+    return rc;
+}
+
+bf_status ind_snapshot_object(ind_subject subject, const char *text, size_t len, bf_buf *out)
+{
+    const rl_symtab *tab = ind_symtab(subject);
+    if (len < 2 || text[0] != '[' || text[len - 1] != ']')
+        return bf_buf_append(out, text, len);
+    /* Elements are numbers, null, true/false or strings of ids: no commas inside. */
+    size_t start = out->len;
+    bf_status rc = bf_buf_append_char(out, '{');
+    size_t pos = 1, index = 0;
+    while (rc == BF_OK && pos < len - 1) {
+        size_t end = pos;
+        while (end < len - 1 && text[end] != ',')
+            end++;
+        if (index >= tab->count)
+            break;
+        if (index > 0)
+            rc = bf_buf_append_char(out, ',');
+        if (rc == BF_OK)
+            rc = bf_buf_append_char(out, '"');
+        if (rc == BF_OK)
+            rc = bf_buf_append_str(out, tab->symbols[index].name);
+        if (rc == BF_OK)
+            rc = bf_buf_append(out, "\":", 2);
+        if (rc == BF_OK)
+            rc = bf_buf_append(out, text + pos, end - pos);
+        index++;
+        pos = end + 1;
+    }
+    if (rc == BF_OK)
         rc = bf_buf_append_char(out, '}');
+    if (rc) {
+        out->len = start;
+        out->data[start] = '\0';
+    }
     return rc;
 }

@@ -138,8 +138,15 @@ int64_t ind_idle_months(const char *idle_since, size_t len, bf_date cutoff);
  * trailing zero levels (360000000000 -> "36", 360102000000 -> "360102"). */
 void ind_region_prefix(const char *code12, char out[13]);
 
-/* Append the values of a subject as compact JSON ({"months_idle":5,...}; enum
- * ids as strings, unknown as null) to out: the snapshot kept with a result. */
+/* Append the values of a subject as a compact JSON array in symbol-table order
+ * ([2025,5,0,...]; enum ids as strings, unknown as null) to out: the snapshot
+ * kept with a result. New indicators are only ever appended to the tables, so
+ * an older, shorter snapshot still reads correctly. */
 bf_status ind_snapshot_json(ind_subject subject, const rl_value *values, bf_buf *out);
+
+/* Turn a stored snapshot (the array above) into a JSON object keyed by
+ * indicator name ({"year":2025,"months_idle":5,...}) appended to out. Text that
+ * is not such an array (an object, or malformed) is appended unchanged. */
+bf_status ind_snapshot_object(ind_subject subject, const char *text, size_t len, bf_buf *out);
 
 #endif

@@ -1148,10 +1148,10 @@ size_t rl_program_symbols(const rl_program *prog, int32_t *out, size_t max)
 
 /* ---- formatting ----------------------------------------------------------- */
 
-/* A fixed-point value with up to `decimals` decimals; trailing zeros dropped if trim. */
+/* A fixed-point value with up to `decimals` decimals; trailing zeros dropped if
+ * trim. Written by hand (no printf): it runs for every value of every subject. */
 static void format_fixed(int64_t v, int decimals, bool trim, char *out, size_t size)
 {
-    /* round to `decimals` places (half away from zero) */
     int64_t div = 1;
     for (int i = decimals; i < RL_SCALE_DIGITS; i++)
         div *= 10;
@@ -1160,25 +1160,37 @@ static void format_fixed(int64_t v, int decimals, bool trim, char *out, size_t s
         q = v;
     bool neg = q < 0;
     uint64_t mag = neg ? (uint64_t)0 - (uint64_t)q : (uint64_t)q;
-    uint64_t unit = 1;
-    for (int i = 0; i < decimals; i++)
-        unit *= 10;
-    uint64_t ip = mag / unit, fp = mag % unit;
-    char frac[RL_SCALE_DIGITS + 1] = "";
-    if (decimals > 0 && decimals <= RL_SCALE_DIGITS) {
-        for (int i = decimals - 1; i >= 0; i--) {
-            frac[i] = (char)('0' + fp % 10);
-            fp /= 10;
-        }
-        frac[decimals] = '\0';
-        if (trim) {
-            int len = decimals;
-            while (len > 0 && frac[len - 1] == '0')
-                frac[--len] = '\0';
-        }
+    char frac[RL_SCALE_DIGITS];
+    for (int i = decimals - 1; i >= 0; i--) {
+        frac[i] = (char)('0' + mag % 10);
+        mag /= 10;
     }
-    snprintf(out, size, "%s%llu%s%s", neg ? "-" : "", (unsigned long long)ip, frac[0] ? "." : "",
-             frac);
+    int nfrac = decimals;
+    while (trim && nfrac > 0 && frac[nfrac - 1] == '0')
+        nfrac--;
+    char digits[24];
+    int n = 0;
+    do {
+        digits[n++] = (char)('0' + mag % 10);
+        mag /= 10;
+    } while (mag);
+    size_t need = (size_t)(neg + n + (nfrac ? 1 + nfrac : 0)) + 1;
+    if (size < need) {
+        if (size)
+            out[0] = '\0';
+        return;
+    }
+    size_t k = 0;
+    if (neg)
+        out[k++] = '-';
+    while (n > 0)
+        out[k++] = digits[--n];
+    if (nfrac) {
+        out[k++] = '.';
+        for (int i = 0; i < nfrac; i++)
+            out[k++] = frac[i];
+    }
+    out[k] = '\0';
 }
 
 bf_status rl_format_value(const rl_symbol *sym, rl_value value, bf_buf *out)

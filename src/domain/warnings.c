@@ -73,7 +73,6 @@ static int subject_of(const char *text, size_t len)
 
 typedef struct {
     int64_t id;
-    uint64_t explanation_hash;
     uint8_t subject;
     bool live; /* open or acknowledged */
     bool firing;
@@ -86,19 +85,10 @@ struct warn_sync {
     cmap *existing;
     int64_t year, run_id, rule_set_id, now;
     bf_stmt *insert, *update;
+    bf_buf explanation;
     warn_counts counts[2];
     char key[256];
 };
-
-static uint64_t hash_text(const char *s, size_t len)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
 
 /* "p\x1fCODE\x1fRULE" into sync->key; returns its length, 0 if too long. */
 static size_t make_key(warn_sync *sync, int subject, const char *code, size_t code_len,
@@ -125,6 +115,7 @@ void warn_sync_free(warn_sync *sync)
         store_finalize(sync->insert);
     if (sync->update)
         store_finalize(sync->update);
+    bf_buf_free(&sync->explanation);
     cmap_free(sync->existing);
     bf_arena_free(sync->arena);
 }
@@ -145,6 +136,7 @@ bf_status warn_sync_begin(bf_store *store, int64_t year, const char *region_pref
     sync->run_id = run_id;
     sync->rule_set_id = rule_set_id;
     sync->now = bf_time_now();
+    bf_buf_init(&sync->explanation, 64 * 1024);
     char lo[13] = "", hi[13] = "";
     bool region = region_prefix && region_prefix[0];
     if (region) {
@@ -168,10 +160,10 @@ bf_status warn_sync_begin(bf_store *store, int64_t year, const char *region_pref
     if (rc == BF_OK)
         rc = store_prepare(store,
                            region ? "SELECT id, subject_kind, subject_code, rule_code, status, "
-                                    "firing, explanation FROM warnings WHERE year = ? "
+                                    "firing FROM warnings WHERE year = ? "
                                     "AND region_code BETWEEN ? AND ? ORDER BY id"
                                   : "SELECT id, subject_kind, subject_code, rule_code, status, "
-                                    "firing, explanation FROM warnings WHERE year = ? ORDER BY id",
+                                    "firing FROM warnings WHERE year = ? ORDER BY id",
                            &stmt, err);
     if (rc == BF_OK) {
         store_bind_int64(stmt, 1, year);
@@ -185,12 +177,11 @@ bf_status warn_sync_begin(bf_store *store, int64_t year, const char *region_pref
         rc = store_step(stmt, &has_row, err);
         if (rc || !has_row)
             break;
-        size_t kind_len, code_len, rule_len, status_len, expl_len;
+        size_t kind_len, code_len, rule_len, status_len;
         const char *kind = store_column_text(stmt, 1, &kind_len);
         const char *code = store_column_text(stmt, 2, &code_len);
         const char *rule_code = store_column_text(stmt, 3, &rule_len);
         const char *status = store_column_text(stmt, 4, &status_len);
-        const char *expl = store_column_text(stmt, 6, &expl_len);
         int subject = subject_of(kind, kind_len);
         size_t key_len = make_key(sync, subject, code, code_len, rule_code, rule_len);
         if (key_len == 0)
@@ -211,22 +202,18 @@ bf_status warn_sync_begin(bf_store *store, int64_t year, const char *region_pref
         e->subject = (uint8_t)subject;
         e->live = st != WARN_RESOLVED;
         e->firing = store_column_int64(stmt, 5) != 0;
-        e->explanation_hash = hash_text(expl, expl_len);
     }
     if (stmt)
         store_finalize(stmt);
     if (rc == BF_OK)
         rc = store_prepare(store,
                            "INSERT INTO warnings (subject_kind, subject_code, region_code, year, "
-                           "rule_code, rule_name, warning_type, rule_set_id, explanation, status, "
-                           "firing, opened_at, opened_run) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', 1, ?, ?)",
+                           "rule_code, rule_set_id, explanation, status, firing, opened_at, "
+                           "opened_run) VALUES (?, ?, ?, ?, ?, ?, ?, 'open', 1, ?, ?)",
                            &sync->insert, err);
     if (rc == BF_OK)
-        rc = store_prepare(store,
-                           "UPDATE warnings SET explanation = ?, rule_name = ?, rule_set_id = ?, "
-                           "firing = 1 WHERE id = ?",
-                           &sync->update, err);
+        rc =
+            store_prepare(store, "UPDATE warnings SET firing = 1 WHERE id = ?", &sync->update, err);
     if (rc) {
         warn_sync_free(sync);
         return rc;
@@ -236,8 +223,8 @@ bf_status warn_sync_begin(bf_store *store, int64_t year, const char *region_pref
 }
 
 bf_status warn_sync_fire(warn_sync *sync, ind_subject subject, const char *code,
-                         const char *region_code, const rule *r, const char *explanation,
-                         size_t explanation_len, bf_error *err)
+                         const char *region_code, const rule *r, const rl_value *values,
+                         bf_error *err)
 {
     warn_counts *counts = &sync->counts[subject];
     counts->firing++;
@@ -249,16 +236,10 @@ bf_status warn_sync_fire(warn_sync *sync, ind_subject subject, const char *code,
     if (e && e->live) {
         e->seen = true;
         counts->still_live++;
-        uint64_t h = hash_text(explanation, explanation_len);
-        if (h != e->explanation_hash || !e->firing) {
-            bf_stmt *u = sync->update;
-            store_bind_text(u, 1, explanation, explanation_len);
-            store_bind_str(u, 2, r->name);
-            store_bind_int64(u, 3, sync->rule_set_id);
-            store_bind_int64(u, 4, e->id);
-            rc = store_step_done(u, err);
-            store_reset(u);
-            e->explanation_hash = h;
+        if (!e->firing) { /* it had stopped holding and holds again */
+            store_bind_int64(sync->update, 1, e->id);
+            rc = store_step_done(sync->update, err);
+            store_reset(sync->update);
             e->firing = true;
         }
         return rc;
@@ -268,18 +249,20 @@ bf_status warn_sync_fire(warn_sync *sync, ind_subject subject, const char *code,
         counts->resolved_still++;
         return BF_OK;
     }
+    bf_buf_reset(&sync->explanation);
+    rc = rl_template_render(r->template_, values, &sync->explanation);
+    if (rc)
+        return bf_error_set(err, rc, "预警说明过长（规则 %s）", r->code);
     bf_stmt *s = sync->insert;
     store_bind_str(s, 1, ind_subject_name(subject));
     store_bind_str(s, 2, code);
     store_bind_str(s, 3, region_code);
     store_bind_int64(s, 4, sync->year);
     store_bind_str(s, 5, r->code);
-    store_bind_str(s, 6, r->name);
-    store_bind_str(s, 7, r->outcome);
-    store_bind_int64(s, 8, sync->rule_set_id);
-    store_bind_text(s, 9, explanation, explanation_len);
-    store_bind_int64(s, 10, sync->now);
-    store_bind_int64(s, 11, sync->run_id);
+    store_bind_int64(s, 6, sync->rule_set_id);
+    store_bind_text(s, 7, sync->explanation.data, sync->explanation.len);
+    store_bind_int64(s, 8, sync->now);
+    store_bind_int64(s, 9, sync->run_id);
     rc = store_step_done(s, err);
     store_reset(s);
     if (rc == BF_OK)
@@ -321,13 +304,17 @@ bf_status warn_list(bf_store *store, const warn_filter *filter, warn_row_fn fn, 
                     bf_error *err)
 {
     static const char sql[] =
-        "SELECT id, subject_kind, subject_code, region_code, year, rule_code, rule_name, "
-        "warning_type, explanation, status, firing, opened_at, COALESCE(acknowledged_by, ''), "
-        "COALESCE(acknowledged_at, 0), COALESCE(acknowledged_note, ''), "
-        "COALESCE(resolved_by, ''), COALESCE(resolved_at, 0), COALESCE(resolved_note, '') "
-        "FROM warnings WHERE (? = 0 OR year = ?) AND (? = '' OR status = ?) "
-        "AND (? = '' OR subject_kind = ?) AND region_code BETWEEN ? AND ? AND (? = 0 OR id = ?) "
-        "ORDER BY year, subject_kind DESC, subject_code, rule_code, id";
+        "SELECT w.id, w.subject_kind, w.subject_code, w.region_code, w.year, w.rule_code, "
+        "COALESCE(r.name, w.rule_code), COALESCE(r.outcome, ''), w.explanation, w.status, "
+        "w.firing, w.opened_at, COALESCE(w.acknowledged_by, ''), "
+        "COALESCE(w.acknowledged_at, 0), COALESCE(w.acknowledged_note, ''), "
+        "COALESCE(w.resolved_by, ''), COALESCE(w.resolved_at, 0), COALESCE(w.resolved_note, '') "
+        "FROM warnings w LEFT JOIN rules r ON r.rule_set_id = w.rule_set_id "
+        "AND r.code = w.rule_code "
+        "WHERE (? = 0 OR w.year = ?) AND (? = '' OR w.status = ?) "
+        "AND (? = '' OR w.subject_kind = ?) AND w.region_code BETWEEN ? AND ? "
+        "AND (? = 0 OR w.id = ?) "
+        "ORDER BY w.year, w.subject_kind DESC, w.subject_code, w.rule_code, w.id";
     char lo[13] = "000000000000", hi[13] = "999999999999";
     if (filter->region_prefix && filter->region_prefix[0]) {
         size_t n = strnlen(filter->region_prefix, 12);

@@ -43,10 +43,13 @@ typedef struct warn_sync warn_sync;
  * within the caller's transaction: loads the existing warnings. */
 bf_status warn_sync_begin(bf_store *store, int64_t year, const char *region_prefix, int64_t run_id,
                           int64_t rule_set_id, warn_sync **out, bf_error *err);
-/* A warning rule holds for a subject: open a warning unless one is live. */
+/* A warning rule holds for a subject with these indicator values: open a
+ * warning (its explanation filled in from the rule's template) unless one is
+ * live. A live warning keeps the explanation it was opened with: it says why
+ * it was raised; only its firing flag follows later runs. */
 bf_status warn_sync_fire(warn_sync *sync, ind_subject subject, const char *code,
-                         const char *region_code, const rule *r, const char *explanation,
-                         size_t explanation_len, bf_error *err);
+                         const char *region_code, const rule *r, const rl_value *values,
+                         bf_error *err);
 /* Finish: live warnings of the covered subjects not found again are marked not
  * firing. Fills counts[IND_PROJECT] and counts[IND_HOUSEHOLD]. */
 bf_status warn_sync_finish(warn_sync *sync, const bool covered[2], warn_counts counts[2],

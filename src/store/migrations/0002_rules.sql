@@ -117,9 +117,7 @@ CREATE TABLE warnings (
     region_code TEXT NOT NULL,
     year BIGINT NOT NULL,
     rule_code TEXT NOT NULL,
-    rule_name TEXT NOT NULL,
-    warning_type TEXT NOT NULL,
-    rule_set_id BIGINT NOT NULL,
+    rule_set_id BIGINT NOT NULL,      -- the version that opened it (rules has name and type)
     explanation TEXT NOT NULL,
     status TEXT NOT NULL,             -- open, acknowledged, resolved
     firing BIGINT NOT NULL DEFAULT 1, -- 1 if the last run that covered it still found it
@@ -134,3 +132,8 @@ CREATE TABLE warnings (
 );
 CREATE INDEX warnings_year ON warnings(year, subject_kind, region_code);
 CREATE INDEX warnings_subject ON warnings(subject_kind, subject_code, year);
+
+-- The classification run reads a year's incomes of every household in
+-- household order; this covering index serves that as one range scan per year
+-- instead of a walk of the primary key with a table look-up per row.
+CREATE INDEX household_years_income ON household_years(year, household_code, income_per_capita);
