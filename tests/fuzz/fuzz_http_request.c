@@ -6,8 +6,9 @@
  * operator. Input format (all optional):
  *   METHOD SP PATH[?QUERY] LF  (Header: value LF)*  LF  BODY
  * The session cookie and CSRF token of the operator are added unless the
- * input sets Cookie / X-CSRF-Token itself. Any crash, leak or sanitizer
- * report is a bug; a 5xx answer to this input is one too (checked).
+ * input sets Cookie / X-CSRF-Token itself; a header "X-Fuzz-As: admin" uses
+ * a province administrator's session instead (rules, thresholds, users). Any crash, leak or
+ * sanitizer report is a bug; a 5xx answer to this input is one too (checked).
  */
 #include "core/arena.h"
 #include "domain/accounts.h"
@@ -26,8 +27,8 @@
 #include <unistd.h>
 
 static http_server *server;
-static char cookie[128];
-static char csrf[SESSION_TOKEN_LEN + 1];
+static char cookie[128], admin_cookie[128];
+static char csrf[SESSION_TOKEN_LEN + 1], admin_csrf[SESSION_TOKEN_LEN + 1];
 
 static void die(const char *what, const bf_error *err)
 {
@@ -72,6 +73,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     if (session_create(store, uid, "127.0.0.1", token, csrf, &err))
         die("session", &err);
     snprintf(cookie, sizeof cookie, "%s=%s", SESSION_COOKIE, token);
+    if (accounts_add(store, "adm", NULL, "province_admin", "360000000000", "Passw0rd-fuzz", false,
+                     &uid, &err))
+        die("admin", &err);
+    if (session_create(store, uid, "127.0.0.1", token, admin_csrf, &err))
+        die("admin session", &err);
+    snprintf(admin_cookie, sizeof admin_cookie, "%s=%s", SESSION_COOKIE, token);
     store_close(store);
     pii_key_path(db, NULL, key, sizeof key);
     if (pii_key_create(key, &err))
@@ -136,7 +143,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (*target == '/')
             req.path = target;
     }
-    bool has_cookie = false, has_csrf = false;
+    bool has_cookie = false, has_csrf = false, as_admin = false;
     while (p < end && req.nheaders < HTTP_MAX_HEADERS - 2) {
         char *line = next_line(arena, &p, end);
         if (!line || !*line)
@@ -148,6 +155,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char *value = colon + 1;
         while (*value == ' ')
             value++;
+        if (strcasecmp(line, "X-Fuzz-As") == 0) {
+            as_admin = strcmp(value, "admin") == 0;
+            continue;
+        }
         has_cookie = has_cookie || strcasecmp(line, "Cookie") == 0;
         has_csrf = has_csrf || strcasecmp(line, "X-CSRF-Token") == 0;
         req.headers[req.nheaders].name = line;
@@ -155,9 +166,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         req.nheaders++;
     }
     if (!has_cookie)
-        req.headers[req.nheaders++] = (http_pair){"Cookie", cookie};
+        req.headers[req.nheaders++] = (http_pair){"Cookie", as_admin ? admin_cookie : cookie};
     if (!has_csrf)
-        req.headers[req.nheaders++] = (http_pair){"X-CSRF-Token", csrf};
+        req.headers[req.nheaders++] = (http_pair){"X-CSRF-Token", as_admin ? admin_csrf : csrf};
     req.body = p;
     req.body_len = (size_t)(end - p);
 
