@@ -118,6 +118,7 @@ typedef struct {
     char cursor[NAME_SIZE];
     unsigned char **decoded; /* per column: BYTEA of the current row, decoded */
     size_t *decoded_len;
+    int decoded_cap; /* columns decoded and decoded_len have room for */
 } pg_stmt;
 
 /* SQLSTATE (or its class) -> status and a Chinese lead-in. First match wins. */
@@ -625,7 +626,7 @@ static void decoded_clear(pg_stmt *stmt)
 {
     if (!stmt->decoded)
         return;
-    for (int i = 0; i < stmt->ncols; i++) {
+    for (int i = 0; i < stmt->decoded_cap; i++) {
         if (stmt->decoded[i])
             PQfreemem(stmt->decoded[i]);
         stmt->decoded[i] = NULL;
@@ -671,15 +672,17 @@ static bf_status result_take(pg_stmt *stmt, PGresult *res)
         return BF_OK;
     }
     int ncols = PQnfields(res);
-    if (ncols > stmt->ncols || !stmt->decoded) {
+    if (ncols > stmt->decoded_cap || !stmt->decoded) {
         free(stmt->decoded);
         free(stmt->decoded_len);
+        stmt->decoded_cap = 0;
         stmt->decoded = calloc((size_t)ncols + 1, sizeof *stmt->decoded);
         stmt->decoded_len = calloc((size_t)ncols + 1, sizeof *stmt->decoded_len);
         if (!stmt->decoded || !stmt->decoded_len) {
             PQclear(res);
             return BF_ERR_NOMEM;
         }
+        stmt->decoded_cap = ncols;
     }
     stmt->res = res;
     stmt->ncols = ncols;
