@@ -101,11 +101,11 @@ typedef struct {
 static bf_status load_previous(run_ctx *ctx, const char *prefix, bf_error *err)
 {
     static const char sql_all[] =
-        "SELECT project_code, proposed_batch, COALESCE(rule_code, ''), explanation, indicators, "
-        "confirmed_batch FROM classifications WHERE year = ?";
+        "SELECT project_code, proposed_batch, COALESCE(rule_code, ''), evidence, confirmed_batch "
+        "FROM classifications WHERE year = ?";
     static const char sql_region[] =
-        "SELECT c.project_code, c.proposed_batch, COALESCE(c.rule_code, ''), c.explanation, "
-        "c.indicators, c.confirmed_batch FROM classifications c "
+        "SELECT c.project_code, c.proposed_batch, COALESCE(c.rule_code, ''), c.evidence, "
+        "c.confirmed_batch FROM classifications c "
         "JOIN projects p ON p.code = c.project_code "
         "WHERE c.year = ? AND p.region_code BETWEEN ? AND ?";
     char year_text[24];
@@ -143,12 +143,10 @@ static bf_status load_previous(run_ctx *ctx, const char *prefix, bf_error *err)
         rc = store_step(stmt, &has_row, err);
         if (rc || !has_row)
             break;
-        size_t code_len, batch_len, rule_len, expl_len, snap_len;
+        size_t code_len, batch_len, rule_len;
         const char *code = store_column_text(stmt, 0, &code_len);
         const char *batch = store_column_text(stmt, 1, &batch_len);
         const char *rule_code = store_column_text(stmt, 2, &rule_len);
-        const char *expl = store_column_text(stmt, 3, &expl_len);
-        const char *snap = store_column_text(stmt, 4, &snap_len);
         previous_result *p = bf_arena_alloc(ctx->arena, sizeof *p);
         char *rule_copy = bf_arena_strndup(ctx->arena, rule_code, rule_len);
         if (!p || !rule_copy) {
@@ -156,9 +154,9 @@ static bf_status load_previous(run_ctx *ctx, const char *prefix, bf_error *err)
             break;
         }
         p->batch = (int8_t)rules_batch_find(batches, batch, batch_len);
-        p->confirmed = !store_column_is_null(stmt, 5);
+        p->confirmed = !store_column_is_null(stmt, 4);
         p->rule_code = rule_copy;
-        p->hash = evidence_hash(expl, expl_len, snap, snap_len);
+        p->hash = (uint64_t)store_column_int64(stmt, 3);
         if (cmap_put(ctx->previous, code, code_len, p) != BF_OK)
             rc = bf_error_set(err, BF_ERR_NOMEM, "内存不足");
     }
@@ -171,20 +169,21 @@ static bf_status prepare_statements(run_ctx *ctx, bf_error *err)
     bf_status rc = store_prepare(
         ctx->store,
         "INSERT INTO classifications (project_code, year, proposed_batch, rule_set_id, rule_code, "
-        "rule_name, explanation, indicators, run_id, proposed_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "rule_name, explanation, indicators, evidence, run_id, proposed_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         &ctx->insert, err);
     if (rc == BF_OK)
         rc = store_prepare(ctx->store,
                            "UPDATE classifications SET proposed_batch = ?, rule_set_id = ?, "
                            "rule_code = ?, rule_name = ?, explanation = ?, indicators = ?, "
-                           "run_id = ?, proposed_at = ? WHERE project_code = ? AND year = ?",
+                           "evidence = ?, run_id = ?, proposed_at = ? "
+                           "WHERE project_code = ? AND year = ?",
                            &ctx->update_batch, err);
     if (rc == BF_OK)
         rc = store_prepare(ctx->store,
                            "UPDATE classifications SET rule_set_id = ?, rule_code = ?, "
-                           "rule_name = ?, explanation = ?, indicators = ?, run_id = ? "
-                           "WHERE project_code = ? AND year = ?",
+                           "rule_name = ?, explanation = ?, indicators = ?, evidence = ?, "
+                           "run_id = ? WHERE project_code = ? AND year = ?",
                            &ctx->update_evidence, err);
     if (rc == BF_OK)
         rc = store_prepare(ctx->store,
@@ -275,8 +274,9 @@ static bf_status on_project(void *vctx, const ind_project *p, bf_error *err)
         store_bind_str(s, 6, rule_name);
         store_bind_text(s, 7, ctx->expl.data, ctx->expl.len);
         store_bind_text(s, 8, ctx->snap.data, ctx->snap.len);
-        store_bind_int64(s, 9, res->run_id);
-        store_bind_int64(s, 10, ctx->now);
+        store_bind_int64(s, 9, (int64_t)hash);
+        store_bind_int64(s, 10, res->run_id);
+        store_bind_int64(s, 11, ctx->now);
         rc = store_step_done(s, err);
         store_reset(s);
         if (rc == BF_OK)
@@ -295,10 +295,11 @@ static bf_status on_project(void *vctx, const ind_project *p, bf_error *err)
         store_bind_str(s, 4, rule_name);
         store_bind_text(s, 5, ctx->expl.data, ctx->expl.len);
         store_bind_text(s, 6, ctx->snap.data, ctx->snap.len);
-        store_bind_int64(s, 7, res->run_id);
-        store_bind_int64(s, 8, ctx->now);
-        store_bind_str(s, 9, p->code);
-        store_bind_int64(s, 10, year);
+        store_bind_int64(s, 7, (int64_t)hash);
+        store_bind_int64(s, 8, res->run_id);
+        store_bind_int64(s, 9, ctx->now);
+        store_bind_str(s, 10, p->code);
+        store_bind_int64(s, 11, year);
         rc = store_step_done(s, err);
         store_reset(s);
         if (rc == BF_OK)
@@ -313,9 +314,10 @@ static bf_status on_project(void *vctx, const ind_project *p, bf_error *err)
         store_bind_str(s, 3, rule_name);
         store_bind_text(s, 4, ctx->expl.data, ctx->expl.len);
         store_bind_text(s, 5, ctx->snap.data, ctx->snap.len);
-        store_bind_int64(s, 6, res->run_id);
-        store_bind_str(s, 7, p->code);
-        store_bind_int64(s, 8, year);
+        store_bind_int64(s, 6, (int64_t)hash);
+        store_bind_int64(s, 7, res->run_id);
+        store_bind_str(s, 8, p->code);
+        store_bind_int64(s, 9, year);
         rc = store_step_done(s, err);
         store_reset(s);
     } else {

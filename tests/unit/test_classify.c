@@ -766,6 +766,35 @@ static void test_cli(void **state)
         bf_test_run(&out, &errout, "thresholds set --year 2025 --yuan -1 --db '%s'", target), 2);
     free(out);
     free(errout);
+    /* thresholds from a file: checked as a whole */
+    char thr_path[4200];
+    snprintf(thr_path, sizeof thr_path, "%s.thresholds.csv", target);
+    const char *bad_thr = "年度,区划代码,监测范围（元）\n2024,360000000000,7000\n1999,,7000\n"
+                          "2024,36,abc\n";
+    bf_test_write_file(thr_path, bad_thr, strlen(bad_thr));
+    assert_int_equal(
+        bf_test_run(&out, &errout, "thresholds import '%s' --by 省局 --db '%s'", thr_path, target),
+        bf_status_exit_code(BF_ERR_INVALID));
+    assert_non_null(strstr(errout, "第 3 行“年度”列（1999）"));
+    assert_non_null(strstr(errout, "第 4 行“监测范围”列（abc）"));
+    assert_non_null(strstr(errout, "2 处错误，未导入任何数据"));
+    free(out);
+    free(errout);
+    const char *good_thr = "年度,区划代码,监测范围,备注\n2024,,7000,2024 年监测范围\n"
+                           "2023,360000000000,6900.50,\n";
+    bf_test_write_file(thr_path, good_thr, strlen(good_thr));
+    assert_int_equal(
+        bf_test_run(&out, &errout, "thresholds import '%s' --by 省局 --db '%s'", thr_path, target),
+        0);
+    assert_non_null(strstr(out, "已导入 2 条监测范围"));
+    free(out);
+    free(errout);
+    assert_int_equal(bf_test_run(&out, &errout, "thresholds list --year 2023 --db '%s'", target),
+                     0);
+    assert_non_null(strstr(out, "6900.50 元/人·年"));
+    assert_null(strstr(out, "2024 年"));
+    free(out);
+    free(errout);
     /* first run: counts per batch */
     assert_int_equal(bf_test_run(&out, &errout, "classify --year 2025 --db '%s'", target), 0);
     assert_non_null(strstr(out, "2025 年分类完成：3 个项目，规则集 2023 年第 1 版"));
@@ -791,6 +820,11 @@ static void test_cli(void **state)
     memcpy(at, "months_idle >= 9", 16);
     bf_test_write_file(rules_path, csv, strlen(csv));
     free(csv);
+    assert_int_equal(
+        bf_test_run(&out, &errout, "rules import '%s' --dry-run --db '%s'", rules_path, target), 0);
+    assert_non_null(strstr(out, "检查通过：2025 年规则集共 13 条规则（未保存）"));
+    free(out);
+    free(errout);
     assert_int_equal(
         bf_test_run(&out, &errout, "rules import '%s' --by 省局 --db '%s'", rules_path, target), 0);
     assert_non_null(strstr(out, "已导入 2025 年第 1 版规则集，共 13 条规则"));

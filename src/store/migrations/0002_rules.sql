@@ -80,6 +80,7 @@ CREATE TABLE classifications (
     rule_name TEXT NOT NULL,
     explanation TEXT NOT NULL,
     indicators TEXT NOT NULL,         -- JSON snapshot of the values the rules saw
+    evidence BIGINT NOT NULL,         -- 64-bit hash of explanation and indicators (re-runs compare it)
     run_id BIGINT NOT NULL,
     proposed_at BIGINT NOT NULL,
     confirmed_batch TEXT REFERENCES batches(id),
