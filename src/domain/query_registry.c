@@ -565,6 +565,19 @@ static bf_status order_by(qb *q, const reg_def *def, const char *sort, bf_error 
     return BF_OK;
 }
 
+/* The FROM of the queries that only filter (the count, the page's keys):
+ * where the scope is on the main table itself, its joins only feed extra
+ * columns, so the table alone. */
+static void filter_from(qb *q, const reg_def *def)
+{
+    if (strncmp(def->region_expr, "t.", 2) == 0) {
+        qb_sql(q, tpl_get(def->kind)->table);
+        qb_sql(q, " t");
+    } else {
+        qb_sql(q, def->from);
+    }
+}
+
 /* "t.a, t.b": the key columns of a registry. */
 static void key_list(qb *q, const reg_def *def)
 {
@@ -613,13 +626,7 @@ bf_status reg_list(bf_store *store, const reg_def *def, const reg_scope *scope,
     if (rc)
         goto out;
     qb_sql(&count_q, "SELECT COUNT(*) FROM ");
-    if (strncmp(def->region_expr, "t.", 2) == 0) {
-        /* The joins only feed extra columns: count the table alone. */
-        qb_sql(&count_q, tpl_get(def->kind)->table);
-        qb_sql(&count_q, " t");
-    } else {
-        qb_sql(&count_q, def->from);
-    }
+    filter_from(&count_q, def);
     rc = list_where(&count_q, def, scope, params, nparams, &st1, err);
     if (rc)
         goto out;
@@ -633,7 +640,7 @@ bf_status reg_list(bf_store *store, const reg_def *def, const reg_scope *scope,
     qb_sql(&rows_q, " IN (SELECT ");
     key_list(&rows_q, def);
     qb_sql(&rows_q, " FROM ");
-    qb_sql(&rows_q, def->from);
+    filter_from(&rows_q, def);
     rc = list_where(&rows_q, def, scope, params, nparams, &st2, err);
     if (rc == BF_OK)
         rc = order_by(&rows_q, def, param(params, nparams, "sort"), err);
