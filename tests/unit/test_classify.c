@@ -768,7 +768,8 @@ static void test_cli(void **state)
     free(errout);
     /* thresholds from a file: checked as a whole */
     char thr_path[4200];
-    snprintf(thr_path, sizeof thr_path, "%s.thresholds.csv", target);
+    char *files = bf_test_tmpdir(); /* the target may be a PostgreSQL URL */
+    snprintf(thr_path, sizeof thr_path, "%s/thresholds.csv", files);
     const char *bad_thr = "年度,区划代码,监测范围（元）\n2024,360000000000,7000\n1999,,7000\n"
                           "2024,36,abc\n";
     bf_test_write_file(thr_path, bad_thr, strlen(bad_thr));
@@ -804,7 +805,7 @@ static void test_cli(void **state)
     free(errout);
     /* a rule edit: P3 (idle 6 months) is no longer 盘活 under R1 >= 12 months */
     char rules_path[4200];
-    snprintf(rules_path, sizeof rules_path, "%s.rules.csv", target);
+    snprintf(rules_path, sizeof rules_path, "%s/rules.csv", files);
     assert_int_equal(bf_test_run(&out, &errout, "rules export --year 2025 -o '%s' --db '%s'",
                                  rules_path, target),
                      0);
@@ -990,6 +991,7 @@ static void test_cli(void **state)
     assert_non_null(strstr(out, "2025 年 第 1 版（现行）  13 条规则"));
     free(out);
     free(errout);
+    free(files);
 }
 
 int main(void)
