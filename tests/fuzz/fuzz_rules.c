@@ -37,8 +37,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         else if (sym->type == RL_ENUM)
             values[i] = (rl_value){b % 3, true};
         else
-            values[i] = (rl_value){(int64_t)b * 1234567 - 99999999 + (b % 2 ? INT64_MAX / 3 : 0),
-                                   true};
+            values[i] =
+                (rl_value){(int64_t)b * 1234567 - 99999999 + (b % 2 ? INT64_MAX / 3 : 0), true};
     }
     bf_buf out;
     bf_buf_init(&out, 1 << 20);
