@@ -53,11 +53,16 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -c "$dir/jar" -H 'Content-Type: ap
 [ "$(curl -s -o /dev/null -w '%{http_code}' -b "$dir/jar" "$base/projects")" = 200 ] ||
   fail "projects before the restart"
 
-# N requests; every answer must be 200 or 503. Prints the codes.
+# N requests; every answer must be 200 or 503. Prints the codes. Each asks
+# for another search, so that none is answered from the server's cache of
+# list pages: every one needs the database.
+probe=0
 requests() {
   local n=$1 codes="" code
   for _ in $(seq "$n"); do
-    code=$(curl -s -m 30 -o /dev/null -w '%{http_code}' -b "$dir/jar" "$base/projects")
+    probe=$((probe + 1))
+    code=$(curl -s -m 30 -o /dev/null -w '%{http_code}' -b "$dir/jar" \
+      "$base/projects?q=probe$probe-$RANDOM$RANDOM")
     case "$code" in 200 | 503) ;; *) fail "a request answered $code (codes so far:$codes)" ;; esac
     codes="$codes $code"
   done
