@@ -41,6 +41,23 @@ has "the failure is in the table" "| broken | county | | **failed** |" "$work/lo
 has "the demo data was generated and timed" "| demo_generate | county |" "$work/log"
 has "raw results are kept" "fake county 2 metric fake_step 5 s 2" "$work/out/results.txt"
 
+# A benchmark that exits 77 skips the scale; --skip leaves the broken one out.
+cat >"$work/benches/skipper.bench" <<'B'
+#!/usr/bin/env bash
+[ "$BENCH_SCALE" = county ] && exit 77
+echo "metric never_here 1 s -"
+B
+chmod +x "$work/benches/skipper.bench"
+if BENCH_BIN=$bin BENCH_DIR=$work/benches BENCH_CACHE=$work/cache BENCH_OUT=$work/out \
+  "$src/bench/run" --scales county --runs 2 --no-doc --skip broken >"$work/log" 2>&1; then
+  ok "skipped scale and --skip leave the suite green"
+else
+  bad "skipped scale and --skip leave the suite green"
+fi
+has "a skipped scale is said" "skipped at county scale" "$work/log"
+if grep -q "never_here\|broken" "$work/log"; then bad "nothing from skipped benchmarks"; else ok "nothing from skipped benchmarks"; fi
+has "two runs each otherwise (median of 1 and 5)" "| fake_step | county | 10 | 3.00 s | 2.00 s | 1.50× | 4 MiB | 2 |" "$work/log"
+
 # The real import benchmark, once, on the cached county data.
 if BENCH_BIN=$bin BENCH_CACHE=$work/cache BENCH_OUT=$work/out2 \
   "$src/bench/run" --quick --only import >"$work/log" 2>&1; then
