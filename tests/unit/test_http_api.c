@@ -43,9 +43,11 @@ static const char *error_code(const test_response *r)
     return str(json_object_get(r->json, "error"), "code");
 }
 
+/* Small limits for the error-status tests. Sessions last long enough for a slow
+ * (sanitizer, loaded machine) run; the expiry test has its own 2-second server. */
 static void short_session(http_config *cfg)
 {
-    cfg->session_idle = 2;
+    cfg->session_idle = 600;
     cfg->login_slowdown_after = 2;
     cfg->login_lock_after = 4;
     cfg->login_lock_seconds = 600;
@@ -57,6 +59,20 @@ static int setup(void **state)
 {
     test_server *ts = calloc(1, sizeof *ts);
     test_server_start(ts, short_session);
+    *state = ts;
+    return 0;
+}
+
+static void expiring_session(http_config *cfg)
+{
+    short_session(cfg);
+    cfg->session_idle = 2;
+}
+
+static int setup_expiring(void **state)
+{
+    test_server *ts = calloc(1, sizeof *ts);
+    test_server_start(ts, expiring_session);
     *state = ts;
     return 0;
 }
@@ -1323,7 +1339,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_health_and_login, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cookie_attributes_and_csrf, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_session_idle_expiry, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_session_idle_expiry, setup_expiring, teardown),
         cmocka_unit_test_setup_teardown(test_session_cache, setup_cache, teardown),
         cmocka_unit_test_setup_teardown(test_lockout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_error_statuses, setup, teardown),
