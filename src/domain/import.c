@@ -85,7 +85,7 @@ typedef struct {
      * an import, so a cached hit stays true. */
     struct import_cache_entry {
         char code[66];
-        char value[PII_HASH_HEX_LEN + 8];
+        char value[PII_HASH_HEX_LEN + 24]; /* "hash|region_code" */
     } * cache; /* IMPORT_CACHE_SIZE entries */
 } import_ctx;
 
