@@ -165,6 +165,9 @@ bf_status h_import(http_request *req, http_response *res, bf_error *err)
         .on_error = on_error,
         .error_ctx = &rep,
         .actor = req->user.username,
+        /* Rows outside the user's region are bad rows, named in the report; the
+         * before/after check below stays as a second guard. */
+        .scope_region = req->user.region_code[0] ? req->user.region_code : NULL,
     };
     import_result result;
     memset(&result, 0, sizeof result);
