@@ -427,7 +427,8 @@ test('an admin adds a user, who must set a password at first login', async ({ pa
   await pw.waitFor();
   const initial = await pw.inputValue();
   check(initial.length >= 10, 'the generated password is shown once');
-  await page.locator('.el-dialog:visible .el-button--primary').click();
+  // The add dialog may still be fading out: press the password dialog's own button.
+  await page.getByRole('button', { name: '我已记下' }).click();
   check((await page.locator('[data-test=users-table]').innerText()).includes('e2e_newviewer'), 'the user is listed');
   await context_logout(page);
   await login(page, base, 'e2e_newviewer', initial);
