@@ -135,3 +135,14 @@ describe('money as the API sends it (decimal strings in 元)', () => {
     expect(wanNumber('250000.00')).toBe(25);
   });
 });
+
+describe('bigMoney', () => {
+  it('keeps 万元 below 10亿元 and switches to 亿元 from there', async () => {
+    const { bigMoney } = await import('../src/lib/format.js');
+    expect(bigMoney('12345678.90')).toEqual({ value: '1,234.57', unit: '万元' });
+    expect(bigMoney('999999999.99')).toEqual({ value: '100,000.00', unit: '万元' });
+    expect(bigMoney('1000000000')).toEqual({ value: '10.00', unit: '亿元' });
+    expect(bigMoney('91420010000.00')).toEqual({ value: '914.20', unit: '亿元' });
+    expect(bigMoney(null)).toEqual({ value: '—', unit: '万元' });
+  });
+});

@@ -67,6 +67,16 @@ export function wan(v, decimals = 2) {
   return fen === null ? EMPTY : fenToWan(fen, decimals);
 }
 
+// For headline cards: 万元 up to 10亿元, 亿元 beyond, so a province's total
+// still fits a card at 1366 px: {value: "914.20", unit: "亿元"}.
+export function bigMoney(v, decimals = 2) {
+  const fen = moneyToFen(v);
+  if (fen === null) return { value: EMPTY, unit: '万元' };
+  const abs = fen < 0n ? -fen : fen;
+  if (abs >= 100000000000n) return { value: scaled(fen, 10000000000n, decimals), unit: '亿元' };
+  return { value: scaled(fen, 1000000n, decimals), unit: '万元' };
+}
+
 // The same with the unit: "123.46 万元".
 export function wanUnit(v, decimals = 2) {
   const s = wan(v, decimals);
