@@ -300,6 +300,52 @@ bf_status warn_sync_finish(warn_sync *sync, const bool covered[2], warn_counts c
 
 /* ---- listing and life ----------------------------------------------------------- */
 
+/* The filter's WHERE clause, shared by the list and the count (10 parameters). */
+#define WARN_FILTER_WHERE                                                                          \
+    "WHERE (? = 0 OR w.year = ?) AND (? = '' OR w.status = ?) "                                    \
+    "AND (? = '' OR w.subject_kind = ?) AND w.region_code BETWEEN ? AND ? "                        \
+    "AND (? = 0 OR w.id = ?) "
+
+static void bind_filter(bf_stmt *stmt, const warn_filter *filter)
+{
+    char lo[13] = "000000000000", hi[13] = "999999999999";
+    if (filter->region_prefix && filter->region_prefix[0]) {
+        size_t n = strnlen(filter->region_prefix, 12);
+        memcpy(lo, filter->region_prefix, n);
+        memcpy(hi, filter->region_prefix, n);
+    }
+    const char *status = filter->status >= 0 ? warn_status_name((warn_status)filter->status) : "";
+    const char *subject =
+        filter->subject >= 0 ? ind_subject_name((ind_subject)filter->subject) : "";
+    store_bind_int64(stmt, 1, filter->year);
+    store_bind_int64(stmt, 2, filter->year);
+    store_bind_str(stmt, 3, status);
+    store_bind_str(stmt, 4, status);
+    store_bind_str(stmt, 5, subject);
+    store_bind_str(stmt, 6, subject);
+    store_bind_str(stmt, 7, lo);
+    store_bind_str(stmt, 8, hi);
+    store_bind_int64(stmt, 9, filter->id);
+    store_bind_int64(stmt, 10, filter->id);
+}
+
+bf_status warn_count(bf_store *store, const warn_filter *filter, int64_t *total, bf_error *err)
+{
+    *total = 0;
+    bf_stmt *stmt = NULL;
+    bf_status rc =
+        store_prepare(store, "SELECT COUNT(*) FROM warnings w " WARN_FILTER_WHERE, &stmt, err);
+    if (rc)
+        return rc;
+    bind_filter(stmt, filter);
+    bool has_row = false;
+    rc = store_step(stmt, &has_row, err);
+    if (rc == BF_OK && has_row)
+        *total = store_column_int64(stmt, 0);
+    store_finalize(stmt);
+    return rc;
+}
+
 bf_status warn_list(bf_store *store, const warn_filter *filter, warn_row_fn fn, void *ctx,
                     bf_error *err)
 {
@@ -310,33 +356,27 @@ bf_status warn_list(bf_store *store, const warn_filter *filter, warn_row_fn fn, 
         "COALESCE(w.acknowledged_at, 0), COALESCE(w.acknowledged_note, ''), "
         "COALESCE(w.resolved_by, ''), COALESCE(w.resolved_at, 0), COALESCE(w.resolved_note, '') "
         "FROM warnings w LEFT JOIN rules r ON r.rule_set_id = w.rule_set_id "
-        "AND r.code = w.rule_code "
-        "WHERE (? = 0 OR w.year = ?) AND (? = '' OR w.status = ?) "
-        "AND (? = '' OR w.subject_kind = ?) AND w.region_code BETWEEN ? AND ? "
-        "AND (? = 0 OR w.id = ?) "
+        "AND r.code = w.rule_code " WARN_FILTER_WHERE
         "ORDER BY w.year, w.subject_kind DESC, w.subject_code, w.rule_code, w.id";
-    char lo[13] = "000000000000", hi[13] = "999999999999";
-    if (filter->region_prefix && filter->region_prefix[0]) {
-        size_t n = strnlen(filter->region_prefix, 12);
-        memcpy(lo, filter->region_prefix, n);
-        memcpy(hi, filter->region_prefix, n);
-    }
-    const char *status = filter->status >= 0 ? warn_status_name((warn_status)filter->status) : "";
-    const char *subject =
-        filter->subject >= 0 ? ind_subject_name((ind_subject)filter->subject) : "";
+    /* A page (the API's inbox) shows the newest first, walking the primary key
+     * backwards: no sort of the province's hundreds of thousands of rows. */
+    static const char paged_sql[] =
+        "SELECT w.id, w.subject_kind, w.subject_code, w.region_code, w.year, w.rule_code, "
+        "COALESCE(r.name, w.rule_code), COALESCE(r.outcome, ''), w.explanation, w.status, "
+        "w.firing, w.opened_at, COALESCE(w.acknowledged_by, ''), "
+        "COALESCE(w.acknowledged_at, 0), COALESCE(w.acknowledged_note, ''), "
+        "COALESCE(w.resolved_by, ''), COALESCE(w.resolved_at, 0), COALESCE(w.resolved_note, '') "
+        "FROM warnings w LEFT JOIN rules r ON r.rule_set_id = w.rule_set_id "
+        "AND r.code = w.rule_code " WARN_FILTER_WHERE "ORDER BY w.id DESC LIMIT ? OFFSET ?";
+    bool paged = filter->limit > 0;
     bf_stmt *stmt = NULL;
-    bf_status rc = store_prepare(store, sql, &stmt, err);
+    bf_status rc = store_prepare(store, paged ? paged_sql : sql, &stmt, err);
     if (rc == BF_OK) {
-        store_bind_int64(stmt, 1, filter->year);
-        store_bind_int64(stmt, 2, filter->year);
-        store_bind_str(stmt, 3, status);
-        store_bind_str(stmt, 4, status);
-        store_bind_str(stmt, 5, subject);
-        store_bind_str(stmt, 6, subject);
-        store_bind_str(stmt, 7, lo);
-        store_bind_str(stmt, 8, hi);
-        store_bind_int64(stmt, 9, filter->id);
-        store_bind_int64(stmt, 10, filter->id);
+        bind_filter(stmt, filter);
+        if (paged) {
+            store_bind_int64(stmt, 11, filter->limit);
+            store_bind_int64(stmt, 12, filter->offset > 0 ? filter->offset : 0);
+        }
     }
     while (rc == BF_OK) {
         bool has_row = false;

@@ -83,13 +83,19 @@ typedef struct {
     int status;                /* warn_status, or -1 for any */
     int subject;               /* ind_subject, or -1 for both */
     int64_t id;                /* > 0: only that warning */
+    int64_t limit;             /* > 0: at most this many rows (a page) ... */
+    int64_t offset;            /* ... after skipping this many */
 } warn_filter;
 
 typedef bf_status (*warn_row_fn)(void *ctx, const warn_row *row, bf_error *err);
 
-/* Warnings matching filter, by year, subject kind, subject code, rule. */
+/* Warnings matching filter, by year, subject kind, subject code, rule; a page
+ * (filter->limit > 0) newest first instead. */
 bf_status warn_list(bf_store *store, const warn_filter *filter, warn_row_fn fn, void *ctx,
                     bf_error *err);
+
+/* How many warnings match filter (its limit and offset ignored). */
+bf_status warn_count(bf_store *store, const warn_filter *filter, int64_t *total, bf_error *err);
 
 /* Move warning id to `to` (acknowledged or resolved) by actor with a note
  * (required to resolve). Allowed: open -> acknowledged, open -> resolved,

@@ -93,17 +93,24 @@ bf_status h_warnings_list(http_request *req, http_response *res, bf_error *err)
     if ((text = http_query(req, "page_size")) && *text &&
         !bf_int_parse(text, strlen(text), 1, 500, &page_size, &reason))
         return bf_error_set_field(err, BF_ERR_USAGE, "page_size", "page_size 无效");
-    list_ctx ctx = {json_array(), 0, (page - 1) * page_size, page_size};
+    /* The page comes from the database (LIMIT/OFFSET) and the total from a
+     * COUNT: a province has hundreds of thousands of warnings. */
+    filter.limit = page_size;
+    filter.offset = (page - 1) * page_size;
+    list_ctx ctx = {json_array(), 0, 0, page_size};
     if (!ctx.items)
         return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
     rc = warn_list(req->store, &filter, collect, &ctx, err);
+    int64_t total = 0;
+    if (rc == BF_OK)
+        rc = warn_count(req->store, &filter, &total, err);
     json_t *reply = rc ? NULL : json_object();
     if (!reply) {
         json_decref(ctx.items);
         return rc ? rc : bf_error_set(err, BF_ERR_NOMEM, "内存不足");
     }
     json_object_set_new(reply, "items", ctx.items);
-    json_object_set_new(reply, "total", json_integer(ctx.total));
+    json_object_set_new(reply, "total", json_integer(total));
     json_object_set_new(reply, "page", json_integer(page));
     json_object_set_new(reply, "page_size", json_integer(page_size));
     return http_json_respond(res, 200, reply);
