@@ -50,7 +50,8 @@ static const cli_command commands[] = {
      "  Serve the API under /api/v1/ and the web UI from DIR (default web/dist if present)\n"
      "  until SIGTERM or SIGINT. Settings: docs/api.md (config file: key = value).\n"},
     {"user", cli_cmd_user, "manage accounts (add, passwd, disable, enable, unlock, list, assign)",
-     "用法: bangfu user add NAME --region CODE --role ROLE [--display-name TEXT] [--password-stdin]\n"
+     "用法: bangfu user add NAME --region CODE --role ROLE [--display-name TEXT]\n"
+     "                     [--password-stdin]\n"
      "       bangfu user passwd NAME [--password-stdin]\n"
      "       bangfu user disable|enable|unlock NAME\n"
      "       bangfu user list [--region CODE]\n"
@@ -59,7 +60,8 @@ static const cli_command commands[] = {
      "  changed at first login. Roles: docs/roles.md. Every change is audited.\n"},
     {"audit", cli_cmd_audit, "verify or export the hash-chained audit trail",
      "用法: bangfu audit verify [--db PATH]\n"
-     "       bangfu audit export [--db PATH] [--output FILE] [--from DATE] [--to DATE] [--user NAME]\n"
+     "       bangfu audit export [--db PATH] [--output FILE] [--from DATE] [--to DATE]\n"
+     "                           [--user NAME]\n"
      "  verify exits 1 and names the first changed or removed record; export writes JSON Lines.\n"},
     {"copy", cli_cmd_copy, "copy a whole database between SQLite and PostgreSQL, verified",
      "用法: bangfu copy --from DB --to DB\n"

@@ -86,7 +86,7 @@ typedef struct {
     struct import_cache_entry {
         char code[66];
         char value[PII_HASH_HEX_LEN + 24]; /* "hash|region_code" */
-    } * cache; /* IMPORT_CACHE_SIZE entries */
+    } * cache;                             /* IMPORT_CACHE_SIZE entries */
 } import_ctx;
 
 static void trim(const char **text, size_t *len)
