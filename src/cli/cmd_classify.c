@@ -16,87 +16,45 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { OPT_DB = 1, OPT_YEAR, OPT_REGION, OPT_BY, OPT_FORMAT, OPT_ALIASES, OPT_BATCH, OPT_REASON };
+/* The options of classify, explain and classification: the shared ones and
+ * --batch, --reason. */
+enum { OPT_BATCH = 1, OPT_REASON };
 
-static const struct option classify_options_table[] = {
-    {"db", required_argument, NULL, OPT_DB},
-    {"year", required_argument, NULL, OPT_YEAR},
-    {"region", required_argument, NULL, OPT_REGION},
-    {"by", required_argument, NULL, OPT_BY},
-    {"format", required_argument, NULL, OPT_FORMAT},
-    {"english-headers", no_argument, NULL, OPT_ALIASES},
+static const struct option classify_own_options[] = {
     {"batch", required_argument, NULL, OPT_BATCH},
     {"reason", required_argument, NULL, OPT_REASON},
     {NULL, 0, NULL, 0},
 };
 
-typedef enum { FORMAT_TEXT, FORMAT_CSV, FORMAT_JSON } out_format;
-
 typedef struct {
-    const char *db, *by, *batch, *reason;
-    int64_t year;
-    char region[13];
-    char prefix[13];
-    bool has_region, aliases;
-    out_format format;
-    char actor[96];
+    cli_options o;
+    const char *batch, *reason;
 } cargs;
+
+static int classify_own_option(void *ctx, const char *command, int opt, const char *arg)
+{
+    cargs *a = ctx;
+    (void)command;
+    if (opt == OPT_BATCH)
+        a->batch = arg;
+    else
+        a->reason = arg;
+    return -1;
+}
 
 static int parse_cargs(const char *command, int argc, char **argv, cargs *a)
 {
-    memset(a, 0, sizeof *a);
-    int opt;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "", classify_options_table, NULL)) != -1) {
-        const char *reason = NULL;
-        switch (opt) {
-        case OPT_DB:
-            a->db = optarg;
-            break;
-        case OPT_YEAR:
-            if (!bf_int_parse(optarg, strlen(optarg), CLASSIFY_MIN_YEAR, CLASSIFY_MAX_YEAR,
-                              &a->year, &reason))
-                return cli_usage_error(command, "--year 无效：%s", reason ? reason : optarg);
-            break;
-        case OPT_REGION:
-            if (!bf_region_code_normalize(optarg, strlen(optarg), a->region, &reason))
-                return cli_usage_error(command, "--region 无效：%s", reason ? reason : optarg);
-            ind_region_prefix(a->region, a->prefix);
-            a->has_region = true;
-            break;
-        case OPT_BY:
-            a->by = optarg;
-            break;
-        case OPT_FORMAT:
-            if (strcmp(optarg, "text") == 0)
-                a->format = FORMAT_TEXT;
-            else if (strcmp(optarg, "csv") == 0)
-                a->format = FORMAT_CSV;
-            else if (strcmp(optarg, "json") == 0)
-                a->format = FORMAT_JSON;
-            else
-                return cli_usage_error(command, "--format 只能是 text、csv 或 json");
-            break;
-        case OPT_ALIASES:
-            a->aliases = true;
-            break;
-        case OPT_BATCH:
-            a->batch = optarg;
-            break;
-        case OPT_REASON:
-            a->reason = optarg;
-            break;
-        default:
-            return cli_usage_error(command, "无法识别的参数");
-        }
-    }
-    if (a->by && a->by[0]) {
-        snprintf(a->actor, sizeof a->actor, "%s", a->by);
-    } else {
-        const char *login = getenv("USER");
-        snprintf(a->actor, sizeof a->actor, "cli:%s", login && *login ? login : "unknown");
-    }
-    return -1;
+    a->batch = a->reason = NULL;
+    const cli_option_spec spec = {
+        .shared = CLI_DB | CLI_YEAR | CLI_REGION | CLI_BY | CLI_FORMAT | CLI_ENGLISH_HEADERS,
+        .year_min = CLASSIFY_MIN_YEAR,
+        .year_max = CLASSIFY_MAX_YEAR,
+        .check_region = true,
+        .own = classify_own_options,
+        .on_own = classify_own_option,
+        .ctx = a,
+    };
+    return cli_parse_options(command, argc, argv, &spec, &a->o);
 }
 
 /* ---- classify ----------------------------------------------------------------- */
@@ -166,7 +124,7 @@ int cli_cmd_classify(int argc, char **argv)
         return rcode;
     if (optind != argc)
         return cli_usage_error("classify", "多余的参数 %s", argv[optind]);
-    if (a.year == 0)
+    if (a.o.year == 0)
         return cli_usage_error("classify", "需要 --year 年度");
     bf_error err;
     bf_error_clear(&err);
@@ -176,8 +134,8 @@ int cli_cmd_classify(int argc, char **argv)
         bf_error_set(&err, BF_ERR_NOMEM, "内存不足");
         return cli_fail(&err);
     }
-    classify_options options = {a.year, a.has_region ? a.region : NULL, a.actor};
-    bf_status rc = cli_open_db(a.db, &store, &err);
+    classify_options options = {a.o.year, a.o.has_region ? a.o.region : NULL, a.o.actor};
+    bf_status rc = cli_open_db(a.o.db, &store, &err);
     if (rc == BF_OK)
         rc = classify_run(store, &options, result, &err);
     store_close(store);
@@ -271,7 +229,7 @@ int cli_cmd_explain(int argc, char **argv)
         return rcode;
     if (argc - optind != 2 || strcmp(argv[optind], "project") != 0)
         return cli_usage_error("explain", "用法：bangfu explain project 项目编号 --year 年度");
-    if (a.year == 0)
+    if (a.o.year == 0)
         return cli_usage_error("explain", "需要 --year 年度");
     const char *code = argv[optind + 1];
     bf_error err;
@@ -281,9 +239,9 @@ int cli_cmd_explain(int argc, char **argv)
     rule_set *set = NULL;
     classify_explanation e;
     bf_status rc =
-        arena ? cli_open_db(a.db, &store, &err) : bf_error_set(&err, BF_ERR_NOMEM, "内存不足");
+        arena ? cli_open_db(a.o.db, &store, &err) : bf_error_set(&err, BF_ERR_NOMEM, "内存不足");
     if (rc == BF_OK)
-        rc = classify_explain(store, code, a.year, arena, &e, &set, &err);
+        rc = classify_explain(store, code, a.o.year, arena, &e, &set, &err);
     store_close(store);
     if (rc == BF_OK)
         print_explanation(&e);
@@ -303,7 +261,7 @@ static const char *const list_aliases[L_NCOL] = {"code",         "year",        
                                                  "confirmed_by", "reason"};
 
 typedef struct {
-    out_format format;
+    cli_format format;
     long rows;
     bf_status write_status;
 } list_ctx;
@@ -314,7 +272,7 @@ static bf_status list_row(void *vctx, const classify_row *row, bf_error *err)
     ctx->rows++;
     char year[24];
     snprintf(year, sizeof year, "%lld", (long long)row->year);
-    if (ctx->format == FORMAT_CSV) {
+    if (ctx->format == CLI_FORMAT_CSV) {
         const char *fields[L_NCOL] = {row->project_code,   year,
                                       row->proposed_batch, row->rule_name,
                                       row->explanation,    row->confirmed_batch,
@@ -322,7 +280,7 @@ static bf_status list_row(void *vctx, const classify_row *row, bf_error *err)
         bf_status rc = csv_write_row(stdout, fields, NULL, L_NCOL);
         return rc ? bf_error_set(err, rc, "写出失败") : BF_OK;
     }
-    if (ctx->format == FORMAT_JSON) {
+    if (ctx->format == CLI_FORMAT_JSON) {
         json_error_t jerr;
         json_t *indicators = json_loads(row->indicators, 0, &jerr);
         json_t *obj = json_pack(
@@ -357,31 +315,32 @@ static int classification_list(int argc, char **argv)
         return rcode;
     if (optind != argc)
         return cli_usage_error("classification list", "多余的参数 %s", argv[optind]);
-    if (a.year == 0)
+    if (a.o.year == 0)
         return cli_usage_error("classification list", "需要 --year 年度");
     bf_error err;
     bf_error_clear(&err);
     bf_store *store = NULL;
-    bf_status rc = cli_open_db(a.db, &store, &err);
+    bf_status rc = cli_open_db(a.o.db, &store, &err);
     if (rc)
         return cli_fail(&err);
-    list_ctx ctx = {a.format, 0, BF_OK};
-    if (a.format == FORMAT_CSV) {
+    list_ctx ctx = {a.o.format, 0, BF_OK};
+    if (a.o.format == CLI_FORMAT_CSV) {
         rc = csv_write_bom(stdout);
         if (rc == BF_OK)
-            rc = csv_write_row(stdout, a.aliases ? list_aliases : list_headers, NULL, L_NCOL);
-    } else if (a.format == FORMAT_JSON) {
+            rc = csv_write_row(stdout, a.o.english_headers ? list_aliases : list_headers, NULL,
+                               L_NCOL);
+    } else if (a.o.format == CLI_FORMAT_JSON) {
         fputs("[\n", stdout);
     }
     if (rc == BF_OK)
-        rc = classify_list(store, a.year, a.has_region ? a.prefix : NULL, a.batch, list_row, &ctx,
-                           &err);
+        rc = classify_list(store, a.o.year, a.o.has_region ? a.o.prefix : NULL, a.batch, list_row,
+                           &ctx, &err);
     store_close(store);
-    if (a.format == FORMAT_JSON)
+    if (a.o.format == CLI_FORMAT_JSON)
         fputs("\n]\n", stdout);
     if (rc)
         return cli_fail(&err);
-    if (a.format == FORMAT_TEXT)
+    if (a.o.format == CLI_FORMAT_TEXT)
         fprintf(stderr, "共 %ld 个项目\n", ctx.rows);
     return 0;
 }
@@ -394,26 +353,26 @@ static int classification_confirm(int argc, char **argv)
         return rcode;
     if (argc - optind != 1)
         return cli_usage_error("classification confirm", "需要一个参数：项目编号");
-    if (a.year == 0)
+    if (a.o.year == 0)
         return cli_usage_error("classification confirm", "需要 --year 年度");
-    if (!a.by || !a.by[0])
+    if (!a.o.by || !a.o.by[0])
         return cli_usage_error("classification confirm", "需要 --by 确认人");
     const char *code = argv[optind];
     bf_error err;
     bf_error_clear(&err);
     bf_store *store = NULL;
     classify_decision d;
-    bf_status rc = cli_open_db(a.db, &store, &err);
+    bf_status rc = cli_open_db(a.o.db, &store, &err);
     if (rc == BF_OK)
-        rc = classify_decide(store, code, a.year, a.batch, a.by, a.reason, &d, &err);
+        rc = classify_decide(store, code, a.o.year, a.batch, a.o.by, a.reason, &d, &err);
     store_close(store);
     if (rc)
         return cli_fail(&err);
     if (d.overridden)
-        printf("项目 %s %lld 年：建议批次 %s，改定为 %s（%s）\n", code, (long long)a.year,
+        printf("项目 %s %lld 年：建议批次 %s，改定为 %s（%s）\n", code, (long long)a.o.year,
                d.proposed, d.decided, a.reason);
     else
-        printf("项目 %s %lld 年：已确认 %s\n", code, (long long)a.year, d.decided);
+        printf("项目 %s %lld 年：已确认 %s\n", code, (long long)a.o.year, d.decided);
     if (d.candidate_only)
         printf("另起炉灶仍须经第三方评估、市级指导和县级集体决策，确认本身不处置任何资产\n");
     return 0;
@@ -453,22 +412,19 @@ static int classification_history(int argc, char **argv)
     int rcode = parse_cargs("classification history", argc, argv, &a);
     if (rcode >= 0)
         return rcode;
-    if (argc - optind != 1 || a.year == 0)
+    if (argc - optind != 1 || a.o.year == 0)
         return cli_usage_error("classification history", "用法：项目编号 --year 年度");
     bf_error err;
     bf_error_clear(&err);
     bf_store *store = NULL;
-    bf_status rc = cli_open_db(a.db, &store, &err);
+    bf_status rc = cli_open_db(a.o.db, &store, &err);
     if (rc == BF_OK)
-        rc = classify_history(store, argv[optind], a.year, print_event, NULL, &err);
+        rc = classify_history(store, argv[optind], a.o.year, print_event, NULL, &err);
     store_close(store);
     return rc ? cli_fail(&err) : 0;
 }
 
-static const struct {
-    const char *name;
-    cli_handler run;
-} classification_subcommands[] = {
+static const cli_subcommand classification_subcommands[] = {
     {"list", classification_list},
     {"confirm", classification_confirm},
     {"history", classification_history},
@@ -476,11 +432,7 @@ static const struct {
 
 int cli_cmd_classification(int argc, char **argv)
 {
-    if (argc < 2)
-        return cli_usage_error("classification", "需要子命令：list、confirm 或 history");
-    for (size_t i = 0; i < sizeof classification_subcommands / sizeof classification_subcommands[0];
-         i++)
-        if (strcmp(argv[1], classification_subcommands[i].name) == 0)
-            return classification_subcommands[i].run(argc - 1, argv + 1);
-    return cli_usage_error("classification", "未知的子命令 %s", argv[1]);
+    return cli_run_subcommand(
+        "classification", classification_subcommands,
+        sizeof classification_subcommands / sizeof classification_subcommands[0], argc, argv);
 }

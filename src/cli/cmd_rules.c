@@ -16,98 +16,65 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum {
-    OPT_DB = 1,
-    OPT_YEAR,
-    OPT_VERSION,
-    OPT_OUTPUT,
-    OPT_ALIASES,
-    OPT_NOTE,
-    OPT_BY,
-    OPT_DRY_RUN,
-    OPT_YUAN,
-    OPT_REGION,
-    OPT_HISTORY
-};
+/* The options of the rules and thresholds commands: the shared ones (--region
+ * kept as given: only `thresholds set` checks it) and their own. */
+enum { OPT_VERSION = 1, OPT_OUTPUT, OPT_DRY_RUN, OPT_YUAN, OPT_HISTORY };
 
-static const struct option rules_options[] = {
-    {"db", required_argument, NULL, OPT_DB},
-    {"year", required_argument, NULL, OPT_YEAR},
+static const struct option rules_own_options[] = {
     {"version", required_argument, NULL, OPT_VERSION},
     {"output", required_argument, NULL, OPT_OUTPUT},
-    {"english-headers", no_argument, NULL, OPT_ALIASES},
-    {"note", required_argument, NULL, OPT_NOTE},
-    {"by", required_argument, NULL, OPT_BY},
     {"dry-run", no_argument, NULL, OPT_DRY_RUN},
     {"yuan", required_argument, NULL, OPT_YUAN},
-    {"region", required_argument, NULL, OPT_REGION},
     {"history", no_argument, NULL, OPT_HISTORY},
     {NULL, 0, NULL, 0},
 };
 
 typedef struct {
-    const char *db, *output, *note, *by, *yuan, *region;
-    int64_t year, version;
-    bool aliases, dry_run, history;
-    char actor[96];
+    cli_options o;
+    const char *output, *yuan;
+    int64_t version;
+    bool dry_run, history;
 } rules_args;
+
+static int rules_own_option(void *ctx, const char *command, int opt, const char *arg)
+{
+    rules_args *a = ctx;
+    const char *reason = NULL;
+    switch (opt) {
+    case OPT_VERSION:
+        if (!bf_int_parse(arg, strlen(arg), 1, 1000000, &a->version, &reason))
+            return cli_usage_error(command, "--version 无效：%s", reason ? reason : arg);
+        return -1;
+    case 'o':
+    case OPT_OUTPUT:
+        a->output = arg;
+        return -1;
+    case OPT_DRY_RUN:
+        a->dry_run = true;
+        return -1;
+    case OPT_YUAN:
+        a->yuan = arg;
+        return -1;
+    case OPT_HISTORY:
+        a->history = true;
+        return -1;
+    default:
+        return cli_usage_error(command, "无法识别的参数");
+    }
+}
 
 /* Parse the options after the sub-command; positional arguments stay in argv[optind..]. */
 static int parse_args(const char *command, int argc, char **argv, rules_args *a)
 {
     memset(a, 0, sizeof *a);
-    int opt;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "o:", rules_options, NULL)) != -1) {
-        const char *reason = NULL;
-        switch (opt) {
-        case OPT_DB:
-            a->db = optarg;
-            break;
-        case OPT_YEAR:
-            if (!bf_int_parse(optarg, strlen(optarg), 2000, 2100, &a->year, &reason))
-                return cli_usage_error(command, "--year 无效：%s", reason ? reason : optarg);
-            break;
-        case OPT_VERSION:
-            if (!bf_int_parse(optarg, strlen(optarg), 1, 1000000, &a->version, &reason))
-                return cli_usage_error(command, "--version 无效：%s", reason ? reason : optarg);
-            break;
-        case 'o':
-        case OPT_OUTPUT:
-            a->output = optarg;
-            break;
-        case OPT_ALIASES:
-            a->aliases = true;
-            break;
-        case OPT_NOTE:
-            a->note = optarg;
-            break;
-        case OPT_BY:
-            a->by = optarg;
-            break;
-        case OPT_DRY_RUN:
-            a->dry_run = true;
-            break;
-        case OPT_YUAN:
-            a->yuan = optarg;
-            break;
-        case OPT_REGION:
-            a->region = optarg;
-            break;
-        case OPT_HISTORY:
-            a->history = true;
-            break;
-        default:
-            return cli_usage_error(command, "无法识别的参数");
-        }
-    }
-    if (a->by && a->by[0]) {
-        snprintf(a->actor, sizeof a->actor, "%s", a->by);
-    } else {
-        const char *login = getenv("USER");
-        snprintf(a->actor, sizeof a->actor, "cli:%s", login && *login ? login : "unknown");
-    }
-    return -1;
+    const cli_option_spec spec = {
+        .shared = CLI_DB | CLI_YEAR | CLI_REGION | CLI_BY | CLI_NOTE | CLI_ENGLISH_HEADERS,
+        .short_opts = "o:",
+        .own = rules_own_options,
+        .on_own = rules_own_option,
+        .ctx = a,
+    };
+    return cli_parse_options(command, argc, argv, &spec, &a->o);
 }
 
 /* ---- rules --------------------------------------------------------------------- */
@@ -155,15 +122,15 @@ static int rules_import(int argc, char **argv)
     bf_error err;
     bf_error_clear(&err);
     bf_store *store = NULL;
-    bf_status rc = cli_open_db(a.db, &store, &err);
+    bf_status rc = cli_open_db(a.o.db, &store, &err);
     if (rc)
         return cli_fail(&err);
     const char *base = strrchr(path, '/');
     rules_import_options options = {
-        .year = a.year,
+        .year = a.o.year,
         .source = base ? base + 1 : path,
-        .note = a.note,
-        .actor = a.actor,
+        .note = a.o.note,
+        .actor = a.o.actor,
         .dry_run = a.dry_run,
     };
     problem_printer pp = {path, 0};
@@ -192,7 +159,7 @@ static int rules_export(int argc, char **argv)
         return rcode;
     if (optind != argc)
         return cli_usage_error("rules export", "多余的参数 %s", argv[optind]);
-    if (a.year == 0)
+    if (a.o.year == 0)
         return cli_usage_error("rules export", "需要 --year 年度");
     bf_error err;
     bf_error_clear(&err);
@@ -200,18 +167,18 @@ static int rules_export(int argc, char **argv)
     rule_set *set = NULL;
     batch_table batches;
     FILE *fp = stdout;
-    bf_status rc = cli_open_db(a.db, &store, &err);
+    bf_status rc = cli_open_db(a.o.db, &store, &err);
     if (rc == BF_OK)
         rc = rules_batches_load(store, &batches, &err);
     if (rc == BF_OK)
-        rc = a.version ? rules_load_version(store, a.year, a.version, &set, &err)
-                       : rules_load_for_year(store, a.year, &set, &err);
+        rc = a.version ? rules_load_version(store, a.o.year, a.version, &set, &err)
+                       : rules_load_for_year(store, a.o.year, &set, &err);
     store_close(store);
     if (rc)
         return cli_fail(&err);
     int64_t set_year = set->year, set_version = set->version;
     /* The export is the set in force for --year, written as that year's set. */
-    set->year = a.year;
+    set->year = a.o.year;
     if (a.output && strcmp(a.output, "-") != 0) {
         fp = fopen(a.output, "wb");
         if (!fp) {
@@ -220,13 +187,13 @@ static int rules_export(int argc, char **argv)
             return cli_fail(&err);
         }
     }
-    rc = rules_write_csv(set, &batches, a.aliases, fp, &err);
+    rc = rules_write_csv(set, &batches, a.o.english_headers, fp, &err);
     if (fp != stdout && fclose(fp) != 0 && rc == BF_OK)
         rc = bf_error_set(&err, BF_ERR_IO, "无法写入文件 %s", a.output);
     if (rc == BF_OK) {
-        if (set_year != a.year)
+        if (set_year != a.o.year)
             fprintf(stderr, "%lld 年沿用 %lld 年第 %lld 版规则集（共 %zu 条规则）\n",
-                    (long long)a.year, (long long)set_year, (long long)set_version, set->nrules);
+                    (long long)a.o.year, (long long)set_year, (long long)set_version, set->nrules);
         else
             fprintf(stderr, "%lld 年第 %lld 版规则集，共 %zu 条规则\n", (long long)set_year,
                     (long long)set_version, set->nrules);
@@ -258,9 +225,9 @@ static int rules_list(int argc, char **argv)
     bf_error err;
     bf_error_clear(&err);
     bf_store *store = NULL;
-    bf_status rc = cli_open_db(a.db, &store, &err);
+    bf_status rc = cli_open_db(a.o.db, &store, &err);
     if (rc == BF_OK)
-        rc = rules_list_sets(store, a.year, print_set, NULL, &err);
+        rc = rules_list_sets(store, a.o.year, print_set, NULL, &err);
     store_close(store);
     return rc ? cli_fail(&err) : 0;
 }
@@ -292,10 +259,7 @@ static int rules_indicators(int argc, char **argv)
     return 0;
 }
 
-static const struct {
-    const char *name;
-    cli_handler run;
-} rules_subcommands[] = {
+static const cli_subcommand rules_subcommands[] = {
     {"import", rules_import},
     {"export", rules_export},
     {"list", rules_list},
@@ -304,12 +268,8 @@ static const struct {
 
 int cli_cmd_rules(int argc, char **argv)
 {
-    if (argc < 2)
-        return cli_usage_error("rules", "需要子命令：import、export、list 或 indicators");
-    for (size_t i = 0; i < sizeof rules_subcommands / sizeof rules_subcommands[0]; i++)
-        if (strcmp(argv[1], rules_subcommands[i].name) == 0)
-            return rules_subcommands[i].run(argc - 1, argv + 1);
-    return cli_usage_error("rules", "未知的子命令 %s", argv[1]);
+    return cli_run_subcommand("rules", rules_subcommands,
+                              sizeof rules_subcommands / sizeof rules_subcommands[0], argc, argv);
 }
 
 /* ---- thresholds -------------------------------------------------------------------- */
@@ -332,27 +292,28 @@ static int thresholds_set(int argc, char **argv)
         return rcode;
     if (optind != argc)
         return cli_usage_error("thresholds set", "多余的参数 %s", argv[optind]);
-    if (a.year == 0 || !a.yuan)
+    if (a.o.year == 0 || !a.yuan)
         return cli_usage_error("thresholds set", "需要 --year 年度 和 --yuan 金额（元/人·年）");
     int64_t fen = 0;
     const char *reason = NULL;
     if (!bf_money_parse(a.yuan, strlen(a.yuan), false, &fen, &reason))
         return cli_usage_error("thresholds set", "--yuan 无效：%s", reason ? reason : a.yuan);
     char region[13];
-    if (a.region && !normalize_region("thresholds set", a.region, region, &rcode))
+    if (a.o.region_text && !normalize_region("thresholds set", a.o.region_text, region, &rcode))
         return rcode;
     bf_error err;
     bf_error_clear(&err);
     bf_store *store = NULL;
-    bf_status rc = cli_open_db(a.db, &store, &err);
+    bf_status rc = cli_open_db(a.o.db, &store, &err);
     if (rc == BF_OK)
-        rc = thr_set(store, a.year, a.region ? region : NULL, fen, a.actor, a.note, &err);
+        rc = thr_set(store, a.o.year, a.o.region_text ? region : NULL, fen, a.o.actor, a.o.note,
+                     &err);
     store_close(store);
     if (rc)
         return cli_fail(&err);
     char yuan[32];
     bf_money_format(fen, yuan, sizeof yuan);
-    printf("已设置 %lld 年监测范围：人均纯收入 %s 元/年\n", (long long)a.year, yuan);
+    printf("已设置 %lld 年监测范围：人均纯收入 %s 元/年\n", (long long)a.o.year, yuan);
     return 0;
 }
 
@@ -382,9 +343,9 @@ static int thresholds_list(int argc, char **argv)
     bf_error_clear(&err);
     bf_store *store = NULL;
     bool any = false;
-    bf_status rc = cli_open_db(a.db, &store, &err);
+    bf_status rc = cli_open_db(a.o.db, &store, &err);
     if (rc == BF_OK)
-        rc = thr_list(store, a.year, a.history, print_threshold, &any, &err);
+        rc = thr_list(store, a.o.year, a.history, print_threshold, &any, &err);
     store_close(store);
     if (rc)
         return cli_fail(&err);
@@ -415,12 +376,12 @@ static int thresholds_import(int argc, char **argv)
     bf_store *store = NULL;
     bf_sheet *sheet = NULL;
     long count = 0;
-    bf_status rc = cli_open_db(a.db, &store, &err);
+    bf_status rc = cli_open_db(a.o.db, &store, &err);
     if (rc == BF_OK)
         rc = bf_sheet_open(path, NULL, &sheet, &err);
     if (rc == BF_OK)
-        rc = thr_import_sheet(store, sheet, a.actor, print_threshold_problem, (void *)path, &count,
-                              &err);
+        rc = thr_import_sheet(store, sheet, a.o.actor, print_threshold_problem, (void *)path,
+                              &count, &err);
     bf_sheet_close(sheet);
     store_close(store);
     if (rc)
@@ -429,10 +390,7 @@ static int thresholds_import(int argc, char **argv)
     return 0;
 }
 
-static const struct {
-    const char *name;
-    cli_handler run;
-} thresholds_subcommands[] = {
+static const cli_subcommand thresholds_subcommands[] = {
     {"set", thresholds_set},
     {"list", thresholds_list},
     {"import", thresholds_import},
@@ -440,10 +398,7 @@ static const struct {
 
 int cli_cmd_thresholds(int argc, char **argv)
 {
-    if (argc < 2)
-        return cli_usage_error("thresholds", "需要子命令：set、list 或 import");
-    for (size_t i = 0; i < sizeof thresholds_subcommands / sizeof thresholds_subcommands[0]; i++)
-        if (strcmp(argv[1], thresholds_subcommands[i].name) == 0)
-            return thresholds_subcommands[i].run(argc - 1, argv + 1);
-    return cli_usage_error("thresholds", "未知的子命令 %s", argv[1]);
+    return cli_run_subcommand("thresholds", thresholds_subcommands,
+                              sizeof thresholds_subcommands / sizeof thresholds_subcommands[0],
+                              argc, argv);
 }

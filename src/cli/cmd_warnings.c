@@ -15,103 +15,67 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum {
-    OPT_DB = 1,
-    OPT_YEAR,
-    OPT_REGION,
-    OPT_STATUS,
-    OPT_KIND,
-    OPT_FORMAT,
-    OPT_ALIASES,
-    OPT_BY,
-    OPT_NOTE
-};
+/* The options of the warnings commands: the shared ones and --status, --kind. */
+enum { OPT_STATUS = 1, OPT_KIND };
 
-static const struct option warnings_options[] = {
-    {"db", required_argument, NULL, OPT_DB},
-    {"year", required_argument, NULL, OPT_YEAR},
-    {"region", required_argument, NULL, OPT_REGION},
+static const struct option warnings_own_options[] = {
     {"status", required_argument, NULL, OPT_STATUS},
     {"kind", required_argument, NULL, OPT_KIND},
-    {"format", required_argument, NULL, OPT_FORMAT},
-    {"english-headers", no_argument, NULL, OPT_ALIASES},
-    {"by", required_argument, NULL, OPT_BY},
-    {"note", required_argument, NULL, OPT_NOTE},
     {NULL, 0, NULL, 0},
 };
 
-typedef enum { FORMAT_TEXT, FORMAT_CSV, FORMAT_JSON } out_format;
+/* --kind's words: English and Chinese. */
+static const struct {
+    const char *word;
+    ind_subject subject;
+} warnings_kinds[] = {
+    {"project", IND_PROJECT},
+    {"项目", IND_PROJECT},
+    {"household", IND_HOUSEHOLD},
+    {"农户", IND_HOUSEHOLD},
+};
 
 typedef struct {
-    const char *db, *by, *note;
-    char prefix[13];
+    cli_options o;
     warn_filter filter;
-    out_format format;
-    bool aliases;
 } wargs;
+
+static int warnings_own_option(void *ctx, const char *command, int opt, const char *arg)
+{
+    wargs *a = ctx;
+    if (opt == OPT_STATUS) {
+        a->filter.status = warn_status_find(arg);
+        if (a->filter.status < 0)
+            return cli_usage_error(command, "--status 只能是 open、acknowledged 或 resolved"
+                                            "（待处理、已知悉、已解除）");
+        return -1;
+    }
+    for (size_t i = 0; i < sizeof warnings_kinds / sizeof warnings_kinds[0]; i++)
+        if (strcmp(arg, warnings_kinds[i].word) == 0) {
+            a->filter.subject = (int)warnings_kinds[i].subject;
+            return -1;
+        }
+    return cli_usage_error(command, "--kind 只能是 project 或 household");
+}
 
 static int parse_wargs(const char *command, int argc, char **argv, wargs *a)
 {
-    memset(a, 0, sizeof *a);
+    memset(&a->filter, 0, sizeof a->filter);
     a->filter.status = -1;
     a->filter.subject = -1;
-    int opt;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "", warnings_options, NULL)) != -1) {
-        const char *reason = NULL;
-        char region[13];
-        switch (opt) {
-        case OPT_DB:
-            a->db = optarg;
-            break;
-        case OPT_YEAR:
-            if (!bf_int_parse(optarg, strlen(optarg), 2000, 2100, &a->filter.year, &reason))
-                return cli_usage_error(command, "--year 无效：%s", reason ? reason : optarg);
-            break;
-        case OPT_REGION:
-            if (!bf_region_code_normalize(optarg, strlen(optarg), region, &reason))
-                return cli_usage_error(command, "--region 无效：%s", reason ? reason : optarg);
-            ind_region_prefix(region, a->prefix);
-            a->filter.region_prefix = a->prefix;
-            break;
-        case OPT_STATUS:
-            a->filter.status = warn_status_find(optarg);
-            if (a->filter.status < 0)
-                return cli_usage_error(command, "--status 只能是 open、acknowledged 或 resolved"
-                                                "（待处理、已知悉、已解除）");
-            break;
-        case OPT_KIND:
-            if (strcmp(optarg, "project") == 0 || strcmp(optarg, "项目") == 0)
-                a->filter.subject = IND_PROJECT;
-            else if (strcmp(optarg, "household") == 0 || strcmp(optarg, "农户") == 0)
-                a->filter.subject = IND_HOUSEHOLD;
-            else
-                return cli_usage_error(command, "--kind 只能是 project 或 household");
-            break;
-        case OPT_FORMAT:
-            if (strcmp(optarg, "text") == 0)
-                a->format = FORMAT_TEXT;
-            else if (strcmp(optarg, "csv") == 0)
-                a->format = FORMAT_CSV;
-            else if (strcmp(optarg, "json") == 0)
-                a->format = FORMAT_JSON;
-            else
-                return cli_usage_error(command, "--format 只能是 text、csv 或 json");
-            break;
-        case OPT_ALIASES:
-            a->aliases = true;
-            break;
-        case OPT_BY:
-            a->by = optarg;
-            break;
-        case OPT_NOTE:
-            a->note = optarg;
-            break;
-        default:
-            return cli_usage_error(command, "无法识别的参数");
-        }
-    }
-    return -1;
+    const cli_option_spec spec = {
+        .shared =
+            CLI_DB | CLI_YEAR | CLI_REGION | CLI_BY | CLI_NOTE | CLI_FORMAT | CLI_ENGLISH_HEADERS,
+        .check_region = true,
+        .own = warnings_own_options,
+        .on_own = warnings_own_option,
+        .ctx = a,
+    };
+    int rcode = cli_parse_options(command, argc, argv, &spec, &a->o);
+    a->filter.year = a->o.year;
+    if (a->o.has_region)
+        a->filter.region_prefix = a->o.prefix;
+    return rcode;
 }
 
 enum { W_KIND, W_CODE, W_YEAR, W_RULE, W_EXPLANATION, W_STATUS, W_ID, W_NCOL };
@@ -122,7 +86,7 @@ static const char *const warn_aliases[W_NCOL] = {"subject_kind", "subject_code",
                                                  "explanation",  "status",       "id"};
 
 typedef struct {
-    out_format format;
+    cli_format format;
     bool aliases;
     long rows;
 } list_ctx;
@@ -134,7 +98,7 @@ static bf_status list_row(void *vctx, const warn_row *row, bf_error *err)
     char year[24], id[24];
     snprintf(year, sizeof year, "%lld", (long long)row->year);
     snprintf(id, sizeof id, "%lld", (long long)row->id);
-    if (ctx->format == FORMAT_CSV) {
+    if (ctx->format == CLI_FORMAT_CSV) {
         const char *fields[W_NCOL] = {
             ctx->aliases ? ind_subject_name(row->subject) : ind_subject_zh(row->subject),
             row->subject_code,
@@ -146,7 +110,7 @@ static bf_status list_row(void *vctx, const warn_row *row, bf_error *err)
         bf_status rc = csv_write_row(stdout, fields, NULL, W_NCOL);
         return rc ? bf_error_set(err, rc, "写出失败") : BF_OK;
     }
-    if (ctx->format == FORMAT_JSON) {
+    if (ctx->format == CLI_FORMAT_JSON) {
         json_t *obj = json_pack(
             "{s:I, s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:s, s:I, s:s, s:s, "
             "s:I, s:s}",
@@ -187,25 +151,26 @@ static int warnings_list(int argc, char **argv)
     bf_error err;
     bf_error_clear(&err);
     bf_store *store = NULL;
-    bf_status rc = cli_open_db(a.db, &store, &err);
+    bf_status rc = cli_open_db(a.o.db, &store, &err);
     if (rc)
         return cli_fail(&err);
-    list_ctx ctx = {a.format, a.aliases, 0};
-    if (a.format == FORMAT_CSV) {
+    list_ctx ctx = {a.o.format, a.o.english_headers, 0};
+    if (a.o.format == CLI_FORMAT_CSV) {
         rc = csv_write_bom(stdout);
         if (rc == BF_OK)
-            rc = csv_write_row(stdout, a.aliases ? warn_aliases : warn_headers, NULL, W_NCOL);
-    } else if (a.format == FORMAT_JSON) {
+            rc = csv_write_row(stdout, a.o.english_headers ? warn_aliases : warn_headers, NULL,
+                               W_NCOL);
+    } else if (a.o.format == CLI_FORMAT_JSON) {
         fputs("[\n", stdout);
     }
     if (rc == BF_OK)
         rc = warn_list(store, &a.filter, list_row, &ctx, &err);
     store_close(store);
-    if (a.format == FORMAT_JSON)
+    if (a.o.format == CLI_FORMAT_JSON)
         fputs("\n]\n", stdout);
     if (rc)
         return cli_fail(&err);
-    if (a.format == FORMAT_TEXT)
+    if (a.o.format == CLI_FORMAT_TEXT)
         fprintf(stderr, "共 %ld 条预警\n", ctx.rows);
     return 0;
 }
@@ -218,7 +183,7 @@ static int warnings_move(const char *command, warn_status to, int argc, char **a
         return rcode;
     if (argc - optind != 1)
         return cli_usage_error(command, "需要一个参数：预警编号");
-    if (!a.by || !a.by[0])
+    if (!a.o.by || !a.o.by[0])
         return cli_usage_error(command, "需要 --by 处理人");
     int64_t id = 0;
     const char *reason = NULL;
@@ -227,9 +192,9 @@ static int warnings_move(const char *command, warn_status to, int argc, char **a
     bf_error err;
     bf_error_clear(&err);
     bf_store *store = NULL;
-    bf_status rc = cli_open_db(a.db, &store, &err);
+    bf_status rc = cli_open_db(a.o.db, &store, &err);
     if (rc == BF_OK)
-        rc = warn_transition(store, id, to, a.by, a.note, &err);
+        rc = warn_transition(store, id, to, a.o.by, a.o.note, &err);
     store_close(store);
     if (rc)
         return cli_fail(&err);
@@ -247,10 +212,7 @@ static int warnings_resolve(int argc, char **argv)
     return warnings_move("warnings resolve", WARN_RESOLVED, argc, argv);
 }
 
-static const struct {
-    const char *name;
-    cli_handler run;
-} warnings_subcommands[] = {
+static const cli_subcommand warnings_subcommands[] = {
     {"list", warnings_list},
     {"ack", warnings_ack},
     {"resolve", warnings_resolve},
@@ -258,10 +220,7 @@ static const struct {
 
 int cli_cmd_warnings(int argc, char **argv)
 {
-    if (argc < 2)
-        return cli_usage_error("warnings", "需要子命令：list、ack 或 resolve");
-    for (size_t i = 0; i < sizeof warnings_subcommands / sizeof warnings_subcommands[0]; i++)
-        if (strcmp(argv[1], warnings_subcommands[i].name) == 0)
-            return warnings_subcommands[i].run(argc - 1, argv + 1);
-    return cli_usage_error("warnings", "未知的子命令 %s", argv[1]);
+    return cli_run_subcommand("warnings", warnings_subcommands,
+                              sizeof warnings_subcommands / sizeof warnings_subcommands[0], argc,
+                              argv);
 }
