@@ -182,6 +182,28 @@ void test_server_stop(test_server *ts)
     ts->server = NULL;
 }
 
+int test_server_setup_tweaked(void **state, void (*tweak)(http_config *cfg))
+{
+    test_server *ts = calloc(1, sizeof *ts);
+    assert_non_null(ts);
+    test_server_start(ts, tweak);
+    *state = ts;
+    return 0;
+}
+
+int test_server_setup(void **state)
+{
+    return test_server_setup_tweaked(state, NULL);
+}
+
+int test_server_teardown(void **state)
+{
+    test_server *ts = *state;
+    test_server_stop(ts);
+    free(ts);
+    return 0;
+}
+
 void test_client_init(test_client *c, const test_server *ts)
 {
     memset(c, 0, sizeof *c);

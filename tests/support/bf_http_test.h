@@ -34,6 +34,12 @@ typedef struct {
  * start the server with cfg tweaks from tweak (may be NULL). Asserts on failure. */
 void test_server_start(test_server *ts, void (*tweak)(http_config *cfg));
 void test_server_stop(test_server *ts);
+/* cmocka set-up and tear-down of a group or test: a server started with the
+ * default configuration (test_server_setup) or with tweak applied
+ * (test_server_setup_tweaked), stopped and freed by test_server_teardown. */
+int test_server_setup(void **state);
+int test_server_setup_tweaked(void **state, void (*tweak)(http_config *cfg));
+int test_server_teardown(void **state);
 
 typedef struct {
     int port;

@@ -113,6 +113,30 @@ bf_store *bf_test_db_open(const char *target)
     return store;
 }
 
+bf_store *bf_test_db_fresh(char *target, size_t target_size)
+{
+    assert_int_equal(bf_test_db_new(target, target_size), 0);
+    return bf_test_db_open(target);
+}
+
+void bf_test_exec(bf_store *store, const char *sql)
+{
+    bf_error err;
+    bf_error_clear(&err);
+    if (store_exec(store, sql, &err) != BF_OK)
+        fail_msg("%s: %s", sql, bf_error_text(&err));
+}
+
+int64_t bf_test_query_int(bf_store *store, const char *sql)
+{
+    bf_error err;
+    bf_error_clear(&err);
+    int64_t value = -1;
+    if (store_query_int64(store, sql, &value, &err, 0) != BF_OK)
+        fail_msg("%s: %s", sql, bf_error_text(&err));
+    return value;
+}
+
 static char *slurp_fd_file(const char *path)
 {
     size_t len = 0;

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* A new empty temporary folder (malloc'd path; removed at exit). */
 char *bf_test_tmpdir(void);
@@ -29,6 +30,13 @@ const char *bf_test_binary(void);
 int bf_test_db_new(char *target, size_t target_size);
 /* Open a target made by bf_test_db_new (asserts on failure). */
 bf_store *bf_test_db_open(const char *target);
+/* bf_test_db_new and bf_test_db_open in one (asserts on failure). */
+bf_store *bf_test_db_fresh(char *target, size_t target_size);
+/* Run one SQL statement; the test fails with the statement and the error if
+ * it does not succeed. */
+void bf_test_exec(bf_store *store, const char *sql);
+/* The one integer a query answers; the test fails if the query does. */
+int64_t bf_test_query_int(bf_store *store, const char *sql);
 
 /* Run `bangfu ARGS` through the shell; stdout and stderr are captured into
  * malloc'd strings (may be NULL if not wanted). Returns the exit status. */

@@ -57,10 +57,7 @@ static void short_session(http_config *cfg)
 
 static int setup(void **state)
 {
-    test_server *ts = calloc(1, sizeof *ts);
-    test_server_start(ts, short_session);
-    *state = ts;
-    return 0;
+    return test_server_setup_tweaked(state, short_session);
 }
 
 static void expiring_session(http_config *cfg)
@@ -71,10 +68,7 @@ static void expiring_session(http_config *cfg)
 
 static int setup_expiring(void **state)
 {
-    test_server *ts = calloc(1, sizeof *ts);
-    test_server_start(ts, expiring_session);
-    *state = ts;
-    return 0;
+    return test_server_setup_tweaked(state, expiring_session);
 }
 
 static void cache_recheck_1s(http_config *cfg)
@@ -85,26 +79,17 @@ static void cache_recheck_1s(http_config *cfg)
 /* The server's default limits (a whole rule set is more than 4 KiB). */
 static int setup_defaults(void **state)
 {
-    test_server *ts = calloc(1, sizeof *ts);
-    test_server_start(ts, NULL);
-    *state = ts;
-    return 0;
+    return test_server_setup(state);
 }
 
 static int setup_cache(void **state)
 {
-    test_server *ts = calloc(1, sizeof *ts);
-    test_server_start(ts, cache_recheck_1s);
-    *state = ts;
-    return 0;
+    return test_server_setup_tweaked(state, cache_recheck_1s);
 }
 
 static int teardown(void **state)
 {
-    test_server *ts = *state;
-    test_server_stop(ts);
-    free(ts);
-    return 0;
+    return test_server_teardown(state);
 }
 
 static void test_health_and_login(void **state)

@@ -126,22 +126,6 @@ static const scope_case cases[] = {
     {"cityv", "PUT", "/api/v1/thresholds/2024", "{\"yuan\":\"1\"}", 403, NULL, NULL},
 };
 
-static int setup(void **state)
-{
-    test_server *ts = calloc(1, sizeof *ts);
-    test_server_start(ts, NULL);
-    *state = ts;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    test_server *ts = *state;
-    test_server_stop(ts);
-    free(ts);
-    return 0;
-}
-
 static void test_scope_table(void **state)
 {
     test_server *ts = *state;
@@ -229,5 +213,5 @@ int main(void)
         cmocka_unit_test(test_scope_table),
         cmocka_unit_test(test_sibling_untouched),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, test_server_setup, test_server_teardown);
 }

@@ -17,8 +17,7 @@ static void test_migrations_apply_and_version(void **state)
 {
     (void)state;
     char target[4096];
-    assert_int_equal(bf_test_db_new(target, sizeof target), 0);
-    bf_store *store = bf_test_db_open(target);
+    bf_store *store = bf_test_db_fresh(target, sizeof target);
     bf_error err;
     int version = 0;
     assert_int_equal(store_schema_version(store, &version, &err), BF_OK);
@@ -35,8 +34,7 @@ static void test_newer_schema_refused(void **state)
 {
     (void)state;
     char target[4096];
-    assert_int_equal(bf_test_db_new(target, sizeof target), 0);
-    bf_store *store = bf_test_db_open(target);
+    bf_store *store = bf_test_db_fresh(target, sizeof target);
     bf_error err;
     bf_error_clear(&err);
     assert_int_equal(store_exec(store,
@@ -54,8 +52,7 @@ static void test_bound_parameters_and_transactions(void **state)
 {
     (void)state;
     char target[4096];
-    assert_int_equal(bf_test_db_new(target, sizeof target), 0);
-    bf_store *store = bf_test_db_open(target);
+    bf_store *store = bf_test_db_fresh(target, sizeof target);
     bf_error err;
     bf_error_clear(&err);
     bf_stmt *stmt = NULL;

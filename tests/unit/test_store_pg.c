@@ -27,32 +27,6 @@ static bool backend_is_pg(void)
 }
 
 /* A fresh database on the backend under test, opened. */
-static bf_store *fresh_store(char *target, size_t target_size)
-{
-    assert_int_equal(bf_test_db_new(target, target_size), 0);
-    return bf_test_db_open(target);
-}
-
-static void exec_ok(bf_store *store, const char *sql)
-{
-    bf_error err;
-    bf_error_clear(&err);
-    bf_status rc = store_exec(store, sql, &err);
-    if (rc)
-        fail_msg("%s: %s", sql, bf_error_text(&err));
-}
-
-static int64_t query_int(bf_store *store, const char *sql)
-{
-    bf_error err;
-    bf_error_clear(&err);
-    int64_t value = -1;
-    bf_status rc = store_query_int64(store, sql, &value, &err, 0);
-    if (rc)
-        fail_msg("%s: %s", sql, bf_error_text(&err));
-    return value;
-}
-
 /* ---- rewriting (no server needed) ---------------------------------------- */
 
 static void expect_rewrite(const char *sql, const char *expected, int expected_params)
@@ -139,11 +113,11 @@ static void test_values_round_trip(void **state)
 {
     (void)state;
     char target[4096];
-    bf_store *store = fresh_store(target, sizeof target);
+    bf_store *store = bf_test_db_fresh(target, sizeof target);
     char sql[256];
     snprintf(sql, sizeof sql, "CREATE TABLE t (k BIGINT PRIMARY KEY, s TEXT, b %s, n BIGINT)",
              store->ops->dialect_word("BLOB"));
-    exec_ok(store, sql);
+    bf_test_exec(store, sql);
     bf_error err;
     bf_error_clear(&err);
     bf_stmt *stmt = NULL;
@@ -227,7 +201,7 @@ static void test_values_round_trip(void **state)
     assert_int_equal(store_changes(stmt), 1);
     store_finalize(stmt);
     /* Sums of BIGINT read back as integers (NUMERIC on PostgreSQL). */
-    assert_int_equal(query_int(store, "SELECT SUM(n) FROM t"), 21);
+    assert_int_equal(bf_test_query_int(store, "SELECT SUM(n) FROM t"), 21);
     store_close(store);
 }
 
@@ -235,10 +209,11 @@ static void test_errors_map_to_statuses(void **state)
 {
     (void)state;
     char target[4096];
-    bf_store *store = fresh_store(target, sizeof target);
+    bf_store *store = bf_test_db_fresh(target, sizeof target);
     bf_error err;
     bf_error_clear(&err);
-    exec_ok(store, "INSERT INTO regions (code, name, level) VALUES ('360000000000', '江西省', 1)");
+    bf_test_exec(store,
+                 "INSERT INTO regions (code, name, level) VALUES ('360000000000', '江西省', 1)");
     /* Unique violation: a conflict, with a Chinese message. */
     assert_int_equal(store_exec(store,
                                 "INSERT INTO regions (code, name, level) "
@@ -261,14 +236,16 @@ static void test_errors_map_to_statuses(void **state)
     /* Inside a transaction, after a failed statement, commit must not report
      * success for the rows written before it unless they are really there. */
     assert_int_equal(store_begin(store, &err), BF_OK);
-    exec_ok(store, "INSERT INTO regions (code, name, level) VALUES ('360100000000', '南昌市', 2)");
+    bf_test_exec(store,
+                 "INSERT INTO regions (code, name, level) VALUES ('360100000000', '南昌市', 2)");
     assert_int_equal(store_exec(store,
                                 "INSERT INTO regions (code, name, level) "
                                 "VALUES ('360000000000', 'dup', 1)",
                                 &err),
                      BF_ERR_CONFLICT);
     rc = store_commit(store, &err);
-    int64_t n = query_int(store, "SELECT COUNT(*) FROM regions WHERE code = '360100000000'");
+    int64_t n =
+        bf_test_query_int(store, "SELECT COUNT(*) FROM regions WHERE code = '360100000000'");
     /* SQLite keeps the transaction going after a failed statement; PostgreSQL
      * aborts it, and the commit says so. Either way the answer is truthful. */
     if (backend_is_pg()) {
@@ -285,7 +262,7 @@ static void test_lock_and_serializable_are_portable(void **state)
 {
     (void)state;
     char target[4096];
-    bf_store *store = fresh_store(target, sizeof target);
+    bf_store *store = bf_test_db_fresh(target, sizeof target);
     bf_error err;
     bf_error_clear(&err);
     /* Outside a transaction a lock is a bug on every backend. */
@@ -294,9 +271,10 @@ static void test_lock_and_serializable_are_portable(void **state)
     assert_int_equal(store_begin(store, &err), BF_OK);
     assert_int_equal(store_pg_lock(store, "audit", &err), BF_OK);
     assert_int_equal(store_pg_lock(store, "audit", &err), BF_OK); /* re-entrant */
-    exec_ok(store, "INSERT INTO regions (code, name, level) VALUES ('360000000000', '江西省', 1)");
+    bf_test_exec(store,
+                 "INSERT INTO regions (code, name, level) VALUES ('360000000000', '江西省', 1)");
     assert_int_equal(store_commit(store, &err), BF_OK);
-    assert_int_equal(query_int(store, "SELECT COUNT(*) FROM regions"), 1);
+    assert_int_equal(bf_test_query_int(store, "SELECT COUNT(*) FROM regions"), 1);
     /* Streaming is harmless everywhere. */
     bf_stmt *stmt = NULL;
     assert_int_equal(store_begin(store, &err), BF_OK);
@@ -324,7 +302,7 @@ static void test_lock_and_serializable_are_portable(void **state)
 /* Have a second connection terminate store's server process. */
 static void terminate_backend_of(bf_store *store, const char *target)
 {
-    int64_t pid = query_int(store, "SELECT pg_backend_pid()");
+    int64_t pid = bf_test_query_int(store, "SELECT pg_backend_pid()");
     bf_store *killer = bf_test_db_open(target);
     char pid_text[24];
     snprintf(pid_text, sizeof pid_text, "%lld", (long long)pid);
@@ -358,7 +336,7 @@ static void test_lost_connection_outside_transaction(void **state)
     (void)state;
     SKIP_UNLESS_PG();
     char target[4096];
-    bf_store *store = fresh_store(target, sizeof target);
+    bf_store *store = bf_test_db_fresh(target, sizeof target);
     bf_error err;
     bf_error_clear(&err);
     /* A statement run twice is prepared by name; the name dies with the connection. */
@@ -388,15 +366,17 @@ static void test_lost_connection_outside_transaction(void **state)
     assert_true(has_row);
     assert_int_equal(store_column_int64(stmt, 0), 0);
     store_finalize(stmt);
-    exec_ok(store, "INSERT INTO regions (code, name, level) VALUES ('360000000000', '江西省', 1)");
-    assert_int_equal(query_int(store, "SELECT COUNT(*) FROM regions"), 1);
+    bf_test_exec(store,
+                 "INSERT INTO regions (code, name, level) VALUES ('360000000000', '江西省', 1)");
+    assert_int_equal(bf_test_query_int(store, "SELECT COUNT(*) FROM regions"), 1);
     /* A transaction begun on a connection that dropped while idle just works:
      * BEGIN is safe to send again. */
     terminate_backend_of(store, target);
     assert_int_equal(store_begin(store, &err), BF_OK);
-    exec_ok(store, "INSERT INTO regions (code, name, level) VALUES ('360100000000', '南昌市', 2)");
+    bf_test_exec(store,
+                 "INSERT INTO regions (code, name, level) VALUES ('360100000000', '南昌市', 2)");
     assert_int_equal(store_commit(store, &err), BF_OK);
-    assert_int_equal(query_int(store, "SELECT COUNT(*) FROM regions"), 2);
+    assert_int_equal(bf_test_query_int(store, "SELECT COUNT(*) FROM regions"), 2);
     store_close(store);
 }
 
@@ -405,11 +385,12 @@ static void test_lost_connection_inside_transaction(void **state)
     (void)state;
     SKIP_UNLESS_PG();
     char target[4096];
-    bf_store *store = fresh_store(target, sizeof target);
+    bf_store *store = bf_test_db_fresh(target, sizeof target);
     bf_error err;
     bf_error_clear(&err);
     assert_int_equal(store_begin(store, &err), BF_OK);
-    exec_ok(store, "INSERT INTO regions (code, name, level) VALUES ('360000000000', '江西省', 1)");
+    bf_test_exec(store,
+                 "INSERT INTO regions (code, name, level) VALUES ('360000000000', '江西省', 1)");
     terminate_backend_of(store, target);
     /* The write in flight fails; nothing may now run outside the lost
      * transaction as if it were still open. */
@@ -425,20 +406,22 @@ static void test_lost_connection_inside_transaction(void **state)
                      BF_ERR_UNAVAILABLE);
     /* Commit reports the loss; nothing of the transaction is there. */
     assert_int_equal(store_commit(store, &err), BF_ERR_UNAVAILABLE);
-    assert_int_equal(query_int(store, "SELECT COUNT(*) FROM regions"), 0);
+    assert_int_equal(bf_test_query_int(store, "SELECT COUNT(*) FROM regions"), 0);
     /* The same with a rollback, and the handle is whole afterwards. */
     assert_int_equal(store_begin(store, &err), BF_OK);
-    exec_ok(store, "INSERT INTO regions (code, name, level) VALUES ('360000000000', '江西省', 1)");
+    bf_test_exec(store,
+                 "INSERT INTO regions (code, name, level) VALUES ('360000000000', '江西省', 1)");
     terminate_backend_of(store, target);
     int64_t n = 0;
     assert_int_equal(store_query_int64(store, "SELECT COUNT(*) FROM regions", &n, &err, 0),
                      BF_ERR_UNAVAILABLE);
     assert_int_equal(store_rollback(store), BF_OK);
-    assert_int_equal(query_int(store, "SELECT COUNT(*) FROM regions"), 0);
+    assert_int_equal(bf_test_query_int(store, "SELECT COUNT(*) FROM regions"), 0);
     assert_int_equal(store_begin(store, &err), BF_OK);
-    exec_ok(store, "INSERT INTO regions (code, name, level) VALUES ('360000000000', '江西省', 1)");
+    bf_test_exec(store,
+                 "INSERT INTO regions (code, name, level) VALUES ('360000000000', '江西省', 1)");
     assert_int_equal(store_commit(store, &err), BF_OK);
-    assert_int_equal(query_int(store, "SELECT COUNT(*) FROM regions"), 1);
+    assert_int_equal(bf_test_query_int(store, "SELECT COUNT(*) FROM regions"), 1);
     store_close(store);
 }
 
@@ -447,7 +430,7 @@ static void test_serializable_conflict(void **state)
     (void)state;
     SKIP_UNLESS_PG();
     char target[4096];
-    bf_store *a = fresh_store(target, sizeof target);
+    bf_store *a = bf_test_db_fresh(target, sizeof target);
     bf_store *b = bf_test_db_open(target);
     bf_error err;
     bf_error_clear(&err);
@@ -457,9 +440,9 @@ static void test_serializable_conflict(void **state)
      * them must fail, as a conflict the caller retries. */
     assert_int_equal(store_begin(a, &err), BF_OK);
     assert_int_equal(store_begin(b, &err), BF_OK);
-    assert_int_equal(query_int(a, "SELECT COUNT(*) FROM regions WHERE level = 2"), 0);
-    assert_int_equal(query_int(b, "SELECT COUNT(*) FROM regions WHERE level = 1"), 0);
-    exec_ok(a, "INSERT INTO regions (code, name, level) VALUES ('360000000000', '江西省', 1)");
+    assert_int_equal(bf_test_query_int(a, "SELECT COUNT(*) FROM regions WHERE level = 2"), 0);
+    assert_int_equal(bf_test_query_int(b, "SELECT COUNT(*) FROM regions WHERE level = 1"), 0);
+    bf_test_exec(a, "INSERT INTO regions (code, name, level) VALUES ('360000000000', '江西省', 1)");
     bf_status rb = store_exec(b,
                               "INSERT INTO regions (code, name, level) "
                               "VALUES ('360100000000', '南昌市', 2)",
@@ -474,9 +457,9 @@ static void test_serializable_conflict(void **state)
     assert_non_null(strstr(err.msg, "重试"));
     /* The retry succeeds. */
     assert_int_equal(store_begin(b, &err), BF_OK);
-    exec_ok(b, "INSERT INTO regions (code, name, level) VALUES ('360100000000', '南昌市', 2)");
+    bf_test_exec(b, "INSERT INTO regions (code, name, level) VALUES ('360100000000', '南昌市', 2)");
     assert_int_equal(store_commit(b, &err), BF_OK);
-    assert_int_equal(query_int(a, "SELECT COUNT(*) FROM regions"), 2);
+    assert_int_equal(bf_test_query_int(a, "SELECT COUNT(*) FROM regions"), 2);
     store_close(b);
     store_close(a);
 }
@@ -486,15 +469,15 @@ static void test_advisory_lock_held_until_commit(void **state)
     (void)state;
     SKIP_UNLESS_PG();
     char target[4096];
-    bf_store *a = fresh_store(target, sizeof target);
+    bf_store *a = bf_test_db_fresh(target, sizeof target);
     bf_store *b = bf_test_db_open(target);
     bf_error err;
     bf_error_clear(&err);
     const char *held = "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND granted";
-    exec_ok(b, "SET lock_timeout = 200");
+    bf_test_exec(b, "SET lock_timeout = 200");
     assert_int_equal(store_begin(a, &err), BF_OK);
     assert_int_equal(store_pg_lock(a, "audit-chain", &err), BF_OK);
-    assert_int_equal(query_int(b, held), 1);
+    assert_int_equal(bf_test_query_int(b, held), 1);
     /* b cannot take the same lock meanwhile (it times out) ... */
     assert_int_equal(store_begin(b, &err), BF_OK);
     assert_int_not_equal(store_pg_lock(b, "audit-chain", &err), BF_OK);
@@ -505,7 +488,7 @@ static void test_advisory_lock_held_until_commit(void **state)
     assert_int_equal(store_commit(b, &err), BF_OK);
     /* The commit releases it. */
     assert_int_equal(store_commit(a, &err), BF_OK);
-    assert_int_equal(query_int(b, held), 0);
+    assert_int_equal(bf_test_query_int(b, held), 0);
     assert_int_equal(store_begin(b, &err), BF_OK);
     assert_int_equal(store_pg_lock(b, "audit-chain", &err), BF_OK);
     assert_int_equal(store_commit(b, &err), BF_OK);
@@ -518,7 +501,7 @@ static void test_streaming_cursor(void **state)
     (void)state;
     SKIP_UNLESS_PG();
     char target[4096];
-    bf_store *store = fresh_store(target, sizeof target);
+    bf_store *store = bf_test_db_fresh(target, sizeof target);
     bf_error err;
     bf_error_clear(&err);
     assert_int_equal(store_begin(store, &err), BF_OK);
@@ -538,7 +521,7 @@ static void test_streaming_cursor(void **state)
         assert_string_equal(store_column_text(stmt, 1, NULL), expect);
         /* Other statements may run between the batches. */
         if (rows % 2000 == 1)
-            assert_int_equal(query_int(store, "SELECT 1"), 1);
+            assert_int_equal(bf_test_query_int(store, "SELECT 1"), 1);
     }
     assert_int_equal(err.status, BF_OK);
     assert_int_equal(rows, 5001);
@@ -546,10 +529,12 @@ static void test_streaming_cursor(void **state)
     /* Run again: a fresh cursor, and stopping half-way closes it. */
     assert_int_equal(store_step(stmt, &has_row, &err), BF_OK);
     assert_true(has_row);
-    assert_int_equal(query_int(store, "SELECT COUNT(*) FROM pg_cursors WHERE name LIKE 'bfc%'"), 1);
+    assert_int_equal(
+        bf_test_query_int(store, "SELECT COUNT(*) FROM pg_cursors WHERE name LIKE 'bfc%'"), 1);
     store_reset(stmt);
     store_finalize(stmt);
-    assert_int_equal(query_int(store, "SELECT COUNT(*) FROM pg_cursors WHERE name LIKE 'bfc%'"), 0);
+    assert_int_equal(
+        bf_test_query_int(store, "SELECT COUNT(*) FROM pg_cursors WHERE name LIKE 'bfc%'"), 0);
     assert_int_equal(store_commit(store, &err), BF_OK);
     store_close(store);
 }
@@ -559,7 +544,7 @@ static void test_many_statements_are_deallocated(void **state)
     (void)state;
     SKIP_UNLESS_PG();
     char target[4096];
-    bf_store *store = fresh_store(target, sizeof target);
+    bf_store *store = bf_test_db_fresh(target, sizeof target);
     bf_error err;
     bf_error_clear(&err);
     /* Each statement runs twice (so it is prepared by name), then is finalized:
@@ -576,7 +561,7 @@ static void test_many_statements_are_deallocated(void **state)
         }
         store_finalize(stmt);
     }
-    assert_true(query_int(store, "SELECT COUNT(*) FROM pg_prepared_statements") < 70);
+    assert_true(bf_test_query_int(store, "SELECT COUNT(*) FROM pg_prepared_statements") < 70);
     store_close(store);
 }
 
@@ -585,7 +570,7 @@ static void test_open_creates_database(void **state)
     (void)state;
     SKIP_UNLESS_PG();
     char target[4096];
-    bf_store *store = fresh_store(target, sizeof target);
+    bf_store *store = bf_test_db_fresh(target, sizeof target);
     /* Name a database that does not exist yet (beside the test's own). */
     char missing[4200];
     char *q = strstr(target, "?");
@@ -606,7 +591,7 @@ static void test_open_creates_database(void **state)
              target + strlen("postgresql:///"));
     char sql[300];
     snprintf(sql, sizeof sql, "DROP DATABASE %s WITH (FORCE)", dbname);
-    exec_ok(store, sql);
+    bf_test_exec(store, sql);
     store_close(store);
 }
 

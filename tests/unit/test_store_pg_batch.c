@@ -85,8 +85,7 @@ static void test_parse_insert(void **state)
 
 static bf_store *fresh(char *target, size_t size)
 {
-    assert_int_equal(bf_test_db_new(target, size), 0);
-    bf_store *store = bf_test_db_open(target);
+    bf_store *store = bf_test_db_fresh(target, size);
     char sql[300];
     snprintf(sql, sizeof sql,
              "CREATE TABLE bt (k BIGINT PRIMARY KEY, s TEXT, b %s, n BIGINT NOT NULL DEFAULT 0)",
@@ -95,15 +94,6 @@ static bf_store *fresh(char *target, size_t size)
     bf_error_clear(&err);
     assert_int_equal(store_exec(store, sql, &err), BF_OK);
     return store;
-}
-
-static int64_t count(bf_store *store, const char *sql)
-{
-    bf_error err;
-    bf_error_clear(&err);
-    int64_t n = -1;
-    assert_int_equal(store_query_int64(store, sql, &n, &err, 0), BF_OK);
-    return n;
 }
 
 #define ROWS 45000 /* more than a staging area holds at once */
@@ -134,16 +124,18 @@ static void test_rows_round_trip(void **state)
     }
     assert_int_equal(store_batch_rows(batch), ROWS);
     /* A read on the handle sees every pending row. */
-    assert_int_equal(count(store, "SELECT COUNT(*) FROM bt"), ROWS);
+    assert_int_equal(bf_test_query_int(store, "SELECT COUNT(*) FROM bt"), ROWS);
     assert_int_equal(store_batch_flush(batch, &err), BF_OK);
     assert_int_equal(store_batch_changes(batch), ROWS);
     store_batch_free(batch);
     assert_int_equal(store_commit(store, &err), BF_OK);
 
-    assert_int_equal(count(store, "SELECT COUNT(*) FROM bt WHERE s IS NULL"), ROWS / 3);
-    assert_int_equal(count(store, "SELECT COUNT(*) FROM bt WHERE s = ''"), ROWS / 3);
-    assert_int_equal(count(store, "SELECT COUNT(*) FROM bt WHERE b IS NULL"), 2 * ROWS / 3);
-    assert_int_equal(count(store, "SELECT SUM(n) FROM bt"), 0); /* the default applied */
+    assert_int_equal(bf_test_query_int(store, "SELECT COUNT(*) FROM bt WHERE s IS NULL"), ROWS / 3);
+    assert_int_equal(bf_test_query_int(store, "SELECT COUNT(*) FROM bt WHERE s = ''"), ROWS / 3);
+    assert_int_equal(bf_test_query_int(store, "SELECT COUNT(*) FROM bt WHERE b IS NULL"),
+                     2 * ROWS / 3);
+    assert_int_equal(bf_test_query_int(store, "SELECT SUM(n) FROM bt"),
+                     0); /* the default applied */
     bf_stmt *stmt = NULL;
     assert_int_equal(store_prepare(store, "SELECT s, b FROM bt WHERE k = 3", &stmt, &err), BF_OK);
     bool has_row = false;
@@ -186,9 +178,9 @@ static void test_upsert_and_changes(void **state)
     assert_int_equal(store_commit(store, &err), BF_OK);
     assert_int_equal(store_batch_changes(batch), 2);
     store_batch_free(batch);
-    assert_int_equal(count(store, "SELECT COUNT(*) FROM bt"), 3);
-    assert_int_equal(count(store, "SELECT n FROM bt WHERE k = 1 AND s = 'new'"), 1);
-    assert_int_equal(count(store, "SELECT n FROM bt WHERE k = 2"), 0);
+    assert_int_equal(bf_test_query_int(store, "SELECT COUNT(*) FROM bt"), 3);
+    assert_int_equal(bf_test_query_int(store, "SELECT n FROM bt WHERE k = 1 AND s = 'new'"), 1);
+    assert_int_equal(bf_test_query_int(store, "SELECT n FROM bt WHERE k = 2"), 0);
     store_close(store);
 }
 
@@ -209,7 +201,7 @@ static void test_rollback_and_errors(void **state)
         assert_int_equal(store_batch_add(batch, &err), BF_OK);
     }
     assert_int_equal(store_rollback(store), BF_OK);
-    assert_int_equal(count(store, "SELECT COUNT(*) FROM bt"), 0);
+    assert_int_equal(bf_test_query_int(store, "SELECT COUNT(*) FROM bt"), 0);
     /* A duplicate key: the error surfaces (at the add on SQLite, at the
      * sending on PostgreSQL), and the commit keeps nothing of the transaction. */
     assert_int_equal(store_begin(store, &err), BF_OK);
@@ -223,13 +215,13 @@ static void test_rollback_and_errors(void **state)
     assert_int_equal(rc, BF_ERR_CONFLICT);
     assert_true(err.msg[0] != '\0');
     store_rollback(store);
-    assert_int_equal(count(store, "SELECT COUNT(*) FROM bt"), 0);
+    assert_int_equal(bf_test_query_int(store, "SELECT COUNT(*) FROM bt"), 0);
     /* The batch still works afterwards. */
     assert_int_equal(store_begin(store, &err), BF_OK);
     store_batch_bind_int64(batch, 1, 8);
     assert_int_equal(store_batch_add(batch, &err), BF_OK);
     assert_int_equal(store_commit(store, &err), BF_OK); /* commit sends pending rows */
-    assert_int_equal(count(store, "SELECT COUNT(*) FROM bt WHERE k = 8"), 1);
+    assert_int_equal(bf_test_query_int(store, "SELECT COUNT(*) FROM bt WHERE k = 8"), 1);
     store_batch_free(batch);
     /* A foreign key checked at the sending: a row referencing nothing fails. */
     assert_int_equal(store_batch_new(store,
@@ -248,7 +240,7 @@ static void test_rollback_and_errors(void **state)
     else
         store_rollback(store);
     assert_int_equal(rc, BF_ERR_CONFLICT);
-    assert_int_equal(count(store, "SELECT COUNT(*) FROM projects"), 0);
+    assert_int_equal(bf_test_query_int(store, "SELECT COUNT(*) FROM projects"), 0);
     store_batch_free(batch);
     store_close(store);
 }
@@ -273,8 +265,8 @@ static void test_other_shapes_row_by_row(void **state)
     assert_int_equal(store_batch_flush(batch, &err), BF_OK);
     assert_int_equal(store_batch_changes(batch), 5);
     store_batch_free(batch);
-    assert_int_equal(count(store, "SELECT COUNT(*) FROM bt WHERE s = 'abc'"), 5);
-    assert_int_equal(count(store, "SELECT SUM(n) FROM bt"), 15);
+    assert_int_equal(bf_test_query_int(store, "SELECT COUNT(*) FROM bt WHERE s = 'abc'"), 5);
+    assert_int_equal(bf_test_query_int(store, "SELECT SUM(n) FROM bt"), 15);
     /* A statement that does not prepare fails at once. */
     assert_int_not_equal(store_batch_new(store, "INSERT INTO no_such (a) VALUES (?)", &batch, &err),
                          BF_OK);
@@ -298,11 +290,11 @@ static void test_free_sends_pending_rows(void **state)
         assert_int_equal(store_batch_add(batch, &err), BF_OK);
     }
     store_batch_free(batch);
-    assert_int_equal(count(store, "SELECT COUNT(*) FROM bt"), 5);
+    assert_int_equal(bf_test_query_int(store, "SELECT COUNT(*) FROM bt"), 5);
     store_close(store);
     /* A new handle sees them: they were committed, not just visible. */
     store = bf_test_db_open(target);
-    assert_int_equal(count(store, "SELECT COUNT(*) FROM bt"), 5);
+    assert_int_equal(bf_test_query_int(store, "SELECT COUNT(*) FROM bt"), 5);
     store_close(store);
 }
 

@@ -40,18 +40,29 @@ static void worker_fail(worker *w, bf_status rc, const bf_error *err)
     }
 }
 
-static void *append_worker(void *arg)
+/* The worker's own connection, opened before the start line all workers wait
+ * at together (so that they then run at once); NULL, recorded, if it fails. */
+static bf_store *worker_open(worker *w)
 {
-    worker *w = arg;
     bf_error err;
     bf_error_clear(&err);
     bf_store *store = NULL;
     bf_status rc = store_open(w->target, false, &store, &err);
     pthread_barrier_wait(w->start);
-    if (rc) {
+    if (rc)
         worker_fail(w, rc, &err);
+    return rc ? NULL : store;
+}
+
+static void *append_worker(void *arg)
+{
+    worker *w = arg;
+    bf_store *store = worker_open(w);
+    if (!store)
         return NULL;
-    }
+    bf_error err;
+    bf_error_clear(&err);
+    bf_status rc;
     for (int i = 0; i < APPENDS; i++) {
         char key[32];
         snprintf(key, sizeof key, "w%d-%d", w->index, i);
@@ -128,15 +139,12 @@ static void test_audit_chain_under_concurrent_appends(void **state)
 static void *claim_worker(void *arg)
 {
     worker *w = arg;
+    bf_store *store = worker_open(w);
+    if (!store)
+        return NULL;
     bf_error err;
     bf_error_clear(&err);
-    bf_store *store = NULL;
-    bf_status rc = store_open(w->target, false, &store, &err);
-    pthread_barrier_wait(w->start);
-    if (rc) {
-        worker_fail(w, rc, &err);
-        return NULL;
-    }
+    bf_status rc;
     /* Every writer read version 1 and now claims it. */
     bf_stmt *stmt = NULL;
     rc = store_begin(store, &err);
@@ -172,8 +180,7 @@ static void test_one_writer_wins_a_version(void **state)
 {
     (void)state;
     char target[4096];
-    assert_int_equal(bf_test_db_new(target, sizeof target), 0);
-    bf_store *store = bf_test_db_open(target);
+    bf_store *store = bf_test_db_fresh(target, sizeof target);
     bf_error err;
     bf_error_clear(&err);
     /* flags stands in for a version column: the claim is the same SQL. */
