@@ -15,7 +15,13 @@
 # NAME is one word ([a-z0-9_]), VALUE bangfu's measurement, UNIT "s" (lower is
 # better) or "req/s" (higher is better), REFERENCE the reference's measurement
 # in the same unit measured in the same run ("-" if none), rss_kb bangfu's peak
-# resident memory and rows the records processed. Exit non-zero on failure.
+# resident memory and rows the records processed. Use the same NAMEs at every
+# scale (bench/run keys the results by scale and warns otherwise). Exit
+# non-zero on failure, 77 to skip a scale.
+# Optional comment lines tell bench/run's planner about the benchmark:
+#   # bench-estimate: county=5 quarter=60 province=180   seconds per run, until measured
+#   # bench-expensive: province                          one run at these scales
+#   # bench-optional: quarter province                   left out there if over the budget
 
 # bench_time OUT CMD...: run CMD, store its wall seconds in ${OUT}_s and its
 # peak RSS (KiB) in ${OUT}_kb; fails if CMD fails.
