@@ -60,7 +60,7 @@ has "raw results are kept" "fake county 2 metric fake_step 5 s 2" "$work/out/res
 has_re "time spent per benchmark and scale" '^\| fake \| [0-9]+ s \(3 runs\) \| [0-9]+ s \|$' "$work/log"
 has_re "the cache fill is timed apart" '^\| demo data \(cache fill\) \| [0-9]+ s \|' "$work/log"
 has_re "the suite's time against its budget" \
-  '^Suite time: [0-9]+ s running the benchmarks, within the 15 min budget; filling the demo-data cache took [0-9]+ s more' \
+  '^Suite time: [0-9]+ s running the benchmarks \(planned: ~[0-9a-z ]+\), within the 15 min budget; filling the demo-data cache took [0-9]+ s more' \
   "$work/log"
 has "a partial run leaves the doc alone" "left as it is (a partial run" "$work/log"
 if [ -e "$work/doc.md" ]; then bad "no doc written"; else ok "no doc written"; fi
@@ -84,6 +84,7 @@ else
 fi
 has "a skipped scale is said" "skipped at county scale" "$work/log"
 has "a skipped scale is in the table" "| skipper | county | – | skipped (not at this scale) |" "$work/log"
+has_re "and in the time spent" '^\| skipper \| skipped \([0-9]+ s\) \| [0-9]+ s \|$' "$work/log"
 hasnt "no metric from a skipped scale" "never_here" "$work/log"
 hasnt "nothing from a --skip benchmark" "broken" "$work/log"
 has "two runs each otherwise (median of 1 and 5)" \
@@ -187,6 +188,10 @@ has "warnings on stderr too" "bench/run: warning: fake: metric fake_quarter carr
 suite --scales county,quarter --runs 1 --budget 0 --skip fake:quarter
 has "a pair left out is in the table" "| fake | quarter | – | left out (--skip) |" "$work/log"
 has_re "and in the time spent" '^\| fake \| [0-9]+ s \(1 run\) \| left out \| [0-9]+ s \|$' "$work/log"
+
+# Nothing to run is a usage error.
+if suite --only nosuch; then bad "--only with no match fails"; else ok "--only with no match fails"; fi
+has "and says why" "no benchmark to run" "$work/log"
 
 # -- --doc writes the table between the markers, and nothing else
 printf 'before\n<!-- bench:begin -->\nold\n<!-- bench:end -->\nafter\n' >"$work/doc.md"
