@@ -103,6 +103,28 @@ else
 fi
 has "the timeout is in the table" "| slow | county | – | **timed out** (after 1 s) |" "$work/log"
 has "the other benchmarks went on" "| fake_step | county | 10 | 3.00 s | 2.00 s | 1.50× | 4 MiB | 2 |" "$work/log"
+
+# -- stopping bench/run stops the benchmark it is running
+fake slow <<B
+#!/usr/bin/env bash
+trap 'echo stopped >"$work/slow.stopped"' EXIT
+echo started >"$work/slow.started"
+sleep 30
+B
+(exec env BENCH_BIN="$bin" BENCH_DIR="$work/benches" BENCH_CACHE="$work/cache" \
+  BENCH_OUT="$work/out" BENCH_DOC="$work/doc.md" "$src/bench/run" --scales county --runs 1 \
+  --budget 0 --only slow >"$work/log" 2>&1) &
+suite_pid=$!
+for _ in $(seq 100); do [ -e "$work/slow.started" ] && break; sleep 0.2; done
+kill -TERM "$suite_pid"
+rc=0
+wait "$suite_pid" || rc=$?
+for _ in $(seq 50); do [ -e "$work/slow.stopped" ] && break; sleep 0.1; done
+if [ "$rc" -eq 130 ] && [ -e "$work/slow.stopped" ]; then
+  ok "a stopped suite stops its benchmark"
+else
+  bad "a stopped suite stops its benchmark (exit $rc)"
+fi
 rm "$work/benches/slow.bench"
 
 # -- the plan within the budget
