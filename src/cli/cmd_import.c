@@ -11,6 +11,7 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -39,13 +40,27 @@ static const struct option import_options_table[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* The progress line appears once an import has run PROGRESS_AFTER seconds
+ * (BF_PROGRESS_AFTER overrides it; tests set 0) and is redrawn at most every
+ * PROGRESS_EVERY seconds. */
+#define PROGRESS_AFTER 2.0
+#define PROGRESS_EVERY 0.5
+
 typedef struct {
-    FILE *csv;  /* --errors file, or NULL for stderr lines */
-    long shown; /* lines written to stderr */
+    struct timespec started;
+    struct timespec last;
+    double after;
+    bool shown;     /* a progress line has been drawn */
+    bool on_screen; /* ... and is the last, unfinished line on stderr */
+} progress_state;
+
+/* Every error is written as it comes (nothing is kept), so memory stays flat
+ * however many rows are bad, and the report is complete on stderr too. */
+typedef struct {
+    FILE *csv;                /* --errors file, or NULL for stderr lines */
+    progress_state *progress; /* its line is ended before an error line */
     bool write_failed;
 } error_sink;
-
-#define STDERR_ERROR_LINES 1000
 
 static void on_error(void *ctx, const import_error *error)
 {
@@ -58,10 +73,9 @@ static void on_error(void *ctx, const import_error *error)
             sink->write_failed = true;
         return;
     }
-    if (sink->shown++ >= STDERR_ERROR_LINES) {
-        if (sink->shown == STDERR_ERROR_LINES + 1)
-            fprintf(stderr, "……错误过多，其余未显示；请用 --errors 文件.csv 获取完整报告\n");
-        return;
+    if (sink->progress && sink->progress->on_screen) {
+        fputc('\n', stderr);
+        sink->progress->on_screen = false;
     }
     if (error->row)
         fprintf(stderr, "%s 第 %ld 行", error->file, error->row);
@@ -74,12 +88,6 @@ static void on_error(void *ctx, const import_error *error)
     fprintf(stderr, "：%s\n", error->reason);
 }
 
-typedef struct {
-    struct timespec started;
-    struct timespec last;
-    bool shown;
-} progress_state;
-
 static double seconds_since(const struct timespec *t)
 {
     struct timespec now;
@@ -87,13 +95,29 @@ static double seconds_since(const struct timespec *t)
     return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
 }
 
+static void progress_start(progress_state *state)
+{
+    clock_gettime(CLOCK_MONOTONIC, &state->started);
+    state->last = state->started;
+    state->after = PROGRESS_AFTER;
+    const char *env = getenv("BF_PROGRESS_AFTER");
+    if (env && *env) {
+        char *end = NULL;
+        double after = strtod(env, &end);
+        if (*end == '\0' && after >= 0)
+            state->after = after;
+    }
+}
+
 static void on_progress(void *ctx, size_t done, size_t total, long rows)
 {
     progress_state *state = ctx;
-    if (seconds_since(&state->started) < 2.0 || seconds_since(&state->last) < 0.5)
+    if (state->shown ? seconds_since(&state->last) < PROGRESS_EVERY
+                     : seconds_since(&state->started) < state->after)
         return;
     clock_gettime(CLOCK_MONOTONIC, &state->last);
     state->shown = true;
+    state->on_screen = true;
     if (total > 0)
         fprintf(stderr, "\r已处理 %ld 行（%.0f%%）", rows, 100.0 * (double)done / (double)total);
     else
@@ -186,14 +210,14 @@ int cli_cmd_import(int argc, char **argv)
     options.on_error = on_error;
     options.error_ctx = &sink;
     if (cli_stderr_is_tty()) {
-        clock_gettime(CLOCK_MONOTONIC, &progress.started);
-        progress.last = progress.started;
+        progress_start(&progress);
         options.on_progress = on_progress;
         options.progress_ctx = &progress;
+        sink.progress = &progress;
     }
     import_result result;
     rc = import_file(store, tpl->kind, path, &options, &result, &err);
-    if (progress.shown)
+    if (progress.on_screen)
         fputc('\n', stderr);
     if (rc != BF_OK && rc != BF_ERR_INVALID)
         goto out;

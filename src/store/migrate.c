@@ -66,6 +66,11 @@ static bf_status expand_dialect(bf_store *store, const char *sql, bf_buf *out, b
 
 bf_status store_migrate(bf_store *store, int *from, int *to, bf_error *err)
 {
+    return store_migrate_to(store, store_migrate_latest(), from, to, err);
+}
+
+bf_status store_migrate_to(bf_store *store, int target, int *from, int *to, bf_error *err)
+{
     int version = 0;
     bf_status rc = store_schema_version(store, &version, err);
     if (rc)
@@ -82,6 +87,8 @@ bf_status store_migrate(bf_store *store, int *from, int *to, bf_error *err)
     for (const store_migration *m = store_migrations; m->sql; m++) {
         if (m->version <= version)
             continue;
+        if (m->version > target)
+            break;
         bf_buf_reset(&sql);
         rc = expand_dialect(store, m->sql, &sql, err);
         if (rc)

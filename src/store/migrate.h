@@ -29,6 +29,9 @@ bf_status store_schema_version(bf_store *store, int *version, bf_error *err);
  * (may be NULL) receive the versions before and after. Refuses a database whose
  * version is newer than this program (BF_ERR_SCHEMA). */
 bf_status store_migrate(bf_store *store, int *from, int *to, bf_error *err);
+/* store_migrate up to version target only (the migrations numbered <= target):
+ * a database at an older schema, as an older bangfu left it (tests). */
+bf_status store_migrate_to(bf_store *store, int target, int *from, int *to, bf_error *err);
 /* BF_OK if the schema is exactly current; BF_ERR_SCHEMA with a message telling
  * the user to run `bangfu migrate` (older) or upgrade bangfu (newer). */
 bf_status store_check_schema(bf_store *store, bf_error *err);
