@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "domain/export.h"
 #include "domain/pii.h"
+#include "io/validate.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -33,6 +34,22 @@ static const struct option export_options_table[] = {
     {"empty", no_argument, NULL, OPT_EMPTY},
     {NULL, 0, NULL, 0},
 };
+
+/* --region must name a region of the database: a mistyped code is an error,
+ * not an empty file. A malformed code is left to export_file to report. */
+static bf_status region_must_exist(bf_store *store, const char *region, bf_error *err)
+{
+    char code[13];
+    const char *reason = NULL;
+    if (!bf_region_code_normalize(region, strlen(region), code, &reason))
+        return BF_OK;
+    int64_t found = 0;
+    bf_status rc = store_query_int64(store, "SELECT COUNT(*) FROM regions WHERE code = ?", &found,
+                                     err, 1, code);
+    if (rc == BF_OK && found == 0)
+        rc = bf_error_set(err, BF_ERR_NOT_FOUND, "区划 %s 不存在，请先导入行政区划", region);
+    return rc;
+}
 
 int cli_cmd_export(int argc, char **argv)
 {
@@ -99,6 +116,8 @@ int cli_cmd_export(int argc, char **argv)
     pii_keys *keys = NULL;
     long rows = 0;
     bf_status rc = cli_open_db(db_option, &store, &err);
+    if (rc == BF_OK && options.region_code)
+        rc = region_must_exist(store, options.region_code, &err);
     if (rc == BF_OK && options.reveal) {
         char key_path[4096];
         pii_key_path(store_default_target(db_option), key_option, key_path, sizeof key_path);

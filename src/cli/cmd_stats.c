@@ -50,6 +50,14 @@ int cli_cmd_stats(int argc, char **argv)
     bf_status rc = cli_open_db(db_option, &store, &err);
     if (rc == BF_OK)
         rc = stats_count(store, region, &counts, &err);
+    if (rc == BF_OK && region) {
+        /* The subtree holds the region itself: none counted, no such region. */
+        int64_t regions = 0;
+        for (int level = BF_LEVEL_PROVINCE; level <= BF_LEVEL_VILLAGE; level++)
+            regions += counts.regions[level];
+        if (regions == 0)
+            rc = bf_error_set(&err, BF_ERR_NOT_FOUND, "区划 %s 不存在，请先导入行政区划", region);
+    }
     store_close(store);
     if (rc)
         return cli_fail(&err);
