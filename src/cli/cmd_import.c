@@ -129,6 +129,10 @@ int cli_cmd_import(int argc, char **argv)
 {
     const char *db_option = NULL, *errors_path = NULL, *key_option = NULL;
     import_options options = {0};
+    /* One write per report line instead of one per piece (stderr is unbuffered);
+     * the progress line flushes itself. Nothing has been written to stderr yet. */
+    static char stderr_buffer[BUFSIZ];
+    setvbuf(stderr, stderr_buffer, _IOLBF, sizeof stderr_buffer);
     int opt;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "", import_options_table, NULL)) != -1) {
