@@ -152,7 +152,7 @@ if [ "$pg" = 0 ]; then
   done
 else
   # PostgreSQL: the whole database as pg_dump writes it (bytea as hex).
-  pg_dump --data-only "$db" >"$work/dump.sql" || found=1
+  pg_dump --data-only "$db" >"$work/dump.sql" 2>"$work/pg_dump.err" || found=1
   grep -q "360102001001" "$work/dump.sql" || found=1 # the dump holds the data
   for id in "${ids[@]}"; do
     hex=$(printf '%s' "$id" | od -An -tx1 | tr -d ' \n')
