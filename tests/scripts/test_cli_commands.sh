@@ -79,6 +79,8 @@ if run 0 --help; then
       fail "bangfu $command --help prints its usage" "$work/out"
     fi
   done <"$work/commands"
+  [ ! -e "$work/bangfu.db" ]
+  verdict "--help opens no database"
 fi
 run 0 -h && cmp -s "$work/out" <(cd "$work" && "$bin" --help)
 verdict "bangfu -h is --help"
