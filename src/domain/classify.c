@@ -595,6 +595,7 @@ static bf_status hh_consume(run_ctx *ctx, hh_producer *p, bf_error *err)
             return rc;
     }
     ctx->result->households = p->households;
+    ctx->result->households_parallel = p->threaded;
     if (p->rc) {
         *err = p->err;
         return p->rc;
