@@ -501,6 +501,22 @@ static void *hh_thread(void *arg)
     return NULL;
 }
 
+/* Whether a second connection may read while this one writes. */
+static bool concurrent_reads(bf_store *store)
+{
+    if (store_kind(store) != BF_STORE_SQLITE)
+        return true;
+    bf_stmt *stmt = NULL;
+    bf_error ignored;
+    bool wal = false, has_row = false;
+    if (store_prepare(store, "PRAGMA journal_mode", &stmt, &ignored) != BF_OK)
+        return false;
+    if (store_step(stmt, &has_row, &ignored) == BF_OK && has_row)
+        wal = strcmp(store_column_text(stmt, 0, NULL), "wal") == 0;
+    store_finalize(stmt);
+    return wal;
+}
+
 /* Set up the producer and, when a second connection opens, start its thread.
  * Must run before the run's transaction begins on store. */
 static bf_status hh_start(hh_producer *p, bf_store *store, const ind_scope *scope,
@@ -523,10 +539,11 @@ static bf_status hh_start(hh_producer *p, bf_store *store, const ind_scope *scop
         pthread_mutex_destroy(&p->lock);
         return BF_ERR_NOMEM;
     }
-    /* Only a connection that sees what the caller's does: none in a transaction. */
+    /* Only a connection that sees what the caller's does (none in a transaction),
+     * and on SQLite only in WAL mode, where a reader never blocks the writer. */
     bf_error ignored;
     bf_store *second = NULL;
-    if (store->tx_depth == 0 && store->target &&
+    if (store->tx_depth == 0 && store->target && concurrent_reads(store) &&
         store_open(store->target, false, &second, &ignored) == BF_OK) {
         p->store = second;
         p->own_store = true;
