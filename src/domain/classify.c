@@ -15,8 +15,11 @@
 #include "domain/codemap.h"
 #include "domain/indicators.h"
 #include "domain/thresholds.h"
+#include "store/batch.h"
 
 #include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,7 +95,8 @@ typedef struct {
     bf_arena *arena;
     cmap *previous;
     warn_sync *warnings;
-    bf_stmt *insert, *update_batch, *update_evidence, *history;
+    store_batch *insert, *history; /* COPY on PostgreSQL */
+    bf_stmt *update_batch, *update_evidence;
     bf_buf expl, snap;
     int64_t now;
     char fallback_text[256];
@@ -166,7 +170,7 @@ static bf_status load_previous(run_ctx *ctx, const char *prefix, bf_error *err)
 
 static bf_status prepare_statements(run_ctx *ctx, bf_error *err)
 {
-    bf_status rc = store_prepare(
+    bf_status rc = store_batch_new(
         ctx->store,
         "INSERT INTO classifications (project_code, year, proposed_batch, rule_set_id, rule_code, "
         "rule_name, explanation, indicators, evidence, run_id, proposed_at) "
@@ -186,13 +190,33 @@ static bf_status prepare_statements(run_ctx *ctx, bf_error *err)
                            "run_id = ? WHERE project_code = ? AND year = ?",
                            &ctx->update_evidence, err);
     if (rc == BF_OK)
-        rc = store_prepare(ctx->store,
-                           "INSERT INTO classification_history (project_code, year, event, "
-                           "batch, previous_batch, rule_set_id, rule_code, explanation, actor, "
-                           "reason, run_id, happened_at) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                           &ctx->history, err);
+        rc = store_batch_new(ctx->store,
+                             "INSERT INTO classification_history (project_code, year, event, "
+                             "batch, previous_batch, rule_set_id, rule_code, explanation, actor, "
+                             "reason, run_id, happened_at) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                             &ctx->history, err);
     return rc;
+}
+
+/* A proposal of the run into the history (a batch of rows). */
+static bf_status run_history(run_ctx *ctx, const char *code, const char *batch,
+                             const char *previous, const char *rule_code, bf_error *err)
+{
+    store_batch *h = ctx->history;
+    store_batch_bind_str(h, 1, code);
+    store_batch_bind_int64(h, 2, ctx->options->year);
+    store_batch_bind_str(h, 3, "proposed");
+    store_batch_bind_str(h, 4, batch);
+    store_batch_bind_str(h, 5, previous);
+    store_batch_bind_int64(h, 6, ctx->set->id);
+    store_batch_bind_str(h, 7, rule_code && rule_code[0] ? rule_code : NULL);
+    store_batch_bind_text(h, 8, ctx->expl.data, ctx->expl.len);
+    store_batch_bind_str(h, 9, ctx->options->actor);
+    store_batch_bind_null(h, 10);
+    store_batch_bind_int64(h, 11, ctx->result->run_id);
+    store_batch_bind_int64(h, 12, ctx->now);
+    return store_batch_add(h, err);
 }
 
 static bf_status add_history(bf_stmt *h, const char *code, int64_t year, const char *event,
@@ -261,27 +285,24 @@ static bf_status on_project(void *vctx, const ind_project *p, bf_error *err)
     const char *rule_name = fired ? fired->name : "（未命中规则，兜底）";
     uint64_t hash = evidence_hash(ctx->expl.data, ctx->expl.len, ctx->snap.data, ctx->snap.len);
     const previous_result *prev = cmap_get(ctx->previous, p->code, strlen(p->code));
-    const char *actor = ctx->options->actor;
     bf_stmt *s;
     if (!prev) {
         res->first++;
-        s = ctx->insert;
-        store_bind_str(s, 1, p->code);
-        store_bind_int64(s, 2, year);
-        store_bind_str(s, 3, batch_id);
-        store_bind_int64(s, 4, ctx->set->id);
-        store_bind_str(s, 5, fired ? rule_code : NULL);
-        store_bind_str(s, 6, rule_name);
-        store_bind_text(s, 7, ctx->expl.data, ctx->expl.len);
-        store_bind_text(s, 8, ctx->snap.data, ctx->snap.len);
-        store_bind_int64(s, 9, (int64_t)hash);
-        store_bind_int64(s, 10, res->run_id);
-        store_bind_int64(s, 11, ctx->now);
-        rc = store_step_done(s, err);
-        store_reset(s);
+        store_batch *b = ctx->insert;
+        store_batch_bind_str(b, 1, p->code);
+        store_batch_bind_int64(b, 2, year);
+        store_batch_bind_str(b, 3, batch_id);
+        store_batch_bind_int64(b, 4, ctx->set->id);
+        store_batch_bind_str(b, 5, fired ? rule_code : NULL);
+        store_batch_bind_str(b, 6, rule_name);
+        store_batch_bind_text(b, 7, ctx->expl.data, ctx->expl.len);
+        store_batch_bind_text(b, 8, ctx->snap.data, ctx->snap.len);
+        store_batch_bind_int64(b, 9, (int64_t)hash);
+        store_batch_bind_int64(b, 10, res->run_id);
+        store_batch_bind_int64(b, 11, ctx->now);
+        rc = store_batch_add(b, err);
         if (rc == BF_OK)
-            rc = add_history(ctx->history, p->code, year, "proposed", batch_id, NULL, ctx->set->id,
-                             rule_code, ctx->expl.data, actor, NULL, res->run_id, ctx->now, err);
+            rc = run_history(ctx, p->code, batch_id, NULL, rule_code, err);
     } else if (prev->batch != batch) {
         res->changed++;
         if (prev->confirmed)
@@ -303,9 +324,9 @@ static bf_status on_project(void *vctx, const ind_project *p, bf_error *err)
         rc = store_step_done(s, err);
         store_reset(s);
         if (rc == BF_OK)
-            rc = add_history(ctx->history, p->code, year, "proposed", batch_id,
-                             prev->batch >= 0 ? batches->items[prev->batch].id : NULL, ctx->set->id,
-                             rule_code, ctx->expl.data, actor, NULL, res->run_id, ctx->now, err);
+            rc = run_history(ctx, p->code, batch_id,
+                             prev->batch >= 0 ? batches->items[prev->batch].id : NULL, rule_code,
+                             err);
     } else if (strcmp(prev->rule_code, rule_code) != 0 || prev->hash != hash) {
         res->updated++;
         s = ctx->update_evidence;
@@ -335,18 +356,268 @@ static bf_status on_project(void *vctx, const ind_project *p, bf_error *err)
     return rc;
 }
 
-static bf_status on_household(void *vctx, const ind_household *h, bf_error *err)
+/* ---- households: read and evaluated on a second connection -------------------------- */
+
+/* The household side of a run reads the most (every household with two years of
+ * incomes and its benefit links) and writes only the warnings that fire. So a
+ * producer reads and evaluates the households, on a connection of its own in a
+ * second thread when it can open one, while the run classifies the projects on
+ * the main connection; it hands over, in chunks, the households some warning
+ * rule holds for, and the run writes their warnings in household order, as
+ * before. Without a second connection (an outer transaction whose writes the
+ * second connection would not see, or a database that cannot be opened twice)
+ * the producer runs on the main connection before the warnings are written. */
+
+#define HH_CHUNK      2048
+#define HH_MASK_WORDS ((RULES_MAX_RULES + 63) / 64)
+
+typedef struct {
+    const char *code, *region_code; /* in the chunk's arena */
+    uint64_t fired[HH_MASK_WORDS];  /* bit i: household warning rule i holds */
+    rl_value values[IND_H_COUNT];
+} hh_fired;
+
+typedef struct hh_chunk {
+    struct hh_chunk *next;
+    bf_arena *arena;
+    size_t count;
+    hh_fired items[HH_CHUNK];
+} hh_chunk;
+
+typedef struct {
+    bf_store *store; /* the connection it reads on */
+    bool own_store;  /* opened for it (closed after the thread is joined) */
+    bool threaded;
+    pthread_t thread;
+    ind_scope scope;
+    char prefix[13];
+    const thr_table *thresholds;
+    const rule *rules;
+    size_t nrules;
+    atomic_bool cancel; /* the run failed: stop */
+    hh_chunk *current;  /* being filled (producer only) */
+    pthread_mutex_t lock;
+    pthread_cond_t ready;
+    hh_chunk *head, *tail; /* filled chunks, oldest first (under lock) */
+    bool done;             /* the producer has finished (under lock) */
+    long households;       /* households evaluated (read after done) */
+    bf_status rc;
+    bf_error err;
+} hh_producer;
+
+static void hh_chunk_free(hh_chunk *c)
 {
-    run_ctx *ctx = vctx;
-    ctx->result->households++;
-    bf_status rc = BF_OK;
-    for (size_t i = 0; i < ctx->nhousehold_warnings && rc == BF_OK; i++) {
-        const rule *r = &ctx->household_warnings[i];
-        if (rl_eval(r->program, h->values) == RL_TRUE)
-            rc = warn_sync_fire(ctx->warnings, IND_HOUSEHOLD, h->code, h->region_code, r, h->values,
-                                err);
+    if (c) {
+        bf_arena_free(c->arena);
+        free(c);
     }
-    return rc;
+}
+
+static void hh_publish(hh_producer *p, hh_chunk *c)
+{
+    pthread_mutex_lock(&p->lock);
+    if (p->tail)
+        p->tail->next = c;
+    else
+        p->head = c;
+    p->tail = c;
+    pthread_cond_signal(&p->ready);
+    pthread_mutex_unlock(&p->lock);
+}
+
+static bf_status hh_on_household(void *vctx, const ind_household *h, bf_error *err)
+{
+    hh_producer *p = vctx;
+    if (atomic_load_explicit(&p->cancel, memory_order_relaxed))
+        return bf_error_set(err, BF_ERR_INTERNAL, "分类运行已中止");
+    p->households++;
+    uint64_t fired[HH_MASK_WORDS] = {0};
+    bool any = false;
+    for (size_t i = 0; i < p->nrules; i++) {
+        if (rl_eval(p->rules[i].program, h->values) == RL_TRUE) {
+            fired[i / 64] |= UINT64_C(1) << (i % 64);
+            any = true;
+        }
+    }
+    if (!any)
+        return BF_OK;
+    hh_chunk *c = p->current;
+    if (c && c->count == HH_CHUNK) {
+        hh_publish(p, c);
+        c = p->current = NULL;
+    }
+    if (!c) {
+        c = calloc(1, sizeof *c);
+        if (c)
+            c->arena = bf_arena_new(0);
+        if (!c || !c->arena) {
+            hh_chunk_free(c);
+            return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+        }
+        p->current = c;
+    }
+    hh_fired *f = &c->items[c->count];
+    f->code = bf_arena_strdup(c->arena, h->code);
+    f->region_code = bf_arena_strdup(c->arena, h->region_code);
+    if (!f->code || !f->region_code)
+        return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+    memcpy(f->fired, fired, sizeof fired);
+    memcpy(f->values, h->values, sizeof f->values);
+    c->count++;
+    return BF_OK;
+}
+
+/* Read and evaluate every household in scope; always ends with done set. */
+static void hh_produce(hh_producer *p)
+{
+    bf_error err;
+    bf_error_clear(&err);
+    bf_arena *arena = bf_arena_new(0);
+    ind_linked *linked = NULL;
+    bf_status rc = arena ? BF_OK : bf_error_set(&err, BF_ERR_NOMEM, "内存不足");
+    if (rc == BF_OK)
+        rc = ind_linked_load(p->store, p->scope.year, p->scope.cutoff, arena, &linked, &err);
+    if (rc == BF_OK)
+        rc = ind_scan_households(p->store, &p->scope, p->thresholds, linked, hh_on_household, p,
+                                 &err);
+    bf_arena_free(arena);
+    hh_chunk *last = p->current;
+    p->current = NULL;
+    if (last && last->count > 0 && rc == BF_OK)
+        hh_publish(p, last);
+    else
+        hh_chunk_free(last);
+    pthread_mutex_lock(&p->lock);
+    p->rc = rc;
+    p->err = err;
+    p->done = true;
+    pthread_cond_signal(&p->ready);
+    pthread_mutex_unlock(&p->lock);
+}
+
+static void *hh_thread(void *arg)
+{
+    hh_produce(arg);
+    return NULL;
+}
+
+/* Whether a second connection may read while this one writes. */
+static bool concurrent_reads(bf_store *store)
+{
+    if (store_kind(store) != BF_STORE_SQLITE)
+        return true;
+    bf_stmt *stmt = NULL;
+    bf_error ignored;
+    bool wal = false, has_row = false;
+    if (store_prepare(store, "PRAGMA journal_mode", &stmt, &ignored) != BF_OK)
+        return false;
+    if (store_step(stmt, &has_row, &ignored) == BF_OK && has_row)
+        wal = strcmp(store_column_text(stmt, 0, NULL), "wal") == 0;
+    store_finalize(stmt);
+    return wal;
+}
+
+/* Set up the producer and, when a second connection opens, start its thread.
+ * Must run before the run's transaction begins on store. */
+static bf_status hh_start(hh_producer *p, bf_store *store, const ind_scope *scope,
+                          const thr_table *thresholds, const rule *rules, size_t nrules)
+{
+    memset(p, 0, sizeof *p);
+    p->store = store;
+    p->scope = *scope;
+    if (scope->region_prefix) {
+        snprintf(p->prefix, sizeof p->prefix, "%s", scope->region_prefix);
+        p->scope.region_prefix = p->prefix;
+    }
+    p->thresholds = thresholds;
+    p->rules = rules;
+    p->nrules = nrules;
+    atomic_init(&p->cancel, false);
+    if (pthread_mutex_init(&p->lock, NULL) != 0)
+        return BF_ERR_NOMEM;
+    if (pthread_cond_init(&p->ready, NULL) != 0) {
+        pthread_mutex_destroy(&p->lock);
+        return BF_ERR_NOMEM;
+    }
+    /* Only a connection that sees what the caller's does (none in a transaction),
+     * and on SQLite only in WAL mode, where a reader never blocks the writer. */
+    bf_error ignored;
+    bf_store *second = NULL;
+    if (store->tx_depth == 0 && store->target && concurrent_reads(store) &&
+        store_open(store->target, false, &second, &ignored) == BF_OK) {
+        p->store = second;
+        p->own_store = true;
+        if (pthread_create(&p->thread, NULL, hh_thread, p) == 0) {
+            p->threaded = true;
+        } else {
+            store_close(second);
+            p->store = store;
+            p->own_store = false;
+        }
+    }
+    return BF_OK;
+}
+
+/* Stop (if still running) and release the producer. */
+static void hh_stop(hh_producer *p)
+{
+    if (p->threaded) {
+        atomic_store(&p->cancel, true);
+        pthread_join(p->thread, NULL);
+        p->threaded = false;
+    }
+    if (p->own_store)
+        store_close(p->store);
+    p->own_store = false;
+    while (p->head) {
+        hh_chunk *c = p->head;
+        p->head = c->next;
+        hh_chunk_free(c);
+    }
+    hh_chunk_free(p->current);
+    p->current = NULL;
+    pthread_cond_destroy(&p->ready);
+    pthread_mutex_destroy(&p->lock);
+}
+
+/* Write the warnings of the households the producer hands over, in order. */
+static bf_status hh_consume(run_ctx *ctx, hh_producer *p, bf_error *err)
+{
+    if (!p->threaded)
+        hh_produce(p);
+    for (;;) {
+        pthread_mutex_lock(&p->lock);
+        while (!p->head && !p->done)
+            pthread_cond_wait(&p->ready, &p->lock);
+        hh_chunk *c = p->head;
+        if (c) {
+            p->head = c->next;
+            if (!p->head)
+                p->tail = NULL;
+        }
+        bool finished = !c && p->done;
+        pthread_mutex_unlock(&p->lock);
+        if (finished)
+            break;
+        bf_status rc = BF_OK;
+        for (size_t k = 0; k < c->count && rc == BF_OK; k++) {
+            const hh_fired *f = &c->items[k];
+            for (size_t i = 0; i < ctx->nhousehold_warnings && rc == BF_OK; i++)
+                if (f->fired[i / 64] & (UINT64_C(1) << (i % 64)))
+                    rc = warn_sync_fire(ctx->warnings, IND_HOUSEHOLD, f->code, f->region_code,
+                                        &ctx->household_warnings[i], f->values, err);
+        }
+        hh_chunk_free(c);
+        if (rc)
+            return rc;
+    }
+    ctx->result->households = p->households;
+    ctx->result->households_parallel = p->threaded;
+    if (p->rc) {
+        *err = p->err;
+        return p->rc;
+    }
+    return BF_OK;
 }
 
 static bf_status check_year(int64_t year, bf_error *err)
@@ -425,6 +696,8 @@ bf_status classify_run(bf_store *store, const classify_options *options, classif
     }
     rule_set *set = NULL;
     thr_table *thresholds = NULL;
+    hh_producer households;
+    bool hh_started = false;
     bool in_tx = false;
     ctx.arena = bf_arena_new(0);
     if (!ctx.arena) {
@@ -447,6 +720,25 @@ bf_status classify_run(bf_store *store, const classify_options *options, classif
     snprintf(ctx.fallback_text, sizeof ctx.fallback_text, "未命中任何批次规则，归入%s",
              result->batches.items[result->batches.fallback].label);
 
+    ind_scope scope = {options->year, prefix, NULL, ind_cutoff(options->year)};
+    if (ctx.nhousehold_warnings > 0) {
+        thresholds = bf_arena_alloc(ctx.arena, sizeof *thresholds);
+        if (!thresholds)
+            rc = bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+        if (rc == BF_OK)
+            rc = thr_load_year(store, options->year, thresholds, err);
+        if (rc == BF_OK) {
+            result->threshold_set = thresholds->count > 0;
+            if (hh_start(&households, store, &scope, thresholds, ctx.household_warnings,
+                         ctx.nhousehold_warnings) != BF_OK)
+                rc = bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+            else
+                hh_started = true;
+        }
+        if (rc)
+            goto out;
+    }
+
     rc = store_begin(store, err);
     if (rc)
         goto out;
@@ -463,22 +755,13 @@ bf_status classify_run(bf_store *store, const classify_options *options, classif
         goto out;
     result->had_previous = cmap_count(ctx.previous) > 0;
 
-    ind_scope scope = {options->year, prefix, NULL, ind_cutoff(options->year)};
     rc = ind_scan_projects(store, &scope, on_project, &ctx, err);
-    if (rc == BF_OK && ctx.nhousehold_warnings > 0) {
-        thresholds = bf_arena_alloc(ctx.arena, sizeof *thresholds);
-        ind_linked *linked = NULL;
-        if (!thresholds)
-            rc = bf_error_set(err, BF_ERR_NOMEM, "内存不足");
-        if (rc == BF_OK)
-            rc = thr_load_year(store, options->year, thresholds, err);
-        if (rc == BF_OK) {
-            result->threshold_set = thresholds->count > 0;
-            rc = ind_linked_load(store, options->year, scope.cutoff, ctx.arena, &linked, err);
-        }
-        if (rc == BF_OK)
-            rc = ind_scan_households(store, &scope, thresholds, linked, on_household, &ctx, err);
-    }
+    if (rc == BF_OK)
+        rc = store_batch_flush(ctx.insert, err);
+    if (rc == BF_OK)
+        rc = store_batch_flush(ctx.history, err);
+    if (rc == BF_OK && hh_started)
+        rc = hh_consume(&ctx, &households, err);
     if (rc == BF_OK) {
         bool covered[2] = {true, ctx.nhousehold_warnings > 0};
         rc = warn_sync_finish(ctx.warnings, covered, result->warnings, err);
@@ -500,14 +783,14 @@ bf_status classify_run(bf_store *store, const classify_options *options, classif
             err);
     }
 out:
-    if (ctx.insert)
-        store_finalize(ctx.insert);
+    if (hh_started)
+        hh_stop(&households);
+    store_batch_free(ctx.insert);
+    store_batch_free(ctx.history);
     if (ctx.update_batch)
         store_finalize(ctx.update_batch);
     if (ctx.update_evidence)
         store_finalize(ctx.update_evidence);
-    if (ctx.history)
-        store_finalize(ctx.history);
     warn_sync_free(ctx.warnings);
     if (in_tx) {
         if (rc == BF_OK)

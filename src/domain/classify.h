@@ -53,9 +53,10 @@ typedef struct {
     bool had_previous;                                      /* some project had an earlier result */
     long transitions[RULES_MAX_BATCHES][RULES_MAX_BATCHES]; /* [old][new], changed only */
     long households;                                        /* households evaluated */
-    bool household_rules;    /* the set has household warning rules */
-    bool threshold_set;      /* a monitoring threshold exists for the year */
-    warn_counts warnings[2]; /* [IND_PROJECT], [IND_HOUSEHOLD] */
+    bool households_parallel; /* households were read on a second connection, in a thread */
+    bool household_rules;     /* the set has household warning rules */
+    bool threshold_set;       /* a monitoring threshold exists for the year */
+    warn_counts warnings[2];  /* [IND_PROJECT], [IND_HOUSEHOLD] */
 } classify_result;
 
 /* Classify every project in scope for options->year and raise warnings, in one

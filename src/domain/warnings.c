@@ -6,6 +6,7 @@
 #include "core/date.h"
 #include "domain/audit.h"
 #include "domain/codemap.h"
+#include "store/batch.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -84,7 +85,8 @@ struct warn_sync {
     bf_arena *arena;
     cmap *existing;
     int64_t year, run_id, rule_set_id, now;
-    bf_stmt *insert, *update;
+    store_batch *insert; /* new warnings: COPY on PostgreSQL */
+    bf_stmt *update;
     bf_buf explanation;
     warn_counts counts[2];
     char key[256];
@@ -111,8 +113,7 @@ void warn_sync_free(warn_sync *sync)
 {
     if (!sync)
         return;
-    if (sync->insert)
-        store_finalize(sync->insert);
+    store_batch_free(sync->insert);
     if (sync->update)
         store_finalize(sync->update);
     bf_buf_free(&sync->explanation);
@@ -206,11 +207,11 @@ bf_status warn_sync_begin(bf_store *store, int64_t year, const char *region_pref
     if (stmt)
         store_finalize(stmt);
     if (rc == BF_OK)
-        rc = store_prepare(store,
-                           "INSERT INTO warnings (subject_kind, subject_code, region_code, year, "
-                           "rule_code, rule_set_id, explanation, status, firing, opened_at, "
-                           "opened_run) VALUES (?, ?, ?, ?, ?, ?, ?, 'open', 1, ?, ?)",
-                           &sync->insert, err);
+        rc = store_batch_new(store,
+                             "INSERT INTO warnings (subject_kind, subject_code, region_code, "
+                             "year, rule_code, rule_set_id, explanation, status, firing, "
+                             "opened_at, opened_run) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                             &sync->insert, err);
     if (rc == BF_OK)
         rc =
             store_prepare(store, "UPDATE warnings SET firing = 1 WHERE id = ?", &sync->update, err);
@@ -253,18 +254,19 @@ bf_status warn_sync_fire(warn_sync *sync, ind_subject subject, const char *code,
     rc = rl_template_render(r->template_, values, &sync->explanation);
     if (rc)
         return bf_error_set(err, rc, "预警说明过长（规则 %s）", r->code);
-    bf_stmt *s = sync->insert;
-    store_bind_str(s, 1, ind_subject_name(subject));
-    store_bind_str(s, 2, code);
-    store_bind_str(s, 3, region_code);
-    store_bind_int64(s, 4, sync->year);
-    store_bind_str(s, 5, r->code);
-    store_bind_int64(s, 6, sync->rule_set_id);
-    store_bind_text(s, 7, sync->explanation.data, sync->explanation.len);
-    store_bind_int64(s, 8, sync->now);
-    store_bind_int64(s, 9, sync->run_id);
-    rc = store_step_done(s, err);
-    store_reset(s);
+    store_batch *s = sync->insert;
+    store_batch_bind_str(s, 1, ind_subject_name(subject));
+    store_batch_bind_str(s, 2, code);
+    store_batch_bind_str(s, 3, region_code);
+    store_batch_bind_int64(s, 4, sync->year);
+    store_batch_bind_str(s, 5, r->code);
+    store_batch_bind_int64(s, 6, sync->rule_set_id);
+    store_batch_bind_text(s, 7, sync->explanation.data, sync->explanation.len);
+    store_batch_bind_str(s, 8, "open");
+    store_batch_bind_int64(s, 9, 1);
+    store_batch_bind_int64(s, 10, sync->now);
+    store_batch_bind_int64(s, 11, sync->run_id);
+    rc = store_batch_add(s, err);
     if (rc == BF_OK)
         counts->opened++;
     return rc;
@@ -293,6 +295,8 @@ bf_status warn_sync_finish(warn_sync *sync, const bool covered[2], warn_counts c
     }
     if (stmt)
         store_finalize(stmt);
+    if (rc == BF_OK)
+        rc = store_batch_flush(sync->insert, err);
     counts[0] = sync->counts[0];
     counts[1] = sync->counts[1];
     return rc;

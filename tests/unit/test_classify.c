@@ -86,7 +86,7 @@ static void random_date(char *out, size_t size, int from_year, int to_year)
 /* Generated registries: projects of every status with and without yearly
  * records and assets, households with incomes and benefits. Returns the
  * number of projects that exist in YEAR (start_year <= YEAR, not disposed). */
-static int generate(bf_store *store, uint64_t seed)
+static int generate_n(bf_store *store, uint64_t seed, int nhouseholds)
 {
     rng_state = seed;
     static const char *const statuses[] = {"building", "operating", "operating", "operating",
@@ -200,7 +200,7 @@ static int generate(bf_store *store, uint64_t seed)
                                    "VALUES (?, ?, ?)",
                                    &ben, &err),
                      BF_OK);
-    for (int i = 0; i < NHOUSEHOLDS; i++) {
+    for (int i = 0; i < nhouseholds; i++) {
         snprintf(code, sizeof code, "H%04d", i);
         store_bind_str(hh, 1, code);
         store_bind_str(hh, 2, villages[i % 2]);
@@ -237,6 +237,11 @@ static int generate(bf_store *store, uint64_t seed)
     assert_int_equal(store_commit(store, &err), BF_OK);
     assert_int_equal(thr_set(store, YEAR, NULL, 750000, "test", NULL, &err), BF_OK);
     return existing;
+}
+
+static int generate(bf_store *store, uint64_t seed)
+{
+    return generate_n(store, seed, NHOUSEHOLDS);
 }
 
 static bf_store *fresh_db(char *target, size_t size)
@@ -345,6 +350,131 @@ static void test_property_one_batch_each(void **state)
         free(r);
         store_close(store);
     }
+}
+
+/* ---- the households read in a second thread agree with the one-connection run ---- */
+
+#define NHOUSEHOLDS_MANY 4000
+
+/* Everything a run writes, in id order, as one text (ids and times left out). */
+static char *dump_results(bf_store *store)
+{
+    static const char *const queries[] = {
+        "SELECT project_code, year, proposed_batch, rule_set_id, COALESCE(rule_code, '-'), "
+        "rule_name, explanation, indicators, evidence FROM classifications "
+        "ORDER BY project_code, year",
+        "SELECT project_code, year, event, batch, COALESCE(previous_batch, '-'), "
+        "COALESCE(rule_code, '-'), COALESCE(explanation, '-'), COALESCE(actor, '-') "
+        "FROM classification_history ORDER BY id",
+        "SELECT subject_kind, subject_code, region_code, year, rule_code, explanation, status, "
+        "firing FROM warnings ORDER BY id",
+        "SELECT projects, changed, households, warnings_opened FROM classify_runs ORDER BY id",
+    };
+    bf_buf out;
+    bf_buf_init(&out, 64 * 1024 * 1024);
+    bf_error err;
+    bf_error_clear(&err);
+    for (size_t q = 0; q < sizeof queries / sizeof queries[0]; q++) {
+        bf_stmt *stmt = NULL;
+        if (store_prepare(store, queries[q], &stmt, &err) != BF_OK)
+            fail_msg("%s: %s", queries[q], err.msg);
+        for (;;) {
+            bool has_row = false;
+            assert_int_equal(store_step(stmt, &has_row, &err), BF_OK);
+            if (!has_row)
+                break;
+            for (int c = 0; c < store_column_count(stmt); c++) {
+                size_t len;
+                const char *text = store_column_text(stmt, c, &len);
+                assert_int_equal(bf_buf_append(&out, text, len), BF_OK);
+                assert_int_equal(
+                    bf_buf_append_char(&out, c + 1 < store_column_count(stmt) ? '|' : '\n'), BF_OK);
+            }
+        }
+        store_finalize(stmt);
+        assert_int_equal(bf_buf_append_str(&out, "--\n"), BF_OK);
+    }
+    char *text = strdup(out.data ? out.data : "");
+    assert_non_null(text);
+    bf_buf_free(&out);
+    return text;
+}
+
+/* A run inside the caller's transaction reads the households on the same
+ * connection (a second one would not see the caller's writes). */
+static void run_in_transaction(bf_store *store, classify_result *r)
+{
+    bf_error err;
+    bf_error_clear(&err);
+    assert_int_equal(store_begin(store, &err), BF_OK);
+    run_ok(store, NULL, r);
+    assert_int_equal(store_commit(store, &err), BF_OK);
+}
+
+static void assert_same_results(bf_store *a, bf_store *b)
+{
+    char *da = dump_results(a), *db = dump_results(b);
+    if (strcmp(da, db) != 0) {
+        size_t i = 0;
+        while (da[i] && da[i] == db[i])
+            i++;
+        size_t from = i > 200 ? i - 200 : 0;
+        fail_msg("the runs differ at byte %zu:\n%.400s\n---\n%.400s", i, da + from, db + from);
+    }
+    free(da);
+    free(db);
+}
+
+static void test_parallel_households_agree(void **state)
+{
+    (void)state;
+    char ta[4096], tb[4096];
+    bf_store *a = fresh_db(ta, sizeof ta);
+    bf_store *b = fresh_db(tb, sizeof tb);
+    generate_n(a, 7, NHOUSEHOLDS_MANY);
+    generate_n(b, 7, NHOUSEHOLDS_MANY);
+    classify_result *ra = calloc(1, sizeof *ra), *rb = calloc(1, sizeof *rb);
+    assert_non_null(ra);
+    assert_non_null(rb);
+    run_ok(a, NULL, ra);
+    run_in_transaction(b, rb);
+    assert_true(ra->households_parallel);
+    assert_false(rb->households_parallel);
+    assert_int_equal(ra->households, NHOUSEHOLDS_MANY);
+    assert_int_equal(rb->households, NHOUSEHOLDS_MANY);
+    /* enough warnings to fill several of the chunks the thread hands over */
+    assert_true(ra->warnings[IND_HOUSEHOLD].opened > 1500);
+    assert_int_equal(ra->warnings[IND_HOUSEHOLD].opened, rb->warnings[IND_HOUSEHOLD].opened);
+    assert_int_equal(ra->warnings[IND_PROJECT].opened, rb->warnings[IND_PROJECT].opened);
+    assert_same_results(a, b);
+
+    /* Incomes change: some warnings stop holding, others start; both ways again. */
+    static const char *const changes[] = {
+        "UPDATE household_years SET income_per_capita = income_per_capita + 500000 "
+        "WHERE year = 2025 AND household_code < 'H1000'",
+        "UPDATE household_years SET income_per_capita = 100000 "
+        "WHERE year = 2025 AND household_code >= 'H3000'",
+        "UPDATE projects SET status = 'stopped' WHERE code < 'P0030'",
+    };
+    for (size_t i = 0; i < sizeof changes / sizeof changes[0]; i++) {
+        exec_ok(a, changes[i]);
+        exec_ok(b, changes[i]);
+    }
+    run_ok(a, NULL, ra);
+    run_in_transaction(b, rb);
+    assert_true(ra->households_parallel);
+    assert_true(ra->warnings[IND_HOUSEHOLD].opened > 0);
+    assert_true(ra->warnings[IND_HOUSEHOLD].no_longer_firing > 0);
+    assert_int_equal(ra->warnings[IND_HOUSEHOLD].opened, rb->warnings[IND_HOUSEHOLD].opened);
+    assert_int_equal(ra->warnings[IND_HOUSEHOLD].no_longer_firing,
+                     rb->warnings[IND_HOUSEHOLD].no_longer_firing);
+    assert_int_equal(ra->changed, rb->changed);
+    assert_true(ra->changed > 0);
+    assert_same_results(a, b);
+    free(ra);
+    free(rb);
+    store_close(a);
+    store_close(b);
 }
 
 static void test_rerun_idempotent_and_region_scope(void **state)
@@ -999,6 +1129,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_property_one_batch_each),
         cmocka_unit_test(test_rerun_idempotent_and_region_scope),
+        cmocka_unit_test(test_parallel_households_agree),
         cmocka_unit_test(test_rule_edit_moves_exactly_expected),
         cmocka_unit_test(test_confirm_override_history),
         cmocka_unit_test(test_warning_life_cycle),
