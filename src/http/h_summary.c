@@ -44,8 +44,9 @@ bf_status h_summary(http_request *req, http_response *res, bf_error *err)
         return rc;
     /* The same region and year give the same body until the data changes. */
     char key[40];
+    uint64_t generation = 0;
     snprintf(key, sizeof key, "summary|%s|%lld", region, (long long)year);
-    if (http_server_cache_get(req->server, key, res))
+    if (http_server_cache_get(req->server, key, res, &generation))
         return BF_OK;
     json_t *out = NULL;
     rc = summary_get(req->store, region, year, &out, err);
@@ -54,6 +55,6 @@ bf_status h_summary(http_request *req, http_response *res, bf_error *err)
     rc = http_json_respond(res, 200, out);
     /* Villages are computed live from the registries: not cached. */
     if (rc == BF_OK && bf_region_code_level(region) != BF_LEVEL_VILLAGE)
-        http_server_cache_put(req->server, key, res->body, res->body_len);
+        http_server_cache_put(req->server, key, generation, res->body, res->body_len);
     return rc;
 }

@@ -61,7 +61,10 @@ bf_status http_reg_list(http_request *req, http_response *res, const char *resou
     crypto_generichash_final(&st, digest, sizeof digest);
     memcpy(key, "list|", 5);
     sodium_bin2hex(key + 5, sizeof key - 5, digest, sizeof digest);
-    if (http_server_cache_get(req->server, key, res))
+    /* Writes by other processes first, then the generation (in get). */
+    http_server_sync(req->server);
+    uint64_t generation = 0;
+    if (http_server_cache_get(req->server, key, res, &generation))
         return BF_OK;
     json_t *list = NULL;
     bf_status rc = reg_list(req->store, def, &scope, params, req->nquery, &list, err);
@@ -69,7 +72,7 @@ bf_status http_reg_list(http_request *req, http_response *res, const char *resou
         return rc;
     rc = http_json_respond(res, 200, list);
     if (rc == BF_OK)
-        http_server_cache_put(req->server, key, res->body, res->body_len);
+        http_server_cache_put(req->server, key, generation, res->body, res->body_len);
     return rc;
 }
 

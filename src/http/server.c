@@ -5,6 +5,7 @@
 #include "http/server.h"
 #include "core/buf.h"
 #include "core/date.h"
+#include "core/text.h"
 #include "domain/query_summary.h"
 #include "http/json.h"
 #include "http/router.h"
@@ -26,6 +27,8 @@
 
 #define REQUEST_ARENA_CAP ((size_t)256 * 1024 * 1024)
 #define CACHE_SLOTS       64
+#define LOG_BUFFER        (64 * 1024) /* access-log bytes kept before one write() */
+#define LOG_FLUSH_MS      1000        /* ... and at most this long */
 
 /* A cached response body, shared by the cache and the responses sending it:
  * a hit costs a reference, not a copy. Freed with its last reference. */
@@ -51,6 +54,24 @@ struct http_server {
     int port;
     int log_fd; /* -1: off */
     bool log_close;
+    /* The access log is buffered: lines are appended under log_lock and
+     * written LOG_BUFFER bytes at a time, by the request that fills the
+     * buffer, or by the flusher thread within LOG_FLUSH_MS, and at stop. */
+    pthread_mutex_t log_lock;
+    char *log_buf;
+    size_t log_len;
+    int64_t log_second; /* the second log_when holds */
+    char log_when[32];
+    pthread_t flusher;
+    bool flusher_running;
+    /* Writes by other processes (command-line imports, a second server):
+     * one connection of its own asks the database for its data version
+     * before every cacheable request (see http_server_sync). */
+    pthread_mutex_t watch_lock;
+    bf_store *watch;
+    bf_stmt *watch_stmt;
+    uint64_t watch_seen; /* hash of the last version read; 0 none yet */
+    atomic_int rebuilding;
     atomic_int inflight;
     atomic_int data_changed;
     char *tls_cert_pem;
@@ -93,36 +114,117 @@ static int64_t elapsed_us(const struct timespec *start)
 
 /* ---- access log ---- */
 
+/* Write out what the buffer holds (log_lock held). One write() per batch of
+ * whole lines, so lines never interleave with another writer's. */
+static void log_flush_locked(http_server *srv)
+{
+    size_t done = 0;
+    while (done < srv->log_len) {
+        ssize_t n = write(srv->log_fd, srv->log_buf + done, srv->log_len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break; /* a full disk must not stop the server: the lines are dropped */
+        done += (size_t)n;
+    }
+    srv->log_len = 0;
+}
+
+/* Append s as a JSON string (valid UTF-8 prefix only, like
+ * http_json_str_or_null), or null for NULL. Returns bytes written; out must
+ * have room for 6 * strlen(s) + 3. */
+static size_t log_json_str(char *out, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    if (!s) {
+        memcpy(out, "null", 4);
+        return 4;
+    }
+    size_t len = bf_utf8_valid_prefix(s, strlen(s), NULL);
+    char *o = out;
+    *o++ = '"';
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            *o++ = '\\';
+            *o++ = (char)c;
+        } else if (c < 0x20) {
+            memcpy(o, "\\u00", 4);
+            o[4] = hex[c >> 4];
+            o[5] = hex[c & 15];
+            o += 6;
+        } else {
+            *o++ = (char)c;
+        }
+    }
+    *o++ = '"';
+    return (size_t)(o - out);
+}
+
+/* One JSON line per exchange: time, user, addr, method, path, status, bytes, ms. */
 static void access_log(http_server *srv, conn_ctx *ctx)
 {
     if (srv->log_fd < 0)
         return;
-    char when[32];
-    bf_time_format_utc(bf_time_now(), when, sizeof when);
-    json_t *line = json_object();
-    if (!line)
-        return;
     int64_t us = elapsed_us(&ctx->start);
-    json_object_set_new(line, "time", json_string(when));
-    json_object_set_new(line, "user", http_json_str_or_null(ctx->user));
-    json_object_set_new(line, "addr",
-                        http_json_str_or_null(ctx->req.address ? ctx->req.address : ""));
-    json_object_set_new(line, "method",
-                        http_json_str_or_null(ctx->req.method ? ctx->req.method : ""));
-    json_object_set_new(line, "path", http_json_str_or_null(ctx->req.path ? ctx->req.path : ""));
-    json_object_set_new(line, "status", json_integer(ctx->status));
-    json_object_set_new(line, "bytes", json_integer((json_int_t)ctx->bytes));
-    json_object_set_new(line, "ms", json_real((double)us / 1000.0));
-    char *text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
-    json_decref(line);
-    if (!text)
-        return;
-    size_t len = strlen(text);
-    text[len] = '\n'; /* json_dumps leaves room: replace the NUL, write len + 1 */
-    /* One write() per line: lines from different threads never interleave. */
-    ssize_t written = write(srv->log_fd, text, len + 1);
-    (void)written;
-    free(text);
+    const char *addr = ctx->req.address ? ctx->req.address : "";
+    const char *method = ctx->req.method ? ctx->req.method : "";
+    const char *path = ctx->req.path ? ctx->req.path : "";
+    size_t worst = 6 * (strlen(ctx->user) + strlen(addr) + strlen(method) + strlen(path)) + 200;
+    int64_t now = bf_time_now();
+    pthread_mutex_lock(&srv->log_lock);
+    if (srv->log_len + worst > LOG_BUFFER)
+        log_flush_locked(srv);
+    char *line = srv->log_buf + srv->log_len, *heap = NULL;
+    if (worst > LOG_BUFFER) /* a huge path: a line of its own */
+        line = heap = malloc(worst);
+    if (line) {
+        if (now != srv->log_second) {
+            bf_time_format_utc(now, srv->log_when, sizeof srv->log_when);
+            srv->log_second = now;
+        }
+        char *o = line;
+        o += sprintf(o, "{\"time\":\"%s\",\"user\":", srv->log_when);
+        o += log_json_str(o, ctx->user);
+        o += sprintf(o, ",\"addr\":");
+        o += log_json_str(o, addr);
+        o += sprintf(o, ",\"method\":");
+        o += log_json_str(o, method);
+        o += sprintf(o, ",\"path\":");
+        o += log_json_str(o, path);
+        o += sprintf(o, ",\"status\":%d,\"bytes\":%zu,\"ms\":%.3f}\n", ctx->status, ctx->bytes,
+                     (double)us / 1000.0);
+        if (heap) {
+            ssize_t written = write(srv->log_fd, heap, (size_t)(o - heap));
+            (void)written;
+            free(heap);
+        } else {
+            srv->log_len += (size_t)(o - line);
+        }
+    }
+    pthread_mutex_unlock(&srv->log_lock);
+}
+
+/* Writes the access log out at least every LOG_FLUSH_MS, until stop. */
+static void *flusher(void *arg)
+{
+    http_server *srv = arg;
+    pthread_mutex_lock(&srv->stop_lock);
+    while (!srv->stopping) {
+        struct timespec deadline;
+        clock_gettime(CLOCK_REALTIME, &deadline);
+        deadline.tv_nsec += (long)LOG_FLUSH_MS * 1000000L;
+        deadline.tv_sec += deadline.tv_nsec / 1000000000L;
+        deadline.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait(&srv->stop_cond, &srv->stop_lock, &deadline);
+        pthread_mutex_unlock(&srv->stop_lock);
+        pthread_mutex_lock(&srv->log_lock);
+        log_flush_locked(srv);
+        pthread_mutex_unlock(&srv->log_lock);
+        pthread_mutex_lock(&srv->stop_lock);
+    }
+    pthread_mutex_unlock(&srv->stop_lock);
+    return NULL;
 }
 
 /* ---- request handling without the network ---- */
@@ -380,9 +482,15 @@ bf_status http_server_new(const http_config *cfg, const char *db_target, http_se
     pthread_cond_init(&srv->stop_cond, NULL);
     pthread_mutex_init(&srv->summary_lock, NULL);
     pthread_mutex_init(&srv->cache_lock, NULL);
+    pthread_mutex_init(&srv->log_lock, NULL);
+    pthread_mutex_init(&srv->watch_lock, NULL);
     bf_status rc = store_pool_new(db_target, cfg->threads + 2, &srv->pool, err);
     if (rc)
         goto out;
+    rc = store_open(db_target, false, &srv->watch, err);
+    if (rc)
+        goto out;
+    http_server_sync(srv); /* the version the summary cells are checked against below */
     if (cfg->session_recheck > 0 && !(srv->sessions = session_cache_new(cfg->session_recheck))) {
         rc = bf_error_set(err, BF_ERR_NOMEM, "内存不足");
         goto out;
@@ -396,6 +504,8 @@ bf_status http_server_new(const http_config *cfg, const char *db_target, http_se
     }
     if (rc)
         goto out;
+    /* Current as of the version read above; a later change moves it again. */
+    atomic_store(&srv->data_changed, 0);
     if (cfg->summary_refresh > 0) {
         if (pthread_create(&srv->refresher, NULL, refresher, srv) != 0) {
             rc = bf_error_set(err, BF_ERR_NOMEM, "无法创建后台线程");
@@ -421,6 +531,18 @@ bf_status http_server_new(const http_config *cfg, const char *db_target, http_se
             goto out;
         }
         srv->log_close = true;
+    }
+    if (srv->log_fd >= 0) {
+        srv->log_buf = malloc(LOG_BUFFER);
+        if (!srv->log_buf) {
+            rc = bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+            goto out;
+        }
+        if (pthread_create(&srv->flusher, NULL, flusher, srv) != 0) {
+            rc = bf_error_set(err, BF_ERR_NOMEM, "无法创建后台线程");
+            goto out;
+        }
+        srv->flusher_running = true;
     }
     if (cfg->web_dir[0]) {
         char index[2048];
@@ -539,10 +661,61 @@ void http_server_data_changed(http_server *srv)
     }
 }
 
-bool http_server_cache_get(http_server *srv, const char *key, http_response *res)
+/* The data version of the database, hashed (FNV-1a) to one number: SQLite's
+ * PRAGMA data_version, which moves whenever another connection (of this
+ * process or any other) commits; PostgreSQL's current snapshot, which moves
+ * whenever any transaction takes a transaction id (starts writing) or
+ * finishes one. 0 if it cannot be read. watch_lock held. */
+static uint64_t watch_version(http_server *srv)
+{
+    bf_error err;
+    bf_error_clear(&err);
+    if (!srv->watch_stmt) {
+        const char *sql = store_kind(srv->watch) == BF_STORE_PG
+                              ? "SELECT pg_current_snapshot()::text"
+                              : "PRAGMA data_version";
+        if (store_prepare(srv->watch, sql, &srv->watch_stmt, &err) != BF_OK)
+            return 0;
+    }
+    bool has_row = false;
+    uint64_t h = 0;
+    if (store_step(srv->watch_stmt, &has_row, &err) == BF_OK && has_row) {
+        size_t len = 0;
+        const char *text = store_column_text(srv->watch_stmt, 0, &len);
+        h = 14695981039346656037ULL;
+        for (size_t i = 0; i < len; i++)
+            h = (h ^ (unsigned char)text[i]) * 1099511628211ULL;
+        h |= 1; /* never 0 */
+        store_reset(srv->watch_stmt);
+    } else {
+        /* A broken statement (a lost connection): prepare it again next time. */
+        store_finalize(srv->watch_stmt);
+        srv->watch_stmt = NULL;
+    }
+    return h;
+}
+
+void http_server_sync(http_server *srv)
+{
+    if (!srv || !srv->watch)
+        return;
+    pthread_mutex_lock(&srv->watch_lock);
+    uint64_t v = watch_version(srv);
+    /* Unknown (0) counts as a change: nothing cached is trusted without it. */
+    if (v == 0 || v != srv->watch_seen) {
+        srv->watch_seen = v;
+        atomic_store(&srv->data_changed, 1);
+        atomic_fetch_add(&srv->generation, 1);
+    }
+    pthread_mutex_unlock(&srv->watch_lock);
+}
+
+bool http_server_cache_get(http_server *srv, const char *key, http_response *res,
+                           uint64_t *generation)
 {
     shared_body *found = NULL;
     uint64_t gen = atomic_load(&srv->generation);
+    *generation = gen;
     pthread_mutex_lock(&srv->cache_lock);
     for (unsigned i = 0; i < CACHE_SLOTS && !found; i++) {
         if (!srv->cache[i].body || srv->cache[i].generation != gen ||
@@ -564,9 +737,11 @@ bool http_server_cache_get(http_server *srv, const char *key, http_response *res
     return true;
 }
 
-void http_server_cache_put(http_server *srv, const char *key, const char *body, size_t len)
+void http_server_cache_put(http_server *srv, const char *key, uint64_t generation, const char *body,
+                           size_t len)
 {
-    if (strlen(key) >= sizeof srv->cache[0].key)
+    /* Computed from data older than the current generation: useless. */
+    if (strlen(key) >= sizeof srv->cache[0].key || generation != atomic_load(&srv->generation))
         return;
     shared_body *copy = malloc(sizeof *copy + len + 1);
     if (!copy)
@@ -575,7 +750,6 @@ void http_server_cache_put(http_server *srv, const char *key, const char *body, 
     copy->len = len;
     memcpy(copy->data, body, len);
     copy->data[len] = '\0';
-    uint64_t gen = atomic_load(&srv->generation);
     pthread_mutex_lock(&srv->cache_lock);
     unsigned slot = srv->cache_next++ % CACHE_SLOTS;
     for (unsigned i = 0; i < CACHE_SLOTS; i++)
@@ -585,30 +759,45 @@ void http_server_cache_put(http_server *srv, const char *key, const char *body, 
         }
     shared_body *old = srv->cache[slot].body;
     snprintf(srv->cache[slot].key, sizeof srv->cache[slot].key, "%s", key);
-    srv->cache[slot].generation = gen;
+    srv->cache[slot].generation = generation;
     srv->cache[slot].body = copy;
     pthread_mutex_unlock(&srv->cache_lock);
     shared_body_release(old);
 }
 
-bf_status http_server_summary_fresh(http_server *srv, bf_store *store, bf_error *err)
+/* Rebuild the summary cells if the registries moved (summary_lock held).
+ * `rebuilding` is raised before data_changed is taken, so a request that
+ * finds data_changed clear while a rebuild runs waits for it (below). */
+static bf_status summary_refresh_locked(http_server *srv, bf_store *store, bf_error *err)
 {
-    if (!srv || !atomic_load(&srv->data_changed))
-        return BF_OK;
-    pthread_mutex_lock(&srv->summary_lock);
     bf_status rc = BF_OK;
+    atomic_store(&srv->rebuilding, 1);
     if (atomic_exchange(&srv->data_changed, 0)) {
         rc = summary_refresh(store, NULL, err);
         if (rc)
             atomic_store(&srv->data_changed, 1);
         atomic_fetch_add(&srv->generation, 1);
     }
+    atomic_store(&srv->rebuilding, 0);
+    return rc;
+}
+
+bf_status http_server_summary_fresh(http_server *srv, bf_store *store, bf_error *err)
+{
+    if (!srv)
+        return BF_OK;
+    http_server_sync(srv);
+    if (!atomic_load(&srv->data_changed) && !atomic_load(&srv->rebuilding))
+        return BF_OK;
+    pthread_mutex_lock(&srv->summary_lock);
+    bf_status rc = summary_refresh_locked(srv, store, err);
     pthread_mutex_unlock(&srv->summary_lock);
     return rc;
 }
 
-/* Every summary_refresh seconds, rebuild the summary cells if the registries
- * changed behind the server's back (imports from the command line, ...). */
+/* Every summary_refresh seconds, bring the summary cells up to date if the
+ * database changed behind the server's back (imports from the command line,
+ * ...), so that the next summary request rarely has to wait for it. */
 static void *refresher(void *arg)
 {
     http_server *srv = arg;
@@ -621,17 +810,15 @@ static void *refresher(void *arg)
         if (srv->stopping)
             break;
         pthread_mutex_unlock(&srv->stop_lock);
+        http_server_sync(srv);
         bf_store *store = NULL;
         bf_error err;
         bf_error_clear(&err);
-        if (store_pool_acquire(srv->pool, 1000, &store, &err) == BF_OK) {
+        if (atomic_load(&srv->data_changed) &&
+            store_pool_acquire(srv->pool, 1000, &store, &err) == BF_OK) {
             pthread_mutex_lock(&srv->summary_lock);
-            atomic_store(&srv->data_changed, 0);
-            bool rebuilt = false;
-            if (summary_refresh(store, &rebuilt, &err) != BF_OK)
+            if (summary_refresh_locked(srv, store, &err) != BF_OK)
                 fprintf(stderr, "bangfu serve: 汇总数据刷新失败：%s\n", bf_error_text(&err));
-            if (rebuilt)
-                atomic_fetch_add(&srv->generation, 1);
             pthread_mutex_unlock(&srv->summary_lock);
             store_pool_release(srv->pool, store);
         }
@@ -661,6 +848,17 @@ void http_server_free(http_server *srv)
     pthread_mutex_unlock(&srv->stop_lock);
     if (srv->refresher_running)
         pthread_join(srv->refresher, NULL);
+    if (srv->flusher_running)
+        pthread_join(srv->flusher, NULL);
+    if (srv->log_buf) {
+        /* Every exchange has completed: its line is in the buffer. */
+        pthread_mutex_lock(&srv->log_lock);
+        log_flush_locked(srv);
+        pthread_mutex_unlock(&srv->log_lock);
+        free(srv->log_buf);
+    }
+    store_finalize(srv->watch_stmt);
+    store_close(srv->watch);
     store_pool_free(srv->pool);
     session_cache_free(srv->sessions);
     pii_keys_free(srv->keys);
@@ -671,6 +869,8 @@ void http_server_free(http_server *srv)
     pthread_cond_destroy(&srv->stop_cond);
     pthread_mutex_destroy(&srv->stop_lock);
     pthread_mutex_destroy(&srv->summary_lock);
+    pthread_mutex_destroy(&srv->log_lock);
+    pthread_mutex_destroy(&srv->watch_lock);
     for (unsigned i = 0; i < CACHE_SLOTS; i++)
         shared_body_release(srv->cache[i].body);
     pthread_mutex_destroy(&srv->cache_lock);
