@@ -414,12 +414,15 @@ static bf_status compute(bf_store *store, acc *a, pass_ctx *pc, bf_error *err)
 
 /* ---- fingerprint ---- */
 
+/* Row count, sum of versions and latest change of each table the cells are
+ * built from: an insert or delete moves the count, an update (API or import:
+ * both bump the version) the sum, even within the same second. */
 static const char *const fingerprint_sql[] = {
-    "SELECT COUNT(*), COALESCE(MAX(updated_at), 0) FROM projects",
-    "SELECT COUNT(*), COALESCE(MAX(updated_at), 0) FROM assets",
-    "SELECT COUNT(*), COALESCE(MAX(updated_at), 0) FROM project_years",
-    "SELECT COUNT(*), COALESCE(MAX(updated_at), 0) FROM households",
-    ("SELECT COUNT(*), COALESCE(MAX(proposed_at), 0) + COALESCE(MAX(confirmed_at), 0) "
+    "SELECT COUNT(*), COALESCE(SUM(version), 0), COALESCE(MAX(updated_at), 0) FROM projects",
+    "SELECT COUNT(*), COALESCE(SUM(version), 0), COALESCE(MAX(updated_at), 0) FROM assets",
+    "SELECT COUNT(*), COALESCE(SUM(version), 0), COALESCE(MAX(updated_at), 0) FROM project_years",
+    "SELECT COUNT(*), COALESCE(SUM(version), 0), COALESCE(MAX(updated_at), 0) FROM households",
+    ("SELECT COUNT(*), COALESCE(MAX(proposed_at), 0), COALESCE(MAX(confirmed_at), 0) "
      "FROM classifications"),
 };
 
@@ -435,8 +438,9 @@ static bf_status fingerprint(bf_store *store, char *out, size_t size, bf_error *
             continue; /* a table another part of the program adds later */
         bf_status rc = store_step(stmt, &has_row, err);
         if (rc == BF_OK && has_row) {
-            int w = snprintf(out + used, size - used, "%s%" PRId64 ":%" PRId64, i ? "," : "",
-                             store_column_int64(stmt, 0), store_column_int64(stmt, 1));
+            int w = snprintf(out + used, size - used, "%s%" PRId64 ":%" PRId64 ":%" PRId64,
+                             i ? "," : "", store_column_int64(stmt, 0), store_column_int64(stmt, 1),
+                             store_column_int64(stmt, 2));
             if (w > 0 && (size_t)w < size - used)
                 used += (size_t)w;
         }

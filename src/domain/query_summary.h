@@ -8,10 +8,12 @@
  * yearly records, plus year 0 for the current state without yearly figures.
  * A village (level 5) is computed live from the registries (it is small).
  * summary_rebuild() recomputes all cells in one pass over the registries and
- * records a fingerprint of them (row counts and latest updated_at per
- * table); summary_refresh() rebuilds only when the fingerprint moved, so
- * writes from anywhere (API, import, demo, classify) show up at the next
- * refresh. Households are not yearly: their figures are those of year 0.
+ * records a fingerprint of them (row count, sum of versions and latest
+ * updated_at per table); summary_refresh() rebuilds only when the
+ * fingerprint moved, so writes from anywhere (API, import, demo, classify)
+ * show up at the next refresh (the server refreshes before a summary answer
+ * whenever the database's data version moved). Households are not yearly: their figures are those
+ * of year 0.
  *
  * Projects count in year Y when they started in or before Y; batch is the
  * confirmed batch of Y if any, else the proposal, else "unclassified".

@@ -30,6 +30,9 @@ code=$(curl -s -o "$dir/login.json" -w '%{http_code}' -c "$dir/jar" -H 'Content-
 grep -q "HttpOnly" "$dir/jar" || grep -q "#HttpOnly_" "$dir/jar" || fail "cookie not HttpOnly"
 [ "$(curl -s -o /dev/null -w '%{http_code}' -b "$dir/jar" "$base/projects")" = 200 ] || fail "list"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/projects")" = 401 ] || fail "401"
+# A path with a quote, a backslash and a line break (decoded by the server)
+# still makes one JSON line in the access log.
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$base/x%22y%5Cz%0Aw")" = 404 ] || fail "odd path"
 # A slow request in flight (the body trickles in) must finish after SIGTERM.
 ( sleep 0.3; kill -TERM $pid ) &
 code=$(curl -s -o /dev/null -w '%{http_code}' --limit-rate 2K -b "$dir/jar" \
@@ -43,6 +46,14 @@ lines=$(wc -l < "$dir/access.log")
 [ "$lines" -ge 5 ] || fail "access log has $lines lines"
 grep -q '"user":"op","addr":"127.0.0.1","method":"GET","path":"/api/v1/projects","status":200' \
   "$dir/access.log" || fail "access log line shape"
+# The log is buffered: every line of the exchanges above was written at the
+# stop, each one a JSON object, the odd path escaped.
+python3 -c '
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+assert any(l["path"] == "/api/v1/x\"y\\z\nw" and l["status"] == 404 for l in lines), lines
+assert all(set(l) == {"time", "user", "addr", "method", "path", "status", "bytes", "ms"} for l in lines)
+' "$dir/access.log" || fail "access log lines are not JSON objects of the expected shape"
 "$BIN" audit verify --db "$dir/t.db" | grep -q "完整" || fail "audit verify"
 "$BIN" audit export --db "$dir/t.db" --output "$dir/audit.jsonl" 2>/dev/null
 grep -q '"action":"login"' "$dir/audit.jsonl" || fail "audit export lacks the login"

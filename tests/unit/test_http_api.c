@@ -763,6 +763,103 @@ static void test_summary_regions_meta(void **state)
     test_response_free(&r);
 }
 
+/* No periodic refresher: only the per-request check of the data version can
+ * tell the server about writes made outside it. */
+static void no_refresher(http_config *cfg)
+{
+    short_session(cfg);
+    cfg->summary_refresh = 0;
+}
+
+static int setup_no_refresher(void **state)
+{
+    test_server *ts = calloc(1, sizeof *ts);
+    test_server_start(ts, no_refresher);
+    *state = ts;
+    return 0;
+}
+
+/* The response cache and the summary cells learn of writes made behind the
+ * server's back (another connection, the command line) in the very next
+ * request, on either backend: no waiting for a refresh. */
+static void test_outside_writes(void **state)
+{
+    test_server *ts = *state;
+    test_client c;
+    test_client_init(&c, ts);
+    assert_int_equal(test_login(&c, "admin1", TEST_PASSWORD), 200);
+    const char *first = "/api/v1/projects?sort=code&page_size=1";
+    test_response r;
+    for (int i = 0; i < 2; i++) { /* the second answer comes from the cache */
+        test_call(&c, "GET", first, NULL, &r);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(str(json_array_get(json_object_get(r.json, "items"), 0), "name"),
+                            "甲村光伏电站");
+        test_response_free(&r);
+        test_call(&c, "GET", "/api/v1/summary?year=2024", NULL, &r);
+        assert_int_equal(r.status, 200);
+        assert_string_equal(str(json_object_get(r.json, "totals"), "investment"), "1900000.00");
+        test_response_free(&r);
+    }
+
+    /* Another connection changes a project as an import does (version + 1),
+     * within the same second as before (updated_at untouched). */
+    bf_store *other = bf_test_db_open(ts->db);
+    bf_error err;
+    bf_error_clear(&err);
+    assert_int_equal(store_exec(other,
+                                "UPDATE projects SET investment = investment + 10000, "
+                                "name = '甲村光伏电站二期', version = version + 1 "
+                                "WHERE code = 'PA1'",
+                                &err),
+                     BF_OK);
+    store_close(other);
+    test_call(&c, "GET", first, NULL, &r);
+    assert_string_equal(str(json_array_get(json_object_get(r.json, "items"), 0), "name"),
+                        "甲村光伏电站二期");
+    test_response_free(&r);
+    test_call(&c, "GET", "/api/v1/summary?year=2024", NULL, &r);
+    assert_string_equal(str(json_object_get(r.json, "totals"), "investment"), "1900100.00");
+    test_response_free(&r);
+
+    /* The command line: export the projects, rename one, import the file. */
+    char *dir = bf_test_tmpdir();
+    char csv[4200];
+    snprintf(csv, sizeof csv, "%s/projects.csv", dir);
+    char *out = NULL, *errout = NULL;
+    assert_int_equal(bf_test_run(&out, &errout, "export projects -o '%s' --db '%s'", csv, ts->db),
+                     0);
+    free(out);
+    free(errout);
+    size_t len = 0;
+    char *text = bf_test_read_file(csv, &len);
+    assert_non_null(text);
+    const char *old_name = "甲村光伏电站二期";
+    char *at = strstr(text, old_name);
+    assert_non_null(at);
+    char *renamed = malloc(len + 64);
+    assert_non_null(renamed);
+    size_t head = (size_t)(at - text);
+    int n = snprintf(renamed, len + 64, "%.*s甲村光伏电站三期%s", (int)head, text,
+                     at + strlen(old_name));
+    assert_true(n > 0);
+    bf_test_write_file(csv, renamed, (size_t)n);
+    free(renamed);
+    free(text);
+    assert_int_equal(bf_test_run(&out, &errout, "import projects '%s' --db '%s'", csv, ts->db), 0);
+    free(out);
+    free(errout);
+    test_call(&c, "GET", first, NULL, &r);
+    assert_string_equal(str(json_array_get(json_object_get(r.json, "items"), 0), "name"),
+                        "甲村光伏电站三期");
+    test_response_free(&r);
+    test_call(&c, "GET", "/api/v1/summary?year=2024", NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(str(json_object_get(r.json, "totals"), "investment"), "1900100.00");
+    test_response_free(&r);
+    free(dir);
+}
+
 static void test_users_and_assignments(void **state)
 {
     test_server *ts = *state;
@@ -1340,6 +1437,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_import_export, setup, teardown),
         cmocka_unit_test_setup_teardown(test_summary_regions_meta, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_outside_writes, setup_no_refresher, teardown),
         cmocka_unit_test_setup_teardown(test_users_and_assignments, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_chain_and_tamper, setup, teardown),
         cmocka_unit_test_setup_teardown(test_classification_and_warnings, setup, teardown),
