@@ -12,8 +12,8 @@
  * updated_at per table); summary_refresh() rebuilds only when the
  * fingerprint moved, so writes from anywhere (API, import, demo, classify)
  * show up at the next refresh (the server refreshes before a summary answer
- * whenever the database's data version moved). Households are not yearly: their figures are those
- * of year 0.
+ * whenever the database's data version moved). Households are not yearly:
+ * their figures are those of year 0.
  *
  * Projects count in year Y when they started in or before Y; batch is the
  * confirmed batch of Y if any, else the proposal, else "unclassified".
