@@ -548,6 +548,8 @@ bf_status http_server_new(const http_config *cfg, const char *db_target, http_se
         pthread_mutex_lock(&srv->watch_lock);
         srv->watch_seen = 0; /* the next request starts from a change: safe */
         pthread_mutex_unlock(&srv->watch_lock);
+        session_cache_observe_writes(srv->sessions, http_server_own_write_begin,
+                                     http_server_own_write_end, srv);
     }
     if (cfg->summary_refresh > 0) {
         if (pthread_create(&srv->refresher, NULL, refresher, srv) != 0) {
@@ -767,7 +769,7 @@ static void shm_map(http_server *srv)
         srv->shm = map;
 }
 
-static uint64_t shm_version(const volatile unsigned char *shm)
+static uint64_t shm_version(const volatile unsigned char *shm, uint32_t *change)
 {
     unsigned char first[WAL_HDR_SIZE], second[WAL_HDR_SIZE];
     for (int i = 0; i < WAL_HDR_SIZE; i++)
@@ -777,6 +779,7 @@ static uint64_t shm_version(const volatile unsigned char *shm)
         second[i] = shm[WAL_HDR_SIZE + i];
     if (memcmp(first, second, WAL_HDR_SIZE) != 0 || first[12] != 1) /* isInit */
         return 0;
+    memcpy(change, first + 8, 4); /* iChange: +1 with every commit */
     uint64_t h = 14695981039346656037ULL;
     for (int i = 0; i < WAL_HDR_SIZE; i++)
         h = (h ^ first[i]) * 1099511628211ULL;
@@ -790,12 +793,14 @@ void http_server_sync(http_server *srv)
     if (srv->shm) {
         /* Unchanged since the last change seen (whose generation bump
          * happened before shm_seen was stored): nothing to do, no lock. */
-        uint64_t v = shm_version(srv->shm);
+        uint32_t change;
+        uint64_t v = shm_version(srv->shm, &change);
         if (v != 0 && v == atomic_load(&srv->shm_seen))
             return;
     }
     pthread_mutex_lock(&srv->watch_lock);
-    uint64_t v = srv->shm ? shm_version(srv->shm) : watch_version(srv);
+    uint32_t change = 0;
+    uint64_t v = srv->shm ? shm_version(srv->shm, &change) : watch_version(srv);
     /* Unknown (0) counts as a change: nothing cached is trusted without it. */
     if (v == 0 || v != srv->watch_seen) {
         srv->watch_seen = v;
@@ -804,6 +809,39 @@ void http_server_sync(http_server *srv)
         atomic_store(&srv->shm_seen, v);
     }
     pthread_mutex_unlock(&srv->watch_lock);
+}
+
+void http_server_own_write_begin(void *server, uint64_t mark[2])
+{
+    http_server *srv = server;
+    uint32_t change = 0;
+    mark[0] = srv && srv->shm ? shm_version(srv->shm, &change) : 0;
+    mark[1] = change;
+}
+
+void http_server_own_write_end(void *server, const uint64_t mark[2], bool wrote)
+{
+    http_server *srv = server;
+    /* A transaction that changed no row commits no frame and leaves iChange
+     * alone: a commit by someone else right after it would pass for it. */
+    if (!srv || !srv->shm || mark[0] == 0 || !wrote)
+        return;
+    uint32_t change = 0;
+    pthread_mutex_lock(&srv->watch_lock);
+    uint64_t v = shm_version(srv->shm, &change);
+    /* Absorb the write only if the server had seen everything before it and
+     * exactly one commit (this one) happened since; otherwise the next check
+     * counts it as a change, as it would anyone's. */
+    if (v != 0 && srv->watch_seen == mark[0] && change == (uint32_t)(mark[1] + 1)) {
+        srv->watch_seen = v;
+        atomic_store(&srv->shm_seen, v);
+    }
+    pthread_mutex_unlock(&srv->watch_lock);
+}
+
+uint64_t http_server_generation(http_server *srv)
+{
+    return atomic_load(&srv->generation);
 }
 
 bool http_server_cache_get(http_server *srv, const char *key, http_response *res,

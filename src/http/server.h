@@ -47,6 +47,19 @@ void http_server_data_changed(http_server *srv);
  * visible in its answer. Writes of the server itself (sessions, audit)
  * move the version too: they only cost a cache miss. */
 void http_server_sync(http_server *srv);
+/* Bracket a write of the server's own bookkeeping (a session's last_seen)
+ * that changes nothing it caches, so that the data-version check does not
+ * take it for a change: begin inside the write's transaction, holding the
+ * write lock (SQLite's BEGIN IMMEDIATE), before writing; end after the
+ * commit, with wrote true if it changed a row. The write is absorbed only
+ * when it changed a row, the server had seen every commit before it and
+ * exactly one commit (this one) happened since; otherwise it
+ * counts as a change, as anyone's. SQLite with the mapped wal-index only (a
+ * no-op otherwise). server is the http_server (void * for session.c). */
+void http_server_own_write_begin(void *server, uint64_t mark[2]);
+void http_server_own_write_end(void *server, const uint64_t mark[2], bool wrote);
+/* The response cache's current generation (for tests). */
+uint64_t http_server_generation(http_server *srv);
 /* Bring the summary cells up to date (http_server_sync, then a rebuild if
  * the registries changed; one thread rebuilds, the others wait for it). */
 bf_status http_server_summary_fresh(http_server *srv, bf_store *store, bf_error *err);

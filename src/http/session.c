@@ -90,6 +90,9 @@ typedef struct {
 
 struct session_cache {
     int recheck;
+    void (*write_begin)(void *arg, uint64_t mark[2]);
+    void (*write_end)(void *arg, const uint64_t mark[2], bool wrote);
+    void *write_arg;
     atomic_uint_fast64_t generation; /* bumped by every invalidation */
     atomic_uint_fast64_t hits;
     cache_shard shards[CACHE_SHARDS];
@@ -104,6 +107,17 @@ session_cache *session_cache_new(int recheck)
     for (int i = 0; i < CACHE_SHARDS; i++)
         pthread_mutex_init(&cache->shards[i].lock, NULL);
     return cache;
+}
+
+void session_cache_observe_writes(session_cache *cache, void (*begin)(void *arg, uint64_t mark[2]),
+                                  void (*end)(void *arg, const uint64_t mark[2], bool wrote),
+                                  void *arg)
+{
+    if (!cache)
+        return;
+    cache->write_begin = begin;
+    cache->write_end = end;
+    cache->write_arg = arg;
 }
 
 void session_cache_free(session_cache *cache)
@@ -265,6 +279,40 @@ void session_cache_stats(session_cache *cache, size_t *entries, uint64_t *hits)
 
 /* ---- look-up ---- */
 
+/* Write last_seen. With an observer (the server), in a transaction of its
+ * own, bracketed so that the server does not take it for a data change. */
+static bf_status touch_session(bf_store *store, session_cache *cache, const char *hash_hex,
+                               int64_t now, bf_error *err)
+{
+    bf_stmt *stmt = NULL;
+    uint64_t mark[2] = {0, 0};
+    bool observed = cache && cache->write_begin && store->tx_depth == 0;
+    bf_status rc = observed ? store_begin(store, err) : BF_OK;
+    if (rc)
+        return rc;
+    if (observed)
+        cache->write_begin(cache->write_arg, mark);
+    bool wrote = false;
+    rc = store_prepare(store, "UPDATE sessions SET last_seen = ? WHERE token_hash = ?", &stmt, err);
+    if (rc == BF_OK) {
+        store_bind_int64(stmt, 1, now);
+        store_bind_str(stmt, 2, hash_hex);
+        rc = store_step_done(stmt, err);
+        wrote = rc == BF_OK && store_changes(stmt) > 0;
+        store_finalize(stmt);
+    }
+    if (observed) {
+        if (rc) {
+            store_rollback(store);
+            return rc;
+        }
+        rc = store_commit(store, err);
+        if (rc == BF_OK)
+            cache->write_end(cache->write_arg, mark, wrote);
+    }
+    return rc;
+}
+
 bf_status session_lookup(bf_store *store, session_cache *cache, const char *token, int idle,
                          int max_age, accounts_user *user, char csrf[65], char hash_hex[65],
                          bf_error *err)
@@ -330,14 +378,7 @@ bf_status session_lookup(bf_store *store, session_cache *cache, const char *toke
      * database's write lock; a coarse refresh is enough for idle expiry. */
     int64_t refresh = idle / 8 < 60 ? idle / 8 : 60;
     if (now - stored_seen >= refresh) {
-        rc = store_prepare(store, "UPDATE sessions SET last_seen = ? WHERE token_hash = ?", &stmt,
-                           err);
-        if (rc)
-            return rc;
-        store_bind_int64(stmt, 1, now);
-        store_bind_str(stmt, 2, hash_hex);
-        rc = store_step_done(stmt, err);
-        store_finalize(stmt);
+        rc = touch_session(store, cache, hash_hex, now, err);
         if (rc)
             return rc;
         stored_seen = now;

@@ -46,6 +46,13 @@ typedef struct session_cache session_cache;
 /* A cache whose entries are re-checked after recheck seconds (> 0). NULL on OOM. */
 session_cache *session_cache_new(int recheck);
 void session_cache_free(session_cache *cache);
+/* Have session_lookup() bracket its last_seen write (which changes nothing
+ * the server caches) with begin (inside the write's transaction, before the
+ * write) and end (after the commit; wrote: a row changed):
+ * http_server_own_write_begin/end. */
+void session_cache_observe_writes(session_cache *cache, void (*begin)(void *arg, uint64_t mark[2]),
+                                  void (*end)(void *arg, const uint64_t mark[2], bool wrote),
+                                  void *arg);
 /* Drop the entry of one session (by the hash session_lookup gave). */
 void session_cache_forget(session_cache *cache, const char *hash_hex);
 /* Drop every entry (after any change to accounts or to several sessions). */

@@ -860,6 +860,79 @@ static void test_outside_writes(void **state)
     free(dir);
 }
 
+/* The server's own bookkeeping write (a session's last_seen), bracketed as
+ * session_lookup() does, does not count as a data change; a write by anyone
+ * else does, also when it happened just before the server's own one. SQLite
+ * only (the bracket needs the mapped wal-index; on PostgreSQL every commit
+ * counts, which the test above covers). */
+static void test_own_writes(void **state)
+{
+    test_server *ts = *state;
+    if (strncmp(ts->db, "postgres", 8) == 0)
+        skip();
+    test_client c;
+    test_client_init(&c, ts);
+    assert_int_equal(test_login(&c, "admin1", TEST_PASSWORD), 200); /* a sessions row */
+    store_pool *pool = http_server_pool(ts->server);
+    bf_store *own = NULL, *other = bf_test_db_open(ts->db);
+    bf_error err;
+    bf_error_clear(&err);
+    assert_int_equal(store_pool_acquire(pool, 1000, &own, &err), BF_OK);
+    uint64_t mark[2];
+    const char *touch = "UPDATE sessions SET last_seen = last_seen + 1";
+    const char *nothing = "UPDATE sessions SET last_seen = 0 WHERE token_hash = 'none'";
+    const char *change = "UPDATE projects SET version = version + 1 WHERE code = 'PA1'";
+
+    http_server_sync(ts->server);
+    uint64_t g = http_server_generation(ts->server);
+    /* Own write: absorbed. */
+    assert_int_equal(store_begin(own, &err), BF_OK);
+    http_server_own_write_begin(ts->server, mark);
+    assert_int_not_equal(mark[0], 0);
+    assert_int_equal(store_exec(own, touch, &err), BF_OK);
+    assert_int_equal(store_commit(own, &err), BF_OK);
+    http_server_own_write_end(ts->server, mark, true);
+    http_server_sync(ts->server);
+    assert_int_equal(http_server_generation(ts->server), g);
+
+    /* Someone else's write, then an own one before the server looked: the
+     * other write must not be absorbed with the own one. */
+    assert_int_equal(store_exec(other, change, &err), BF_OK);
+    assert_int_equal(store_begin(own, &err), BF_OK);
+    http_server_own_write_begin(ts->server, mark);
+    assert_int_equal(store_exec(own, touch, &err), BF_OK);
+    assert_int_equal(store_commit(own, &err), BF_OK);
+    http_server_own_write_end(ts->server, mark, true);
+    http_server_sync(ts->server);
+    assert_true(http_server_generation(ts->server) > g);
+    g = http_server_generation(ts->server);
+
+    /* An own write followed by someone else's before the bracket ends. */
+    assert_int_equal(store_begin(own, &err), BF_OK);
+    http_server_own_write_begin(ts->server, mark);
+    assert_int_equal(store_exec(own, touch, &err), BF_OK);
+    assert_int_equal(store_commit(own, &err), BF_OK);
+    assert_int_equal(store_exec(other, change, &err), BF_OK);
+    http_server_own_write_end(ts->server, mark, true);
+    http_server_sync(ts->server);
+    assert_true(http_server_generation(ts->server) > g);
+    g = http_server_generation(ts->server);
+
+    /* An own transaction that changed no row commits nothing: someone else's
+     * commit right after it must not pass for it. */
+    assert_int_equal(store_begin(own, &err), BF_OK);
+    http_server_own_write_begin(ts->server, mark);
+    assert_int_equal(store_exec(own, nothing, &err), BF_OK);
+    assert_int_equal(store_commit(own, &err), BF_OK);
+    assert_int_equal(store_exec(other, change, &err), BF_OK);
+    http_server_own_write_end(ts->server, mark, false);
+    http_server_sync(ts->server);
+    assert_true(http_server_generation(ts->server) > g);
+
+    store_pool_release(pool, own);
+    store_close(other);
+}
+
 static void test_users_and_assignments(void **state)
 {
     test_server *ts = *state;
@@ -1438,6 +1511,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_import_export, setup, teardown),
         cmocka_unit_test_setup_teardown(test_summary_regions_meta, setup, teardown),
         cmocka_unit_test_setup_teardown(test_outside_writes, setup_no_refresher, teardown),
+        cmocka_unit_test_setup_teardown(test_own_writes, setup_no_refresher, teardown),
         cmocka_unit_test_setup_teardown(test_users_and_assignments, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_chain_and_tamper, setup, teardown),
         cmocka_unit_test_setup_teardown(test_classification_and_warnings, setup, teardown),
