@@ -227,6 +227,11 @@ static const struct {
 } sqlite_words[] = {
     {"ID", "INTEGER PRIMARY KEY"},
     {"BLOB", "BLOB"},
+    /* Append-only tables: a trigger body that refuses the change (SQLite
+     * needs no separate function). */
+    {"REFUSE_FUNCTION", ""},
+    {"REFUSE_ROW", "FOR EACH ROW BEGIN SELECT RAISE(ABORT, 'append-only table: "
+                   "UPDATE and DELETE are refused'); END"},
 };
 
 static const char *sqlite_dialect_word(const char *placeholder)

@@ -127,6 +127,15 @@ void bf_test_exec(bf_store *store, const char *sql)
         fail_msg("%s: %s", sql, bf_error_text(&err));
 }
 
+void bf_test_audit_unguard(bf_store *store)
+{
+    bool pg = store_kind(store) == BF_STORE_PG;
+    bf_test_exec(store, pg ? "DROP TRIGGER audit_log_no_update ON audit_log"
+                           : "DROP TRIGGER audit_log_no_update");
+    bf_test_exec(store, pg ? "DROP TRIGGER audit_log_no_delete ON audit_log"
+                           : "DROP TRIGGER audit_log_no_delete");
+}
+
 int64_t bf_test_query_int(bf_store *store, const char *sql)
 {
     bf_error err;
