@@ -97,7 +97,7 @@ static void test_passwd(void **state)
     char body[256];
     snprintf(body, sizeof body, "{\"old_password\":\"%s\",\"new_password\":\"Another-passw0rd\"}",
              password);
-    assert_int_equal(status_of(&c, "POST", "/api/v1/auth/password", body), 200);
+    assert_int_equal(status_of(&c, "POST", "/api/v1/auth/password", body), 204);
     assert_int_equal(status_of(&c, "GET", "/api/v1/projects", NULL), 200);
     assert_int_equal(audit_count(ts, "password_reset", "opA"), 1);
     /* An unknown account: an error, not a new account. */
