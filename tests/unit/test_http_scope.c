@@ -3,7 +3,10 @@
  * proved for every endpoint that reads or writes records: two sibling
  * counties (A 360102, B 360103) and an evaluator assigned one project of A.
  * A record outside the caller's scope answers 404 exactly like a missing
- * one; lists and aggregates never include it. Cases are rows of a table.
+ * one; lists and aggregates never include it. Cases are rows of a table,
+ * run in order (classification runs come before their results, the warnings
+ * are seeded with known ids), and every route of http_routes() must have at
+ * least one row, so a new route without scoping cases fails.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +16,7 @@
 
 #include "bf_http_test.h"
 #include "bf_test.h"
+#include "http/router.h"
 #include "io/validate.h"
 
 #include <stdio.h>
@@ -25,9 +29,15 @@ typedef struct {
     const char *path;
     const char *body; /* JSON, or NULL */
     long status;
-    const char *must;     /* the body must contain this (or NULL) */
-    const char *must_not; /* the body must not contain this (or NULL) */
+    const char *must;         /* the body must contain this (or NULL) */
+    const char *must_not;     /* the body must not contain this (or NULL) */
+    const char *content_type; /* of the body; NULL: application/json */
 } scope_case;
+
+#define HH_BODY(code, region, id)                                                                  \
+    "{\"code\":\"" code "\",\"region_code\":\"" region "\",\"head_id_number\":\"" id               \
+    "\",\"head_name\":\"王五\",\"kind\":\"marginal\",\"size\":1,\"risk_status\":\"at_risk\"}"
+#define CSV_HEAD "项目编号,项目名称,区划代码,产业类别,建设年份,总投资,经营模式,经营状态\r\n"
 
 static const scope_case cases[] = {
     /* Lists: only the own county's records. */
@@ -124,14 +134,132 @@ static const scope_case cases[] = {
     {"opA", "PUT", "/api/v1/rules", "{\"year\":2024,\"rules\":[]}", 403, NULL, NULL},
     {"opA", "PUT", "/api/v1/thresholds/2024", "{\"yuan\":\"1\"}", 403, NULL, NULL},
     {"cityv", "PUT", "/api/v1/thresholds/2024", "{\"yuan\":\"1\"}", 403, NULL, NULL},
+    /* Households: created in the own subtree only. */
+    {"opA", "POST", "/api/v1/households", HH_BODY("HA5", "360102001001", "360102199003030055"), 201,
+     "HA5", NULL},
+    {"opA", "POST", "/api/v1/households", HH_BODY("HZ5", "360103001001", "36010319900303006X"), 422,
+     "管辖范围", NULL},
+    {"villA", "POST", "/api/v1/households", HH_BODY("HZ6", "360103001001", "36010319900303006X"),
+     422, "管辖范围", NULL},
+    {"cityv", "POST", "/api/v1/households", HH_BODY("HZ7", "360102001001", "360102199004040079"),
+     403, NULL, NULL},
+    {"evalA", "POST", "/api/v1/households", HH_BODY("HZ8", "360102001001", "360102199004040079"),
+     403, NULL, NULL},
+    /* Classification: each county runs its own; results, explanations and
+     * decisions of the sibling's projects do not exist for it. */
+    {"opA", "POST", "/api/v1/classification/runs", "{\"year\":2024}", 200, "\"projects\":2", NULL},
+    {"opB", "POST", "/api/v1/classification/runs", "{\"year\":2024}", 200, "\"projects\":2", NULL},
+    /* A region in the body is not honoured: the run is always the account's own. */
+    {"opA", "POST", "/api/v1/classification/runs", "{\"year\":2024,\"region\":\"360103\"}", 200,
+     "\"projects\":2", NULL},
+    {"cityv", "POST", "/api/v1/classification/runs", "{\"year\":2024}", 403, NULL, NULL},
+    {"evalA", "POST", "/api/v1/classification/runs", "{\"year\":2024}", 403, NULL, NULL},
+    {"opA", "GET", "/api/v1/classification?year=2024", NULL, 200, "PA1", "PB"},
+    {"opB", "GET", "/api/v1/classification?year=2024", NULL, 200, "PB1", "PA"},
+    {"opA", "GET", "/api/v1/classification?year=2024&region=360103", NULL, 404, NULL, "PB"},
+    {"opA", "GET", "/api/v1/classification?year=2024&region=360100", NULL, 404, NULL, "PB"},
+    {"cityv", "GET", "/api/v1/classification?year=2024", NULL, 200, "PB1", NULL},
+    {"villA", "GET", "/api/v1/classification?year=2024", NULL, 200, "PA1", "PB"},
+    {"evalA", "GET", "/api/v1/classification?year=2024", NULL, 403, NULL, NULL},
+    {"opA", "GET", "/api/v1/classification/PA1/2024", NULL, 200, "indicators", NULL},
+    {"opA", "GET", "/api/v1/classification/PB1/2024", NULL, 404, NULL, "乙村"},
+    {"villA", "GET", "/api/v1/classification/PB1/2024", NULL, 404, NULL, NULL},
+    {"cityv", "GET", "/api/v1/classification/PB1/2024", NULL, 200, "indicators", NULL},
+    {"evalA", "GET", "/api/v1/classification/PA1/2024", NULL, 200, "indicators", NULL},
+    {"evalA", "GET", "/api/v1/classification/PA2/2024", NULL, 404, NULL, NULL},
+    {"opA", "POST", "/api/v1/classification/PB1/2024/decision", "{}", 404, NULL, NULL},
+    {"opB", "POST", "/api/v1/classification/PA1/2024/decision", "{}", 404, NULL, NULL},
+    {"cityv", "POST", "/api/v1/classification/PA1/2024/decision", "{}", 403, NULL, NULL},
+    {"opA", "POST", "/api/v1/classification/PA1/2024/decision", "{}", 200, "\"overridden\":false",
+     NULL},
+    /* Warnings (9001 of A, 9002 of B, seeded): listed, acknowledged and
+     * resolved inside the own subtree only. */
+    {"opA", "GET", "/api/v1/warnings", NULL, 200, "PA2", "PB2"},
+    {"opB", "GET", "/api/v1/warnings", NULL, 200, "PB2", "PA2"},
+    {"opA", "GET", "/api/v1/warnings?region=360103", NULL, 404, NULL, "PB2"},
+    {"cityv", "GET", "/api/v1/warnings", NULL, 200, "PB2", NULL},
+    {"evalA", "GET", "/api/v1/warnings", NULL, 403, NULL, NULL},
+    {"opA", "POST", "/api/v1/warnings/9002/acknowledge", "{}", 404, NULL, "PB2"},
+    {"opA", "POST", "/api/v1/warnings/9002/resolve", "{}", 404, NULL, "PB2"},
+    {"villA", "POST", "/api/v1/warnings/9001/acknowledge", "{}", 403, NULL, NULL},
+    {"cityv", "POST", "/api/v1/warnings/9002/acknowledge", "{}", 403, NULL, NULL},
+    {"opB", "POST", "/api/v1/warnings/9001/resolve", "{}", 404, NULL, NULL},
+    {"opA", "POST", "/api/v1/warnings/9001/acknowledge", "{\"note\":\"已核实\"}", 200,
+     "acknowledged", NULL},
+    {"opA", "POST", "/api/v1/warnings/9001/resolve", "{\"note\":\"已整改\"}", 200, "resolved",
+     NULL},
+    /* Imports: rows of the sibling county are bad rows, never written. */
+    {"opA", "POST", "/api/v1/imports/projects?dry_run=false",
+     CSV_HEAD "PZ9,乙,360103001001,种植业,2024,1,村集体自营,正常运营\r\n", 200,
+     "\"committed\":false", "乙村", "text/csv"},
+    {"opA", "GET", "/api/v1/projects/PZ9", NULL, 404, NULL, NULL},
+    {"opA", "POST", "/api/v1/imports/projects?dry_run=false",
+     CSV_HEAD "PA6,甲,360102001001,种植业,2024,1,村集体自营,正常运营\r\n", 200,
+     "\"committed\":true", NULL, "text/csv"},
+    {"opB", "GET", "/api/v1/projects/PA6", NULL, 404, NULL, NULL},
+    {"cityv", "POST", "/api/v1/imports/projects", CSV_HEAD, 403, NULL, NULL, "text/csv"},
+    {"evalA", "POST", "/api/v1/imports/projects", CSV_HEAD, 403, NULL, NULL, "text/csv"},
+    /* The audit trail is the auditor's; accounts are the province admin's. */
+    {"auditor", "GET", "/api/v1/audit", NULL, 200, "\"items\"", NULL},
+    {"auditor", "GET", "/api/v1/audit/verify", NULL, 200, "\"ok\":true", NULL},
+    {"auditor", "GET", "/api/v1/audit/export", NULL, 200, "\"head\"", NULL},
+    {"opA", "GET", "/api/v1/audit", NULL, 403, NULL, NULL},
+    {"cityv", "GET", "/api/v1/audit/verify", NULL, 403, NULL, NULL},
+    {"opB", "GET", "/api/v1/audit/export", NULL, 403, NULL, NULL},
+    {"admin1", "GET", "/api/v1/users", NULL, 200, "opB", NULL},
+    {"opA", "GET", "/api/v1/users", NULL, 403, NULL, "opB"},
+    {"cityv", "GET", "/api/v1/users", NULL, 403, NULL, NULL},
+    {"opA", "POST", "/api/v1/users",
+     "{\"username\":\"mineA\",\"role\":\"village\",\"region_code\":\"360102001001\"}", 403, NULL,
+     NULL},
+    {"opA", "PATCH", "/api/v1/users/opB", "{\"disabled\":true}", 403, NULL, NULL},
+    {"admin1", "POST", "/api/v1/users",
+     "{\"username\":\"villB\",\"role\":\"village\",\"region_code\":\"360103001001\"}", 201,
+     "password", NULL},
+    {"admin1", "PATCH", "/api/v1/users/villB", "{\"disabled\":true}", 200, "\"disabled\":true",
+     NULL},
+    /* Rules are the province's (POST is PUT's alias). */
+    {"opA", "POST", "/api/v1/rules", "{\"year\":2024,\"rules\":[]}", 403, NULL, NULL},
+    {"cityv", "POST", "/api/v1/rules", "{\"year\":2024,\"rules\":[]}", 403, NULL, NULL},
+    /* The public and own-account routes: nothing regional to leak. */
+    {"opA", "GET", "/api/v1/health", NULL, 200, NULL, NULL},
+    {"opA", "GET", "/api/v1/auth/me", NULL, 200, "opA", "opB"},
+    {"opA", "GET", "/api/v1/meta/roles", NULL, 200, "county_operator", NULL},
+    {"opA", "GET", "/api/v1/meta/templates", NULL, 200, "projects", NULL},
+    {"opA", "GET", "/api/v1/meta/templates/projects", NULL, 200, NULL, NULL},
+    {"admin1", "GET", "/api/v1/rules", NULL, 200, NULL, NULL},
+    {"opA", "GET", "/api/v1/thresholds", NULL, 200, NULL, NULL},
+    {"opA", "POST", "/api/v1/auth/password",
+     "{\"old_password\":\"wrong-one-9\","
+     "\"new_password\":\"Another-passw0rd\"}",
+     422, NULL, NULL},
+    {"opA", "POST", "/api/v1/auth/login", "{\"username\":\"opB\",\"password\":\"x\"}", 401, NULL,
+     NULL},
+    /* Last: logout ends opA's session (the later opA cases would get 401). */
+    {"cityv", "POST", "/api/v1/auth/logout", NULL, 204, NULL, NULL},
 };
+
+/* Two open warnings, one per county, with known ids. */
+static void seed_warnings(const test_server *ts)
+{
+    bf_store *store = bf_test_db_open(ts->db);
+    bf_test_exec(store, "INSERT INTO warnings (id, subject_kind, subject_code, region_code, year, "
+                        "rule_code, rule_set_id, explanation, status, firing, opened_at) VALUES "
+                        "(9001, 'project', 'PA2', '360102001001', 2024, 'W1', 1, '闲置', 'open', "
+                        "1, 1), (9002, 'project', 'PB2', '360103001001', 2024, 'W1', 1, '停产', "
+                        "'open', 1, 1)");
+    store_close(store);
+}
 
 static void test_scope_table(void **state)
 {
     test_server *ts = *state;
-    static const char *const users[] = {"opA", "opB", "evalA", "villA", "cityv"};
-    test_client clients[5];
-    for (int i = 0; i < 5; i++) {
+    seed_warnings(ts);
+    static const char *const users[] = {"opA",   "opB",    "evalA",  "villA",
+                                        "cityv", "admin1", "auditor"};
+    enum { NUSERS = sizeof users / sizeof users[0] };
+    test_client clients[NUSERS];
+    for (int i = 0; i < NUSERS; i++) {
         test_client_init(&clients[i], ts);
         assert_int_equal(test_login(&clients[i], users[i], TEST_PASSWORD), 200);
     }
@@ -139,12 +267,13 @@ static void test_scope_table(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const scope_case *k = &cases[i];
         test_client *c = NULL;
-        for (int u = 0; u < 5; u++)
+        for (int u = 0; u < NUSERS; u++)
             if (strcmp(users[u], k->user) == 0)
                 c = &clients[u];
         assert_non_null(c);
         test_response r;
-        test_call(c, k->method, k->path, k->body, &r);
+        test_request(c, k->method, k->path, k->body, k->body ? strlen(k->body) : 0, k->content_type,
+                     NULL, true, &r);
         const char *body = r.body ? r.body : "";
         bool ok = r.status == k->status && (!k->must || strstr(body, k->must)) &&
                   (!k->must_not || !strstr(body, k->must_not));
@@ -156,6 +285,47 @@ static void test_scope_table(void **state)
         test_response_free(&r);
     }
     assert_int_equal(failures, 0);
+}
+
+/* The case's path without its query matches the route pattern ({} for a
+ * segment). */
+static bool case_matches_route(const scope_case *k, const http_route *route)
+{
+    if (strcmp(k->method, route->method) != 0)
+        return false;
+    const char *p = route->pattern, *s = k->path;
+    size_t len = strcspn(k->path, "?");
+    const char *end = k->path + len;
+    while (*p && s < end) {
+        if (p[0] == '{' && p[1] == '}') {
+            while (s < end && *s != '/')
+                s++;
+            p += 2;
+        } else if (*p++ != *s++) {
+            return false;
+        }
+    }
+    return *p == '\0' && s == end;
+}
+
+/* Every route of the server has at least one case above: a new route
+ * without scoping cases fails here. */
+static void test_every_route_has_cases(void **state)
+{
+    (void)state;
+    size_t count = 0;
+    const http_route *routes = http_routes(&count);
+    int missing = 0;
+    for (size_t i = 0; i < count; i++) {
+        bool found = false;
+        for (size_t k = 0; k < sizeof cases / sizeof cases[0] && !found; k++)
+            found = case_matches_route(&cases[k], &routes[i]);
+        if (!found) {
+            fprintf(stderr, "no scoping case for %s %s\n", routes[i].method, routes[i].pattern);
+            missing++;
+        }
+    }
+    assert_int_equal(missing, 0);
 }
 
 /* Nothing of county B changed after all the attempts above. */
@@ -212,6 +382,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_scope_table),
         cmocka_unit_test(test_sibling_untouched),
+        cmocka_unit_test(test_every_route_has_cases),
     };
     return cmocka_run_group_tests(tests, test_server_setup, test_server_teardown);
 }
