@@ -437,6 +437,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (*upload_data_size) {
+        /* request_timeout bounds the whole body, not only the silence between
+         * its bytes (libmicrohttpd's connection timeout): a client trickling
+         * it in is cut off. */
+        if (elapsed_us(&ctx->start) > (int64_t)srv->cfg.request_timeout * 1000000) {
+            ctx->status = 408; /* for the access log; the connection is closed */
+            return MHD_NO;
+        }
         if (!ctx->too_large && bf_buf_append(&ctx->body, upload_data, *upload_data_size) != BF_OK)
             return too_large(ctx, conn);
         *upload_data_size = 0;
