@@ -44,8 +44,8 @@ static int split_row(char *line, char *cells[MAX_CELLS])
     return n;
 }
 
-static const char *const level_words[] = {"any", "province", "city", "county", "township",
-                                          "village"};
+static const char *const level_words[] = {"any",    "province", "city",
+                                          "county", "township", "village"};
 
 static void test_roles_table_matches_doc(void **state)
 {
