@@ -361,14 +361,17 @@ static const struct {
     {"/summary", "?year=2024"},
 };
 
-static void seed_warning(const test_server *ts)
+/* One open warning of county A; its id (the database numbers it). */
+static int64_t seed_warning(const test_server *ts)
 {
     bf_store *store = bf_test_db_open(ts->db);
-    bf_test_exec(store, "INSERT INTO warnings (id, subject_kind, subject_code, region_code, year, "
+    bf_test_exec(store, "INSERT INTO warnings (subject_kind, subject_code, region_code, year, "
                         "rule_code, rule_set_id, explanation, status, firing, opened_at) VALUES "
-                        "(1, 'project', 'PA2', '360102001001', 2024, 'W1', 1, '闲置', 'open', 1, "
+                        "('project', 'PA2', '360102001001', 2024, 'WTEST', 1, '闲置', 'open', 1, "
                         "1)");
+    int64_t id = bf_test_query_int(store, "SELECT id FROM warnings WHERE rule_code = 'WTEST'");
     store_close(store);
+    return id;
 }
 
 static void test_every_get_matches_schema(void **state)
@@ -431,7 +434,10 @@ static void test_writes_match_schema(void **state)
     json_t *doc = load_openapi();
     test_server ts;
     test_server_start(&ts, NULL);
-    seed_warning(&ts);
+    int64_t warning = seed_warning(&ts);
+    char acknowledge[64], resolve[64];
+    snprintf(acknowledge, sizeof acknowledge, "/warnings/%lld/acknowledge", (long long)warning);
+    snprintf(resolve, sizeof resolve, "/warnings/%lld/resolve", (long long)warning);
     test_client c;
     test_client_init(&c, &ts);
     assert_int_equal(test_login(&c, "admin1", TEST_PASSWORD), 200);
@@ -483,9 +489,8 @@ static void test_writes_match_schema(void **state)
         {"POST", "/classification/PA1/2024/decision",
          "/classification/{project_code}/{year}/decision",
          "{\"batch\":\"terminate\",\"reason\":\"连续亏损\"}", 200},
-        {"POST", "/warnings/1/acknowledge", "/warnings/{id}/acknowledge", "{\"note\":\"已核实\"}",
-         200},
-        {"POST", "/warnings/1/resolve", "/warnings/{id}/resolve", "{\"note\":\"已整改\"}", 200},
+        {"POST", acknowledge, "/warnings/{id}/acknowledge", "{\"note\":\"已核实\"}", 200},
+        {"POST", resolve, "/warnings/{id}/resolve", "{\"note\":\"已整改\"}", 200},
         {"PUT", "/thresholds/2024", "/thresholds/{year}", "{\"yuan\":\"7000\"}", 200},
         {"POST", "/users", "/users",
          "{\"username\":\"newvill\",\"role\":\"village\",\"region_code\":\"360102001001\"}", 201},
