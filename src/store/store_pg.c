@@ -1027,6 +1027,8 @@ static const struct {
      "BEGIN RAISE EXCEPTION 'append-only table %: % is refused', TG_TABLE_NAME, TG_OP; "
      "END $$;"},
     {"REFUSE_ROW", "FOR EACH ROW EXECUTE FUNCTION bf_refuse_change()"},
+    /* The rest of the line is for PostgreSQL only. */
+    {"PG_ONLY", ""},
 };
 
 static const char *pg_dialect_word(const char *placeholder)

@@ -232,6 +232,8 @@ static const struct {
     {"REFUSE_FUNCTION", ""},
     {"REFUSE_ROW", "FOR EACH ROW BEGIN SELECT RAISE(ABORT, 'append-only table: "
                    "UPDATE and DELETE are refused'); END"},
+    /* The rest of the line is for PostgreSQL only: a comment here. */
+    {"PG_ONLY", "--"},
 };
 
 static const char *sqlite_dialect_word(const char *placeholder)
