@@ -100,7 +100,9 @@ UNION ALL SELECT 'project', code, 'PW4' FROM p_ind
 UNION ALL SELECT 'project', code, 'PW5' FROM p_ind
  WHERE capacity_w > 0 AND generation IS NOT NULL AND generation * 1000 < 800 * capacity_w;
 
--- Household warnings. Linked projects that failed: stopped, or idle 6 months or more.
+-- Household warnings. Linked projects that failed: stopped, or idle 6 months or
+-- more, or in a termination case: the county's decision standing at the year
+-- (the confirmed batch of the latest year up to it that has one) is 另起炉灶.
 CREATE TEMP TABLE failed AS
 SELECT p.code FROM projects p
 LEFT JOIN (SELECT project_code, MIN(idle_since) AS asset_idle FROM assets
@@ -109,7 +111,14 @@ LEFT JOIN (SELECT project_code, MIN(idle_since) AS asset_idle FROM assets
 WHERE p.start_year <= @year
   AND (p.status = 'stopped'
        OR (p.status IN ('idle', 'stopped') AND p.idle_since <= @year || '-06-30')
-       OR a.asset_idle <= @year || '-06-30');
+       OR a.asset_idle <= @year || '-06-30')
+UNION
+SELECT c.project_code FROM classifications c
+  JOIN batches b ON b.id = c.confirmed_batch
+ WHERE b.candidate_only = 1 AND c.year <= @year
+   AND c.year = (SELECT MAX(d.year) FROM classifications d
+                  WHERE d.project_code = c.project_code AND d.confirmed_batch IS NOT NULL
+                    AND d.year <= @year);
 
 INSERT INTO ref_warnings
 SELECT 'household', y.household_code, 'HW1' FROM household_years y

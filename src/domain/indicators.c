@@ -110,8 +110,9 @@ static const char *const household_sources[IND_H_COUNT] = {
     [IND_H_RISK] = "households.risk_status",
     [IND_H_SIZE] = "households.size",
     [IND_H_LINKED] = "distinct projects in benefits for the household",
-    [IND_H_LINKED_FAILED] = "a linked project is stopped or idle for 6 months or more "
-                            "(termination cases will count once that workflow exists)",
+    [IND_H_LINKED_FAILED] = "a linked project is stopped, idle for 6 months or more, or in a "
+                            "termination case (the county's decision standing at the year is "
+                            "the candidate-only batch, 另起炉灶)",
     [IND_H_LINKED_IDLE] = "the longest months_idle among the linked projects",
 };
 
@@ -551,8 +552,31 @@ static int linked_cmp(const void *a, const void *b)
     return strcmp(((const linked_entry *)a)->code, ((const linked_entry *)b)->code);
 }
 
-bf_status ind_linked_load(bf_store *store, int64_t year, bf_date cutoff, bf_arena *arena,
-                          ind_linked **out, bf_error *err)
+/* Append an entry (the code copied into the arena); the array grows in the
+ * arena, the old block staying until the arena is freed. */
+static bf_status linked_push(ind_linked *linked, size_t *cap, bf_arena *arena, const char *code,
+                             size_t code_len, int64_t months, bool failed, bf_error *err)
+{
+    if (linked->count == *cap) {
+        size_t grown_cap = *cap ? 2 * *cap : 1024;
+        linked_entry *grown = bf_arena_alloc(arena, grown_cap * sizeof *grown);
+        if (!grown)
+            return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+        if (linked->count)
+            memcpy(grown, linked->entries, linked->count * sizeof *grown);
+        linked->entries = grown;
+        *cap = grown_cap;
+    }
+    char *copy = bf_arena_strndup(arena, code, code_len);
+    if (!copy)
+        return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+    linked->entries[linked->count++] = (linked_entry){copy, months, failed};
+    return BF_OK;
+}
+
+/* Projects idle or stopped at the cutoff (started by the year). */
+static bf_status linked_load_idle(bf_store *store, int64_t year, bf_date cutoff, bf_arena *arena,
+                                  ind_linked *linked, size_t *cap, bf_error *err)
 {
     static const char sql[] =
         "SELECT p.code, p.status, p.idle_since, MIN(a.idle_since) FROM projects p "
@@ -560,13 +584,6 @@ bf_status ind_linked_load(bf_store *store, int64_t year, bf_date cutoff, bf_aren
         "AND a.state = 'idle' AND a.idle_since IS NOT NULL "
         "WHERE p.start_year <= ? AND (p.status IN ('idle', 'stopped') OR a.project_code IS NOT "
         "NULL) GROUP BY p.code, p.status, p.idle_since";
-    ind_linked *linked = bf_arena_calloc(arena, 1, sizeof *linked);
-    if (!linked)
-        return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
-    size_t cap = 1024;
-    linked->entries = bf_arena_alloc(arena, cap * sizeof *linked->entries);
-    if (!linked->entries)
-        return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
     bf_stmt *stmt = NULL;
     bf_status rc = store_prepare(store, sql, &stmt, err);
     if (rc == BF_OK)
@@ -592,29 +609,115 @@ bf_status ind_linked_load(bf_store *store, int64_t year, bf_date cutoff, bf_aren
         bool failed = text_eq(status, status_len, "stopped") || months >= IND_LINKED_FAILED_MONTHS;
         if (months == 0 && !failed)
             continue;
-        if (linked->count == cap) {
-            /* grow in the arena; the old block stays until the arena is freed */
-            linked_entry *grown = bf_arena_alloc(arena, 2 * cap * sizeof *grown);
+        rc = linked_push(linked, cap, arena, code, code_len, months, failed, err);
+    }
+    if (stmt)
+        store_finalize(stmt);
+    return rc;
+}
+
+/* One confirmed decision: a project, the year decided, whether the batch is
+ * the candidate-only one (另起炉灶). */
+typedef struct {
+    const char *code;
+    int64_t year;
+    bool terminate;
+} decision_row;
+
+static int decision_cmp(const void *a, const void *b)
+{
+    const decision_row *x = a, *y = b;
+    int c = strcmp(x->code, y->code);
+    return c ? c : (x->year > y->year) - (x->year < y->year);
+}
+
+/* Projects in a termination case at the year: the county's decision standing
+ * then (the confirmed batch of the latest year up to Y that has one) is the
+ * candidate-only batch, 另起炉灶. Confirmed decisions are few (a county's
+ * acts), so they are collected and ordered here rather than by the database. */
+static bf_status linked_load_terminated(bf_store *store, int64_t year, bf_arena *arena,
+                                        ind_linked *linked, size_t *cap, bf_error *err)
+{
+    static const char sql[] =
+        "SELECT c.project_code, c.year, b.candidate_only FROM classifications c "
+        "JOIN batches b ON b.id = c.confirmed_batch "
+        "WHERE c.confirmed_batch IS NOT NULL AND c.year <= ?";
+    decision_row *rows = NULL;
+    size_t count = 0, rows_cap = 0;
+    bf_stmt *stmt = NULL;
+    bf_status rc = store_prepare(store, sql, &stmt, err);
+    if (rc == BF_OK)
+        rc = store_bind_int64(stmt, 1, year);
+    while (rc == BF_OK) {
+        bool has_row = false;
+        rc = store_step(stmt, &has_row, err);
+        if (rc || !has_row)
+            break;
+        if (count == rows_cap) {
+            size_t grown_cap = rows_cap ? 2 * rows_cap : 256;
+            decision_row *grown = bf_arena_alloc(arena, grown_cap * sizeof *grown);
             if (!grown) {
                 rc = bf_error_set(err, BF_ERR_NOMEM, "内存不足");
                 break;
             }
-            memcpy(grown, linked->entries, cap * sizeof *grown);
-            linked->entries = grown;
-            cap *= 2;
+            if (count)
+                memcpy(grown, rows, count * sizeof *grown);
+            rows = grown;
+            rows_cap = grown_cap;
         }
-        char *copy = bf_arena_strndup(arena, code, code_len);
-        if (!copy) {
+        size_t code_len;
+        const char *code = store_column_text(stmt, 0, &code_len);
+        rows[count].code = bf_arena_strndup(arena, code, code_len);
+        if (!rows[count].code) {
             rc = bf_error_set(err, BF_ERR_NOMEM, "内存不足");
             break;
         }
-        linked->entries[linked->count++] = (linked_entry){copy, months, failed};
+        rows[count].year = store_column_int64(stmt, 1);
+        rows[count].terminate = store_column_int64(stmt, 2) != 0;
+        count++;
     }
     if (stmt)
         store_finalize(stmt);
+    if (rc || count == 0)
+        return rc;
+    qsort(rows, count, sizeof *rows, decision_cmp);
+    for (size_t i = 0; i < count && rc == BF_OK; i++) {
+        bool last_of_project = i + 1 == count || strcmp(rows[i].code, rows[i + 1].code) != 0;
+        if (last_of_project && rows[i].terminate)
+            rc = linked_push(linked, cap, arena, rows[i].code, strlen(rows[i].code), 0, true, err);
+    }
+    return rc;
+}
+
+bf_status ind_linked_load(bf_store *store, int64_t year, bf_date cutoff, bf_arena *arena,
+                          ind_linked **out, bf_error *err)
+{
+    ind_linked *linked = bf_arena_calloc(arena, 1, sizeof *linked);
+    if (!linked)
+        return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+    size_t cap = 0;
+    bf_status rc = linked_load_idle(store, year, cutoff, arena, linked, &cap, err);
+    if (rc == BF_OK)
+        rc = linked_load_terminated(store, year, arena, linked, &cap, err);
     if (rc)
         return rc;
-    qsort(linked->entries, linked->count, sizeof *linked->entries, linked_cmp);
+    if (linked->count > 0) {
+        /* one entry per project: an idle project may also be in a termination case */
+        qsort(linked->entries, linked->count, sizeof *linked->entries, linked_cmp);
+        size_t kept = 0;
+        for (size_t i = 0; i < linked->count; i++) {
+            linked_entry *e = &linked->entries[i];
+            if (kept > 0 && strcmp(linked->entries[kept - 1].code, e->code) == 0) {
+                linked_entry *k = &linked->entries[kept - 1];
+                k->failed = k->failed || e->failed;
+                if (e->months_idle > k->months_idle)
+                    k->months_idle = e->months_idle;
+            } else {
+                linked->entries[kept++] = *e;
+            }
+        }
+        linked->count = kept;
+    }
     *out = linked;
     return BF_OK;
 }

@@ -71,7 +71,10 @@ typedef enum {
     IND_H_COUNT
 } ind_household_id;
 
-/* Months idle from which a linked project counts as failed for its households. */
+/* Months idle from which a linked project counts as failed for its households:
+ * the plan's definition of the indicator linked_project_failed, not a
+ * threshold (docs/indicators.md). A province that wants another limit writes
+ * its rule on linked_project_months_idle instead. */
 #define IND_LINKED_FAILED_MONTHS 6
 
 /* The symbol table of a subject's indicators (static). */
@@ -115,12 +118,17 @@ typedef bf_status (*ind_household_fn)(void *ctx, const ind_household *household,
 bf_status ind_scan_projects(bf_store *store, const ind_scope *scope, ind_project_fn fn, void *ctx,
                             bf_error *err);
 
-/* Projects that are stopped or idle (with their idle months), for the
- * households' linkage indicators. Allocated in an arena. */
+/* Projects that are stopped, idle (with their idle months) or in a
+ * termination case, for the households' linkage indicators. Allocated in an
+ * arena. */
 typedef struct ind_linked ind_linked;
 
-/* Load every stopped or idle project of the province (whatever the scope:
- * a household may benefit from a project elsewhere). */
+/* Load every stopped, idle or terminated project of the province (whatever
+ * the scope: a household may benefit from a project elsewhere). A project is
+ * in a termination case when the county's decision standing at the year (the
+ * confirmed batch of the latest year up to it that has one) is the
+ * candidate-only batch (另起炉灶); proposals, including those of the run in
+ * progress, never count. */
 bf_status ind_linked_load(bf_store *store, int64_t year, bf_date cutoff, bf_arena *arena,
                           ind_linked **out, bf_error *err);
 

@@ -446,6 +446,14 @@ static void run_case(void **state)
                                      4, words[1], words[2], words[3], year);
             if (warn_transition(cs.store, id, WARN_RESOLVED, "test", "核实已解决", &err) != BF_OK)
                 CASE_FAIL(&cs, "resolve: %s", err.msg);
+        } else if (strcmp(words[0], "decide") == 0 && (n == 3 || n == 4)) {
+            /* decide CODE BATCH|- [REASON]: the county confirms (-, or the
+             * proposed batch) or overrides the project's proposal of the year */
+            classify_decision decision;
+            if (classify_decide(cs.store, words[1], cs.year,
+                                strcmp(words[2], "-") == 0 ? NULL : words[2], "test",
+                                n == 4 ? words[3] : NULL, &decision, &err) != BF_OK)
+                CASE_FAIL(&cs, "decide: %s", err.msg);
         } else if (strcmp(words[0], "expect") == 0 && n >= 2) {
             if (!cs.classified && strcmp(words[1], "batch") != 0)
                 CASE_FAIL(&cs, "expectation before classify");
