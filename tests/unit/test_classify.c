@@ -673,6 +673,98 @@ static void test_confirm_override_history(void **state)
     store_close(store);
 }
 
+/* Every column of the registry rows a decision could touch, as one text. */
+static char *dump_registry(bf_store *store)
+{
+    static const char *const queries[] = {
+        "SELECT * FROM projects ORDER BY code",
+        "SELECT * FROM assets ORDER BY code",
+        "SELECT * FROM project_years ORDER BY project_code, year",
+        "SELECT * FROM benefits ORDER BY household_code, project_code, kind",
+        "SELECT * FROM households ORDER BY code",
+    };
+    bf_buf out;
+    bf_buf_init(&out, 1024 * 1024);
+    bf_error err;
+    bf_error_clear(&err);
+    for (size_t q = 0; q < sizeof queries / sizeof queries[0]; q++) {
+        bf_stmt *stmt = NULL;
+        if (store_prepare(store, queries[q], &stmt, &err) != BF_OK)
+            fail_msg("%s: %s", queries[q], err.msg);
+        for (;;) {
+            bool has_row = false;
+            assert_int_equal(store_step(stmt, &has_row, &err), BF_OK);
+            if (!has_row)
+                break;
+            for (int c = 0; c < store_column_count(stmt); c++) {
+                size_t len;
+                const char *text =
+                    store_column_is_null(stmt, c) ? "NULL" : store_column_text(stmt, c, &len);
+                assert_int_equal(bf_buf_append_str(&out, text), BF_OK);
+                assert_int_equal(bf_buf_append_char(&out, '|'), BF_OK);
+            }
+            assert_int_equal(bf_buf_append_char(&out, '\n'), BF_OK);
+        }
+        store_finalize(stmt);
+        assert_int_equal(bf_buf_append_str(&out, "--\n"), BF_OK);
+    }
+    char *text = strdup(out.data ? out.data : "");
+    assert_non_null(text);
+    bf_buf_free(&out);
+    return text;
+}
+
+/* 另起炉灶 from a rule is only a candidate: neither the run nor the county's
+ * confirmation (or an override to it) disposes of anything. */
+static void test_terminate_disposes_nothing(void **state)
+{
+    (void)state;
+    char target[4096];
+    bf_store *store = fresh_db(target, sizeof target);
+    small_fixture(store);
+    exec_ok(store, "INSERT INTO assets (code, project_code, name, type, nature, original_value, "
+                   "acquired_on, useful_life_years, state, idle_since) VALUES "
+                   "('A1', 'P2', '大棚', 'facility', 'operating', 5000000, '2020-03-01', 10, "
+                   "'in_use', NULL),"
+                   "('A2', 'P2', '冷库', 'equipment', 'operating', 2000000, '2020-03-01', 8, "
+                   "'idle', '2024-01-01'),"
+                   "('A3', 'P1', '机械', 'equipment', 'operating', 300000, '2021-05-01', 5, "
+                   "'in_use', NULL)");
+    exec_ok(store, "INSERT INTO households (code, region_code, head_id_hash, head_id_enc, "
+                   "head_id_masked, head_name, kind, size, risk_status) VALUES "
+                   "('H1', '360102001001', 'h1', 'x', 'x', '张三', 'alleviated', 3, 'none')");
+    exec_ok(store, "INSERT INTO benefits (household_code, project_code, kind) VALUES "
+                   "('H1', 'P2', 'dividend'), ('H1', 'P1', 'jobs')");
+    char *before = dump_registry(store);
+    assert_non_null(strstr(before, "P2|"));
+    classify_result *r = calloc(1, sizeof *r);
+    assert_non_null(r);
+    run_ok(store, NULL, r);
+    assert_int_equal(count(store, "SELECT COUNT(*) FROM classifications WHERE project_code = "
+                                  "'P2' AND proposed_batch = 'terminate'"),
+                     1);
+    bf_error err;
+    bf_error_clear(&err);
+    classify_decision d;
+    /* the county confirms P2's 另起炉灶 and overrides P1 to it */
+    assert_int_equal(classify_decide(store, "P2", YEAR, NULL, "王五", NULL, &d, &err), BF_OK);
+    assert_true(d.candidate_only);
+    assert_int_equal(
+        classify_decide(store, "P1", YEAR, "另起炉灶", "王五", "经营主体已退出", &d, &err), BF_OK);
+    assert_true(d.candidate_only);
+    run_ok(store, NULL, r);
+    assert_int_equal(count(store, "SELECT COUNT(*) FROM classifications WHERE "
+                                  "confirmed_batch = 'terminate'"),
+                     2);
+    /* projects, assets, yearly records, benefit links, households: every column as it was */
+    char *after = dump_registry(store);
+    assert_string_equal(after, before);
+    free(before);
+    free(after);
+    free(r);
+    store_close(store);
+}
+
 static bf_status first_id(void *ctx, const warn_row *row, bf_error *err)
 {
     (void)err;
@@ -1132,6 +1224,7 @@ int main(void)
         cmocka_unit_test(test_parallel_households_agree),
         cmocka_unit_test(test_rule_edit_moves_exactly_expected),
         cmocka_unit_test(test_confirm_override_history),
+        cmocka_unit_test(test_terminate_disposes_nothing),
         cmocka_unit_test(test_warning_life_cycle),
         cmocka_unit_test(test_rule_sets_import_export),
         cmocka_unit_test(test_cli),
