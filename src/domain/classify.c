@@ -517,6 +517,31 @@ static bool concurrent_reads(bf_store *store)
     return wal;
 }
 
+/* Foreign-key enforcement for the run's own transaction on SQLite, where each
+ * written result would otherwise look up its project, batch and rule set in
+ * their B-trees. Every reference the run writes is known valid: the project
+ * codes come from the projects read inside the same transaction, begun
+ * IMMEDIATE (no other writer between the read and the write), a proposed batch
+ * is one of the batches table's rows loaded by the run (an outcome not among
+ * them fails the run), the rule set is the one loaded in the transaction, and
+ * a run deletes nothing. The pragma
+ * is a no-op inside a transaction, so a run inside a caller's transaction
+ * keeps the checks. Returns whether it turned them off (to turn them on after
+ * the commit or rollback). PostgreSQL keeps its checks. */
+static bool fk_checks_off(bf_store *store)
+{
+    if (store_kind(store) != BF_STORE_SQLITE || store->tx_depth > 0)
+        return false;
+    bf_error ignored;
+    return store_exec(store, "PRAGMA foreign_keys=OFF", &ignored) == BF_OK;
+}
+
+static void fk_checks_on(bf_store *store)
+{
+    bf_error ignored;
+    store_exec(store, "PRAGMA foreign_keys=ON", &ignored);
+}
+
 /* Set up the producer and, when a second connection opens, start its thread.
  * Must run before the run's transaction begins on store. */
 static bf_status hh_start(hh_producer *p, bf_store *store, const ind_scope *scope,
@@ -699,6 +724,7 @@ bf_status classify_run(bf_store *store, const classify_options *options, classif
     hh_producer households;
     bool hh_started = false;
     bool in_tx = false;
+    bool fk_off = false;
     ctx.arena = bf_arena_new(0);
     if (!ctx.arena) {
         rc = bf_error_set(err, BF_ERR_NOMEM, "内存不足");
@@ -739,6 +765,7 @@ bf_status classify_run(bf_store *store, const classify_options *options, classif
             goto out;
     }
 
+    fk_off = fk_checks_off(store);
     rc = store_begin(store, err);
     if (rc)
         goto out;
@@ -798,6 +825,8 @@ out:
         else
             store_rollback(store);
     }
+    if (fk_off)
+        fk_checks_on(store);
     cmap_free(ctx.previous);
     bf_buf_free(&ctx.expl);
     bf_buf_free(&ctx.snap);

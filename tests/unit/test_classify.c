@@ -765,6 +765,36 @@ static void test_terminate_disposes_nothing(void **state)
     store_close(store);
 }
 
+/* A run writes without foreign-key checks on SQLite (classify.c says why) but
+ * leaves them on for everything after it on the same connection. */
+static void test_run_restores_foreign_keys(void **state)
+{
+    (void)state;
+    char target[4096];
+    bf_store *store = fresh_db(target, sizeof target);
+    small_fixture(store);
+    classify_result *r = calloc(1, sizeof *r);
+    assert_non_null(r);
+    run_ok(store, NULL, r);
+    assert_int_equal(r->projects, 2);
+    static const char orphan[] =
+        "INSERT INTO classifications (project_code, year, proposed_batch, rule_set_id, "
+        "rule_name, explanation, indicators, evidence, run_id, proposed_at) "
+        "SELECT 'NO-SUCH-PROJECT', 2025, 'consolidate', rule_set_id, 'x', 'x', '[]', 0, 0, 0 "
+        "FROM classifications WHERE project_code = 'P1'";
+    bf_error err;
+    bf_error_clear(&err);
+    assert_int_not_equal(store_exec(store, orphan, &err), BF_OK);
+    assert_int_equal(count(store, "SELECT COUNT(*) FROM classifications"), 2);
+    /* and after a re-run that changes a result */
+    exec_ok(store, "UPDATE project_years SET collective_income = 0");
+    run_ok(store, NULL, r);
+    assert_int_equal(r->changed, 1);
+    assert_int_not_equal(store_exec(store, orphan, &err), BF_OK);
+    free(r);
+    store_close(store);
+}
+
 static bf_status first_id(void *ctx, const warn_row *row, bf_error *err)
 {
     (void)err;
@@ -1225,6 +1255,7 @@ int main(void)
         cmocka_unit_test(test_rule_edit_moves_exactly_expected),
         cmocka_unit_test(test_confirm_override_history),
         cmocka_unit_test(test_terminate_disposes_nothing),
+        cmocka_unit_test(test_run_restores_foreign_keys),
         cmocka_unit_test(test_warning_life_cycle),
         cmocka_unit_test(test_rule_sets_import_export),
         cmocka_unit_test(test_cli),
