@@ -10,10 +10,15 @@
  *   -> row validator (cells -> typed field values, or errors)
  *   -> checks against the database and the rows before (references, duplicates)
  *   -> upsert (prepared once per import, bound per row)
- * Duplicates within the file are found through a temporary table, so memory
- * stays flat whatever the size of the file.
+ * Duplicates within the file are found in memory: a bounded set of keyed
+ * fingerprints (domain/fpset.h) maps each record key to the first row that had
+ * it; past its byte budget new keys go to a temporary table instead, so memory
+ * stays bounded whatever the size of the file. When a table the checks read was
+ * empty when the import began, a look-up of a key the file has not had before
+ * cannot find anything and is skipped (see import_probe).
  */
 #include "domain/import.h"
+#include "domain/fpset.h"
 #include "core/arena.h"
 #include "core/date.h"
 #include "core/money.h"
@@ -32,6 +37,15 @@
 #define IMPORT_PROGRESS_EVERY 5000
 #define IMPORT_VALUE_MAX      200
 #define IMPORT_CACHE_SIZE     1024
+/* Byte budget of the in-memory set of the file's record keys: 4 Mi entries of
+ * 16 bytes, room for 3.1 million keys (a province's members) before the
+ * temporary table takes over. */
+#define IMPORT_SEEN_MAX_BYTES (64u * 1024 * 1024)
+/* Byte budget of a set that only saves look-ups (no fallback needed). */
+#define IMPORT_PROBE_MAX_BYTES (32u * 1024 * 1024)
+/* Fewest bytes a data row of a CSV file takes, to size the sets from the file
+ * size (members: about 53 bytes a row, households about 80). */
+#define IMPORT_ROW_BYTES_MIN 40
 
 /* One converted cell. */
 typedef struct {
@@ -77,6 +91,22 @@ typedef struct {
     bf_stmt *other_head;
     int64_t changes;
     bool seen_table;
+    /* Record keys of the file seen so far -> first row (see seen_key). */
+    fpset *seen;
+    /* The row's key: whether it could be formed, whether no earlier row had
+     * it (known exactly), and the earlier row that had it (0: none). */
+    bool key_valid;
+    bool key_new;
+    bool key_dup;
+    long key_first_row;
+    int key_col; /* the first key column */
+    /* Tables empty when the import began: a look-up there can only find a
+     * record this import wrote. */
+    bool target_was_empty;
+    bool members_were_empty;
+    /* Households: head ID hashes seen so far; members: households given a head
+     * row so far. A key new to these sets cannot be in a table that was empty. */
+    fpset *probe;
     bool scoped; /* rows must stay within [scope_lo, scope_hi) */
     char scope_lo[13], scope_hi[13];
 
@@ -880,6 +910,17 @@ static void check_idle_since(import_ctx *ctx, const char *state_alias, const cha
                "状态为闲置时必须填写闲置起始日期");
 }
 
+/* Whether a look-up of key in a table that was empty when the import began
+ * (table_was_empty) may find something: only when an earlier row of the file
+ * had the key, which the probe set remembers (or cannot say, once full).
+ * Adds the key to the set. Saves the round trip for the many keys that are new. */
+static bool import_probe(import_ctx *ctx, bool table_was_empty, const char *key)
+{
+    if (!table_was_empty || !ctx->probe)
+        return true;
+    return fpset_add(ctx->probe, key, strlen(key), 1, NULL) != FPSET_ADDED;
+}
+
 static bf_status check_members_row(import_ctx *ctx, bf_error *err)
 {
     const field_value *household = field(ctx, "household_code");
@@ -904,7 +945,11 @@ static bf_status check_members_row(import_ctx *ctx, bf_error *err)
         return BF_OK;
     }
     char owner[80];
-    rc = lookup(ctx->member_owner, id->id_hash, NULL, &found, owner, sizeof owner, err);
+    found = false;
+    /* A member already stored under this ID number: only possible when the
+     * table had members before, or an earlier row had the number. */
+    if (!ctx->target_was_empty || !ctx->key_new)
+        rc = lookup(ctx->member_owner, id->id_hash, NULL, &found, owner, sizeof owner, err);
     if (rc)
         return rc;
     if (found && strcmp(owner, household->text) != 0) {
@@ -929,8 +974,10 @@ static bf_status check_members_row(import_ctx *ctx, bf_error *err)
                relation ? relation->len : 0, "此人是该户户主，与户主关系应填“户主”");
     if (is_head) {
         char other[32];
-        rc =
-            lookup(ctx->other_head, household->text, id->id_hash, &found, other, sizeof other, err);
+        found = false;
+        if (import_probe(ctx, ctx->target_was_empty, household->text))
+            rc = lookup(ctx->other_head, household->text, id->id_hash, &found, other, sizeof other,
+                        err);
         if (rc)
             return rc;
         if (found)
@@ -951,7 +998,8 @@ static bf_status check_households_row(import_ctx *ctx, bf_error *err)
         return BF_OK;
     bool found = false;
     char other[80];
-    rc = lookup(ctx->head_elsewhere, id->id_hash, code->text, &found, other, sizeof other, err);
+    if (import_probe(ctx, ctx->target_was_empty, id->id_hash))
+        rc = lookup(ctx->head_elsewhere, id->id_hash, code->text, &found, other, sizeof other, err);
     if (rc)
         return rc;
     bool outside = false;
@@ -967,7 +1015,9 @@ static bf_status check_households_row(import_ctx *ctx, bf_error *err)
                    "此人已是户 %s 的户主，一个人只能属于一户", other);
         return BF_OK;
     }
-    rc = lookup(ctx->member_owner, id->id_hash, NULL, &found, other, sizeof other, err);
+    found = false;
+    if (!ctx->members_were_empty) /* this import writes no members */
+        rc = lookup(ctx->member_owner, id->id_hash, NULL, &found, other, sizeof other, err);
     if (rc)
         return rc;
     if (found && strcmp(other, code->text) != 0) {
@@ -1052,47 +1102,80 @@ static bf_status check_row(import_ctx *ctx, char parent[13], int64_t *level, bf_
     return BF_OK;
 }
 
-/* Record the row's key; report a duplicate of an earlier row of the file. */
-static bf_status check_duplicate(import_ctx *ctx, bf_error *err)
+/* Form the row's record key and look it up among the keys of the earlier rows
+ * (in the fingerprint set, or in the temporary table once the set is full),
+ * recording it. Runs before the cross-table checks, which skip look-ups of a
+ * key the file has not had before (import_probe); report_duplicate reports it
+ * after them, so errors keep their order. A row with a missing or bad key cell
+ * has been reported already and gets no key. */
+static bf_status seen_key(import_ctx *ctx, bf_error *err)
 {
-    bf_buf key;
-    bf_buf_init(&key, 4096);
-    int first_key_col = -1;
-    bf_status rc = BF_OK;
+    char key[4096];
+    size_t len = 0;
+    ctx->key_valid = ctx->key_new = ctx->key_dup = false;
+    ctx->key_first_row = 0;
+    ctx->key_col = -1;
     for (size_t i = 0; i < ctx->tpl->ncolumns; i++) {
         if (!ctx->tpl->columns[i].key)
             continue;
         const field_value *v = &ctx->values[i];
         if (!v->present || v->is_null || v->bad)
-            goto out; /* already reported */
-        if (first_key_col < 0)
-            first_key_col = (int)i;
+            return BF_OK; /* already reported */
+        if (ctx->key_col < 0)
+            ctx->key_col = (int)i;
         const char *part = ctx->tpl->columns[i].type == TPL_ID_NUMBER ? v->id_hash : v->text;
-        rc = bf_buf_printf(&key, "%s\x1f", part);
-        if (rc)
-            goto out;
+        size_t n = strlen(part);
+        if (len + n + 1 > sizeof key)
+            return bf_error_set(err, BF_ERR_TOO_LARGE, "记录的编号过长");
+        memcpy(key + len, part, n);
+        len += n;
+        key[len++] = '\x1f';
+    }
+    ctx->key_valid = true;
+    uint32_t first = 0;
+    uint32_t row = ctx->row_number > 0 && ctx->row_number < (long)UINT32_MAX
+                       ? (uint32_t)ctx->row_number
+                       : UINT32_MAX;
+    switch (ctx->seen ? fpset_add(ctx->seen, key, len, row, &first) : FPSET_FULL) {
+    case FPSET_ADDED:
+        ctx->key_new = true;
+        return BF_OK;
+    case FPSET_FOUND:
+        ctx->key_dup = true;
+        ctx->key_first_row = (long)first;
+        return BF_OK;
+    case FPSET_FULL:
+        break;
     }
     store_reset(ctx->seen_insert);
-    store_bind_text(ctx->seen_insert, 1, key.data, key.len);
+    store_bind_text(ctx->seen_insert, 1, key, len);
     store_bind_int64(ctx->seen_insert, 2, ctx->row_number);
-    rc = store_step_done(ctx->seen_insert, err);
+    bf_status rc = store_step_done(ctx->seen_insert, err);
     if (rc)
-        goto out;
-    if (store_changes(ctx->seen_insert) == 0) {
-        store_reset(ctx->seen_lookup);
-        store_bind_text(ctx->seen_lookup, 1, key.data, key.len);
-        bool has_row = false;
-        rc = store_step(ctx->seen_lookup, &has_row, err);
-        long first_row = has_row ? (long)store_column_int64(ctx->seen_lookup, 0) : 0;
-        store_reset(ctx->seen_lookup);
-        const field_value *v = &ctx->values[first_key_col];
-        const char *shown =
-            ctx->tpl->columns[first_key_col].type == TPL_ID_NUMBER ? v->id_masked : v->text;
-        report(ctx, first_key_col, shown, strlen(shown), "与本文件第 %ld 行重复", first_row);
+        return rc;
+    if (store_changes(ctx->seen_insert) > 0) {
+        ctx->key_new = true;
+        return BF_OK;
     }
-out:
-    bf_buf_free(&key);
+    store_reset(ctx->seen_lookup);
+    store_bind_text(ctx->seen_lookup, 1, key, len);
+    bool has_row = false;
+    rc = store_step(ctx->seen_lookup, &has_row, err);
+    ctx->key_dup = true;
+    ctx->key_first_row = has_row ? (long)store_column_int64(ctx->seen_lookup, 0) : 0;
+    store_reset(ctx->seen_lookup);
     return rc;
+}
+
+/* Report the row's key as a duplicate of an earlier row's (see seen_key). */
+static void report_duplicate(import_ctx *ctx)
+{
+    if (!ctx->key_valid || !ctx->key_dup)
+        return;
+    const field_value *v = &ctx->values[ctx->key_col];
+    const char *shown =
+        ctx->tpl->columns[ctx->key_col].type == TPL_ID_NUMBER ? v->id_masked : v->text;
+    report(ctx, ctx->key_col, shown, strlen(shown), "与本文件第 %ld 行重复", ctx->key_first_row);
 }
 
 /* ---------- writing ---------- */
@@ -1250,11 +1333,12 @@ static bf_status process_row(import_ctx *ctx, const bf_row *row, bf_error *err)
     }
     char parent[13] = "";
     int64_t level = 0;
-    bf_status rc = check_row(ctx, parent, &level, err);
+    bf_status rc = seen_key(ctx, err);
     if (rc == BF_OK)
-        rc = check_duplicate(ctx, err);
+        rc = check_row(ctx, parent, &level, err);
     if (rc)
         return rc;
+    report_duplicate(ctx);
     if (ctx->row_errors) {
         ctx->res->bad++;
         return BF_OK;
@@ -1314,6 +1398,9 @@ static void ctx_free(import_ctx *ctx)
     ctx->row_arena = NULL;
     free(ctx->cache);
     ctx->cache = NULL;
+    fpset_free(ctx->seen);
+    fpset_free(ctx->probe);
+    ctx->seen = ctx->probe = NULL;
 }
 
 /* Commit or roll back at the end of an import, per the options and errors. */
@@ -1352,6 +1439,36 @@ static bf_status finish(import_ctx *ctx, bf_status rc, int64_t count_before, bf_
     return BF_OK;
 }
 
+/* The in-memory sets of an import (see seen_key, import_probe), sized for a
+ * file of file_bytes (0: unknown, they grow), and which tables the checks read
+ * were empty when it began. */
+static bf_status import_sets_init(import_ctx *ctx, int64_t count_before, size_t file_bytes,
+                                  bf_error *err)
+{
+    size_t expected = file_bytes / IMPORT_ROW_BYTES_MIN;
+    tpl_kind kind = ctx->tpl->kind;
+    ctx->target_was_empty = count_before == 0;
+    ctx->seen = fpset_new(expected, IMPORT_SEEN_MAX_BYTES);
+    if (!ctx->seen)
+        return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+    if (kind == TPL_HOUSEHOLDS || kind == TPL_MEMBERS) {
+        /* Households: one head each; members: about three to a household. */
+        ctx->probe =
+            fpset_new(kind == TPL_MEMBERS ? expected / 3 : expected, IMPORT_PROBE_MAX_BYTES);
+        if (!ctx->probe)
+            return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+    }
+    if (kind == TPL_HOUSEHOLDS) {
+        int64_t any = 1;
+        bf_status rc = store_query_int64(
+            ctx->store, "SELECT COUNT(*) FROM (SELECT 1 FROM members LIMIT 1) AS t", &any, err, 0);
+        if (rc)
+            return rc;
+        ctx->members_were_empty = any == 0;
+    }
+    return BF_OK;
+}
+
 static bf_status import_sheet(bf_store *store, tpl_kind kind, bf_sheet *sheet,
                               const import_options *options, import_result *result, bf_error *err)
 {
@@ -1369,6 +1486,11 @@ static bf_status import_sheet(bf_store *store, tpl_kind kind, bf_sheet *sheet,
     rc = count_rows(store, ctx.tpl->table, &count_before, err);
     if (rc == BF_OK)
         rc = prepare_statements(&ctx, err);
+    if (rc == BF_OK) {
+        size_t done = 0, total = 0;
+        bf_sheet_progress(sheet, &done, &total);
+        rc = import_sets_init(&ctx, count_before, total, err);
+    }
     while (rc == BF_OK) {
         bf_row row;
         bool has_row = false;
@@ -1448,6 +1570,8 @@ static bf_status import_divisions(bf_store *store, const char *dir, const import
     rc = count_rows(store, "regions", &count_before, err);
     if (rc == BF_OK)
         rc = prepare_statements(&ctx, err);
+    if (rc == BF_OK)
+        rc = import_sets_init(&ctx, count_before, 0, err);
     /* The header of the template: code and name only (flags stay as they are). */
     ctx.file_col[0] = 0;
     ctx.file_col[1] = 1;
