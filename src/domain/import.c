@@ -1475,14 +1475,16 @@ static bf_status import_sheet(bf_store *store, tpl_kind kind, bf_sheet *sheet,
     import_ctx ctx;
     bf_status rc = ctx_init(&ctx, store, kind, options, result, err);
     int64_t count_before = 0;
-    bool header_done = false, began = false;
+    bool header_done = false, began = false, bulk = false;
     if (rc)
         goto out;
+    /* Before the transaction: SQLite takes some of its settings only outside one. */
+    store_bulk_mode(store, true);
+    bulk = true;
     rc = store_begin(store, err);
     if (rc)
         goto out;
     began = true;
-    store_bulk_mode(store, true);
     rc = count_rows(store, ctx.tpl->table, &count_before, err);
     if (rc == BF_OK)
         rc = prepare_statements(&ctx, err);
@@ -1525,13 +1527,12 @@ static bf_status import_sheet(bf_store *store, tpl_kind kind, bf_sheet *sheet,
         report_file_column(&ctx, 0, "", "", "文件为空：第一行应为列名");
     began = false;
     rc = finish(&ctx, rc, count_before, err);
-    store_bulk_mode(store, false);
 out:
-    if (began) {
+    if (began)
         store_rollback(store);
-        store_bulk_mode(store, false);
-    }
     ctx_free(&ctx);
+    if (bulk)
+        store_bulk_mode(store, false);
     return rc;
 }
 

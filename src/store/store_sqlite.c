@@ -218,7 +218,10 @@ static bf_status sqlite_rollback(bf_store *base)
  * a 96 MiB page cache instead of 32 MiB halves its time. */
 static void sqlite_bulk_mode(bf_store *base, bool on)
 {
-    sqlite_exec(base, on ? "PRAGMA cache_size=-98304" : "PRAGMA cache_size=-32768", NULL);
+    sqlite_exec(base,
+                on ? "PRAGMA cache_size=-98304; PRAGMA foreign_keys=OFF"
+                   : "PRAGMA cache_size=-32768; PRAGMA foreign_keys=ON",
+                NULL);
 }
 
 static const struct {
