@@ -25,6 +25,7 @@
 #include "core/text.h"
 #include "io/sheet.h"
 #include "io/validate.h"
+#include "store/batch.h"
 #include "core/buf.h"
 
 #include <stdarg.h>
@@ -46,6 +47,25 @@
 /* Fewest bytes a data row of a CSV file takes, to size the sets from the file
  * size (members: about 53 bytes a row, households about 80). */
 #define IMPORT_ROW_BYTES_MIN 40
+/* Households read ahead in code order for the look-ups of the registries that
+ * refer to them (see window_lookup): from this many rows up to the most. */
+#define IMPORT_WINDOW_MIN 16
+#define IMPORT_WINDOW_MAX 4096
+
+/* Households read ahead in code order (see window_lookup). */
+typedef struct {
+    char code[66];
+    char value[PII_HASH_HEX_LEN + 24]; /* "head_id_hash|region_code" */
+} import_window_entry;
+
+struct import_window {
+    bf_stmt *stmt;
+    import_window_entry entries[IMPORT_WINDOW_MAX];
+    uint32_t slots[IMPORT_WINDOW_MAX * 2]; /* entry index + 1, 0: empty */
+    size_t n;
+    size_t want; /* rows to read next time */
+    size_t hits; /* look-ups answered by the current window */
+};
 
 /* One converted cell. */
 typedef struct {
@@ -80,6 +100,8 @@ typedef struct {
     long row_errors;
 
     bf_stmt *upsert;
+    /* The upsert as a batch (households and members: see use_batch). */
+    store_batch *batch;
     bf_stmt *seen_insert;
     bf_stmt *seen_lookup;
     bf_stmt *region_level;
@@ -107,6 +129,10 @@ typedef struct {
     /* Households: head ID hashes seen so far; members: households given a head
      * row so far. A key new to these sets cannot be in a table that was empty. */
     fpset *probe;
+    /* Households read ahead in code order (members, household years, benefits:
+     * files are usually sorted by household, so a range read answers the
+     * look-ups of the next rows). NULL: point look-ups. */
+    struct import_window *window;
     bool scoped; /* rows must stay within [scope_lo, scope_hi) */
     char scope_lo[13], scope_hi[13];
 
@@ -629,7 +655,14 @@ static bf_status build_upsert(import_ctx *ctx, bf_error *err)
         rc = bf_error_set(err, BF_ERR_NOMEM, "内存不足");
         goto out;
     }
-    rc = store_prepare(ctx->store, sql, &ctx->upsert, err);
+    /* Households and members are written through a batch: on PostgreSQL
+     * their rows go out with COPY, many at a time, since their checks read
+     * (and so flush pending rows) seldom; on SQLite a batch runs the statement
+     * row by row as before. Other registries read per row: one by one. */
+    if (tpl->kind == TPL_HOUSEHOLDS || tpl->kind == TPL_MEMBERS)
+        rc = store_batch_new(ctx->store, sql, &ctx->batch, err);
+    else
+        rc = store_prepare(ctx->store, sql, &ctx->upsert, err);
 out:
     bf_buf_free(&cols);
     bf_buf_free(&vals);
@@ -707,6 +740,12 @@ static bf_status prepare_statements(import_ctx *ctx, bf_error *err)
 
 static void finalize_statements(import_ctx *ctx)
 {
+    store_batch_free(ctx->batch);
+    ctx->batch = NULL;
+    if (ctx->window) {
+        store_finalize(ctx->window->stmt);
+        ctx->window->stmt = NULL;
+    }
     store_finalize(ctx->upsert);
     store_finalize(ctx->seen_insert);
     store_finalize(ctx->seen_lookup);
@@ -737,11 +776,89 @@ static bf_status lookup(bf_stmt *stmt, const char *a, const char *b, bool *found
     return rc;
 }
 
+/* ---------- households read ahead ---------- */
+
+static size_t window_slot(const char *code)
+{
+    uint64_t hash = 1469598103934665603ULL;
+    for (; *code; code++)
+        hash = (hash ^ (unsigned char)*code) * 1099511628211ULL;
+    return (size_t)(hash % (IMPORT_WINDOW_MAX * 2));
+}
+
+static const import_window_entry *window_find(const struct import_window *w, const char *code)
+{
+    for (size_t i = window_slot(code); w->slots[i]; i = (i + 1) % (IMPORT_WINDOW_MAX * 2)) {
+        const import_window_entry *e = &w->entries[w->slots[i] - 1];
+        if (strcmp(e->code, code) == 0)
+            return e;
+    }
+    return NULL;
+}
+
+/* Read the households from code on, in code order, into the window. */
+static bf_status window_fill(struct import_window *w, const char *code, bf_error *err)
+{
+    /* A window that answered at least half its rows' worth of look-ups says
+     * the file follows code order: read further ahead next time. */
+    if (w->n && w->hits * 2 >= w->n)
+        w->want = w->want * 2 > IMPORT_WINDOW_MAX ? IMPORT_WINDOW_MAX : w->want * 2;
+    else if (w->n)
+        w->want = w->want / 2 < IMPORT_WINDOW_MIN ? IMPORT_WINDOW_MIN : w->want / 2;
+    w->n = 0;
+    w->hits = 0;
+    memset(w->slots, 0, sizeof w->slots);
+    store_reset(w->stmt);
+    store_bind_str(w->stmt, 1, code);
+    store_bind_int64(w->stmt, 2, (int64_t)w->want);
+    bool has_row = false;
+    bf_status rc;
+    while ((rc = store_step(w->stmt, &has_row, err)) == BF_OK && has_row && w->n < w->want) {
+        size_t len = 0;
+        const char *c = store_column_text(w->stmt, 0, &len);
+        if (len >= sizeof w->entries[0].code)
+            continue; /* longer than any code an import accepts */
+        import_window_entry *e = &w->entries[w->n];
+        memcpy(e->code, c, len + 1);
+        snprintf(e->value, sizeof e->value, "%s", store_column_text(w->stmt, 1, NULL));
+        size_t i = window_slot(e->code);
+        while (w->slots[i])
+            i = (i + 1) % (IMPORT_WINDOW_MAX * 2);
+        w->slots[i] = (uint32_t)++w->n;
+    }
+    store_reset(w->stmt);
+    return rc;
+}
+
+/* The household look-up ("head_id_hash|region_code" by code) through the
+ * window. Exact whatever the order of the file or the database's collation:
+ * a code in the window exists; one that is not is read afresh, and the read
+ * starting at it holds it if and only if it exists. */
+static bf_status window_lookup(struct import_window *w, const char *code, bool *found, char *out,
+                               size_t out_size, bf_error *err)
+{
+    const import_window_entry *e = window_find(w, code);
+    if (!e) {
+        bf_status rc = window_fill(w, code, err);
+        if (rc)
+            return rc;
+        e = window_find(w, code);
+    } else {
+        w->hits++;
+    }
+    *found = e != NULL;
+    if (out && out_size)
+        snprintf(out, out_size, "%s", e ? e->value : "");
+    return BF_OK;
+}
+
 /* lookup() for single-key statements whose hits are cached by key. */
 static bf_status lookup_cached(import_ctx *ctx, bf_stmt *stmt, const char *key, bool *found,
                                char *out, size_t out_size, bf_error *err)
 {
     size_t len = strlen(key);
+    if (stmt == ctx->household_head && ctx->window)
+        return window_lookup(ctx->window, key, found, out, out_size, err);
     if (len > 64 || !ctx->cache)
         return lookup(stmt, key, NULL, found, out, out_size, err);
     /* The statement's address keeps the caches of different statements apart. */
@@ -1180,10 +1297,35 @@ static void report_duplicate(import_ctx *ctx)
 
 /* ---------- writing ---------- */
 
+/* Bind a parameter of the upsert, batched or not. */
+static void write_int64(import_ctx *ctx, int index, int64_t value)
+{
+    if (ctx->batch)
+        store_batch_bind_int64(ctx->batch, index, value);
+    else
+        store_bind_int64(ctx->upsert, index, value);
+}
+
+static void write_text(import_ctx *ctx, int index, const char *text, size_t len)
+{
+    if (ctx->batch)
+        store_batch_bind_text(ctx->batch, index, text, len);
+    else
+        store_bind_text(ctx->upsert, index, text, len);
+}
+
+static void write_str(import_ctx *ctx, int index, const char *text)
+{
+    if (ctx->batch)
+        store_batch_bind_str(ctx->batch, index, text);
+    else
+        store_bind_str(ctx->upsert, index, text);
+}
+
 static bf_status write_row(import_ctx *ctx, const char *parent, int64_t level, bf_error *err)
 {
-    bf_stmt *stmt = ctx->upsert;
-    store_reset(stmt);
+    if (!ctx->batch)
+        store_reset(ctx->upsert);
     int index = 1;
     for (size_t i = 0; i < ctx->tpl->ncolumns; i++) {
         const field_value *v = &ctx->values[i];
@@ -1191,13 +1333,13 @@ static bf_status write_row(import_ctx *ctx, const char *parent, int64_t level, b
         if (!v->present)
             continue;
         if (column->type == TPL_ID_NUMBER) {
-            store_bind_str(stmt, index++, v->id_hash);
-            store_bind_str(stmt, index++, v->id_enc);
-            store_bind_str(stmt, index++, v->id_masked);
+            write_str(ctx, index++, v->id_hash);
+            write_str(ctx, index++, v->id_enc);
+            write_str(ctx, index++, v->id_masked);
             continue;
         }
         if (v->is_null) {
-            store_bind_null(stmt, index++);
+            write_str(ctx, index++, NULL);
             continue;
         }
         switch (column->type) {
@@ -1208,26 +1350,25 @@ static bf_status write_row(import_ctx *ctx, const char *parent, int64_t level, b
         case TPL_MONEY_SIGNED:
         case TPL_KW:
         case TPL_FLAGS:
-            store_bind_int64(stmt, index++, v->number);
+            write_int64(ctx, index++, v->number);
             break;
         default:
-            store_bind_text(stmt, index++, v->text, v->len);
+            write_text(ctx, index++, v->text, v->len);
             break;
         }
     }
     if (ctx->tpl->kind == TPL_REGIONS) {
-        store_bind_int64(stmt, index++, level);
-        if (parent && *parent)
-            store_bind_str(stmt, index++, parent);
-        else
-            store_bind_null(stmt, index++);
+        write_int64(ctx, index++, level);
+        write_str(ctx, index++, parent && *parent ? parent : NULL);
     }
     if (ctx->tpl->has_version || ctx->tpl->kind == TPL_BENEFITS)
-        store_bind_int64(stmt, index++, ctx->now);
-    bf_status rc = store_step_done(stmt, err);
+        write_int64(ctx, index++, ctx->now);
+    if (ctx->batch)
+        return store_batch_add(ctx->batch, err);
+    bf_status rc = store_step_done(ctx->upsert, err);
     if (rc == BF_OK)
-        ctx->changes += store_changes(stmt);
-    store_reset(stmt);
+        ctx->changes += store_changes(ctx->upsert);
+    store_reset(ctx->upsert);
     return rc;
 }
 
@@ -1401,12 +1542,18 @@ static void ctx_free(import_ctx *ctx)
     fpset_free(ctx->seen);
     fpset_free(ctx->probe);
     ctx->seen = ctx->probe = NULL;
+    free(ctx->window);
+    ctx->window = NULL;
 }
 
 /* Commit or roll back at the end of an import, per the options and errors. */
 static bf_status finish(import_ctx *ctx, bf_status rc, int64_t count_before, bf_error *err)
 {
     import_result *res = ctx->res;
+    if (rc == BF_OK && ctx->batch) {
+        rc = store_batch_flush(ctx->batch, err);
+        ctx->changes = store_batch_changes(ctx->batch);
+    }
     if (rc == BF_OK) {
         int64_t count_after = count_before;
         rc = count_rows(ctx->store, ctx->tpl->table, &count_after, err);
@@ -1457,6 +1604,18 @@ static bf_status import_sets_init(import_ctx *ctx, int64_t count_before, size_t 
             fpset_new(kind == TPL_MEMBERS ? expected / 3 : expected, IMPORT_PROBE_MAX_BYTES);
         if (!ctx->probe)
             return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+    }
+    if (kind == TPL_MEMBERS || kind == TPL_HOUSEHOLD_YEARS || kind == TPL_BENEFITS) {
+        ctx->window = calloc(1, sizeof *ctx->window);
+        if (!ctx->window)
+            return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+        ctx->window->want = IMPORT_WINDOW_MIN;
+        bf_status rc = store_prepare(ctx->store,
+                                     "SELECT code, head_id_hash || '|' || region_code FROM "
+                                     "households WHERE code >= ? ORDER BY code LIMIT ?",
+                                     &ctx->window->stmt, err);
+        if (rc)
+            return rc;
     }
     if (kind == TPL_HOUSEHOLDS) {
         int64_t any = 1;
