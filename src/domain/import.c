@@ -51,6 +51,10 @@
  * refer to them (see window_lookup): from this many rows up to the most. */
 #define IMPORT_WINDOW_MIN 16
 #define IMPORT_WINDOW_MAX 4096
+/* Rows over which the importer decides whether to batch its writes: only when
+ * fewer than one in IMPORT_BATCH_READS_MAX of them needed a database read. */
+#define IMPORT_BATCH_SPAN      256
+#define IMPORT_BATCH_READS_MAX 16
 
 /* Households read ahead in code order (see window_lookup). */
 typedef struct {
@@ -100,8 +104,15 @@ typedef struct {
     long row_errors;
 
     bf_stmt *upsert;
-    /* The upsert as a batch (households and members: see use_batch). */
+    /* The upsert as a batch too (households and members, see build_upsert),
+     * used while the checks seldom read: a read sends the pending rows. */
     store_batch *batch;
+    bool batch_on;
+    long reads;             /* look-ups that reached the database */
+    long reads_at_mark;     /* ... when the last IMPORT_BATCH_SPAN rows began */
+    long written_at_mark;   /* rows written then */
+    long written;           /* rows written */
+    int64_t direct_changes; /* changes of rows written by the statement */
     bf_stmt *seen_insert;
     bf_stmt *seen_lookup;
     bf_stmt *region_level;
@@ -655,14 +666,16 @@ static bf_status build_upsert(import_ctx *ctx, bf_error *err)
         rc = bf_error_set(err, BF_ERR_NOMEM, "内存不足");
         goto out;
     }
-    /* Households and members are written through a batch: on PostgreSQL
-     * their rows go out with COPY, many at a time, since their checks read
-     * (and so flush pending rows) seldom; on SQLite a batch runs the statement
-     * row by row as before. Other registries read per row: one by one. */
-    if (tpl->kind == TPL_HOUSEHOLDS || tpl->kind == TPL_MEMBERS)
+    /* On PostgreSQL households and members also get a batch: their rows go
+     * out with COPY, many at a time, as long as their checks seldom read (a
+     * read sends the pending rows first, three round trips): see write_row.
+     * SQLite, in the process, gains nothing from gathering rows. */
+    rc = store_prepare(ctx->store, sql, &ctx->upsert, err);
+    if (rc == BF_OK && (tpl->kind == TPL_HOUSEHOLDS || tpl->kind == TPL_MEMBERS) &&
+        store_kind(ctx->store) == BF_STORE_PG) {
         rc = store_batch_new(ctx->store, sql, &ctx->batch, err);
-    else
-        rc = store_prepare(ctx->store, sql, &ctx->upsert, err);
+        ctx->batch_on = true;
+    }
 out:
     bf_buf_free(&cols);
     bf_buf_free(&vals);
@@ -757,9 +770,10 @@ static void finalize_statements(import_ctx *ctx)
 }
 
 /* Run a one-parameter look-up; *found and the first column's text into out. */
-static bf_status lookup(bf_stmt *stmt, const char *a, const char *b, bool *found, char *out,
-                        size_t out_size, bf_error *err)
+static bf_status lookup(import_ctx *ctx, bf_stmt *stmt, const char *a, const char *b, bool *found,
+                        char *out, size_t out_size, bf_error *err)
 {
+    ctx->reads++;
     store_reset(stmt);
     store_bind_str(stmt, 1, a);
     if (b)
@@ -835,11 +849,12 @@ static bf_status window_fill(struct import_window *w, const char *code, bf_error
  * a code in the window exists; one that is not is read afresh, and the read
  * starting at it holds it if and only if it exists. */
 static bf_status window_lookup(struct import_window *w, const char *code, bool *found, char *out,
-                               size_t out_size, bf_error *err)
+                               size_t out_size, long *reads, bf_error *err)
 {
     const import_window_entry *e = window_find(w, code);
     if (!e) {
         bf_status rc = window_fill(w, code, err);
+        (*reads)++;
         if (rc)
             return rc;
         e = window_find(w, code);
@@ -858,9 +873,9 @@ static bf_status lookup_cached(import_ctx *ctx, bf_stmt *stmt, const char *key, 
 {
     size_t len = strlen(key);
     if (stmt == ctx->household_head && ctx->window)
-        return window_lookup(ctx->window, key, found, out, out_size, err);
+        return window_lookup(ctx->window, key, found, out, out_size, &ctx->reads, err);
     if (len > 64 || !ctx->cache)
-        return lookup(stmt, key, NULL, found, out, out_size, err);
+        return lookup(ctx, stmt, key, NULL, found, out, out_size, err);
     /* The statement's address keeps the caches of different statements apart. */
     uint64_t hash = 1469598103934665603ULL ^ (uint64_t)(uintptr_t)stmt;
     for (size_t i = 0; i < len; i++)
@@ -875,7 +890,7 @@ static bf_status lookup_cached(import_ctx *ctx, bf_stmt *stmt, const char *key, 
         return BF_OK;
     }
     char value[sizeof ctx->cache[0].value - 1];
-    bf_status rc = lookup(stmt, key, NULL, found, value, sizeof value, err);
+    bf_status rc = lookup(ctx, stmt, key, NULL, found, value, sizeof value, err);
     if (rc == BF_OK && *found) {
         snprintf(ctx->cache[slot].code, sizeof ctx->cache[slot].code, "%s", tagged);
         ctx->cache[slot].value[0] = 'v';
@@ -908,7 +923,7 @@ static bf_status check_own_record(import_ctx *ctx, bf_stmt *stmt, const char *wh
         return BF_OK;
     bool found = false;
     char value[PII_HASH_HEX_LEN + 24];
-    bf_status rc = lookup(stmt, code->text, NULL, &found, value, sizeof value, err);
+    bf_status rc = lookup(ctx, stmt, code->text, NULL, &found, value, sizeof value, err);
     if (rc == BF_OK && found && !in_scope(ctx, region_of(value)))
         report(ctx, col_index(ctx, "code"), code->text, code->len,
                "该%s编号已被您管辖范围以外的记录使用，请换一个编号", what);
@@ -994,7 +1009,7 @@ static bf_status check_regions_row(import_ctx *ctx, char parent[13], int64_t *le
     if (lv != BF_LEVEL_PROVINCE) {
         bf_region_code_parent(code->text, parent);
         bool found = false;
-        bf_status rc = lookup(ctx->region_level, parent, NULL, &found, NULL, 0, err);
+        bf_status rc = lookup(ctx, ctx->region_level, parent, NULL, &found, NULL, 0, err);
         if (rc)
             return rc;
         if (!found)
@@ -1066,7 +1081,7 @@ static bf_status check_members_row(import_ctx *ctx, bf_error *err)
     /* A member already stored under this ID number: only possible when the
      * table had members before, or an earlier row had the number. */
     if (!ctx->target_was_empty || !ctx->key_new)
-        rc = lookup(ctx->member_owner, id->id_hash, NULL, &found, owner, sizeof owner, err);
+        rc = lookup(ctx, ctx->member_owner, id->id_hash, NULL, &found, owner, sizeof owner, err);
     if (rc)
         return rc;
     if (found && strcmp(owner, household->text) != 0) {
@@ -1093,8 +1108,8 @@ static bf_status check_members_row(import_ctx *ctx, bf_error *err)
         char other[32];
         found = false;
         if (import_probe(ctx, ctx->target_was_empty, household->text))
-            rc = lookup(ctx->other_head, household->text, id->id_hash, &found, other, sizeof other,
-                        err);
+            rc = lookup(ctx, ctx->other_head, household->text, id->id_hash, &found, other,
+                        sizeof other, err);
         if (rc)
             return rc;
         if (found)
@@ -1116,7 +1131,8 @@ static bf_status check_households_row(import_ctx *ctx, bf_error *err)
     bool found = false;
     char other[80];
     if (import_probe(ctx, ctx->target_was_empty, id->id_hash))
-        rc = lookup(ctx->head_elsewhere, id->id_hash, code->text, &found, other, sizeof other, err);
+        rc = lookup(ctx, ctx->head_elsewhere, id->id_hash, code->text, &found, other, sizeof other,
+                    err);
     if (rc)
         return rc;
     bool outside = false;
@@ -1134,7 +1150,7 @@ static bf_status check_households_row(import_ctx *ctx, bf_error *err)
     }
     found = false;
     if (!ctx->members_were_empty) /* this import writes no members */
-        rc = lookup(ctx->member_owner, id->id_hash, NULL, &found, other, sizeof other, err);
+        rc = lookup(ctx, ctx->member_owner, id->id_hash, NULL, &found, other, sizeof other, err);
     if (rc)
         return rc;
     if (found && strcmp(other, code->text) != 0) {
@@ -1300,7 +1316,7 @@ static void report_duplicate(import_ctx *ctx)
 /* Bind a parameter of the upsert, batched or not. */
 static void write_int64(import_ctx *ctx, int index, int64_t value)
 {
-    if (ctx->batch)
+    if (ctx->batch_on)
         store_batch_bind_int64(ctx->batch, index, value);
     else
         store_bind_int64(ctx->upsert, index, value);
@@ -1308,7 +1324,7 @@ static void write_int64(import_ctx *ctx, int index, int64_t value)
 
 static void write_text(import_ctx *ctx, int index, const char *text, size_t len)
 {
-    if (ctx->batch)
+    if (ctx->batch_on)
         store_batch_bind_text(ctx->batch, index, text, len);
     else
         store_bind_text(ctx->upsert, index, text, len);
@@ -1316,15 +1332,30 @@ static void write_text(import_ctx *ctx, int index, const char *text, size_t len)
 
 static void write_str(import_ctx *ctx, int index, const char *text)
 {
-    if (ctx->batch)
+    if (ctx->batch_on)
         store_batch_bind_str(ctx->batch, index, text);
     else
         store_bind_str(ctx->upsert, index, text);
 }
 
+/* Batch the next rows or not: only while the checks of the last rows seldom
+ * read. A file in household order reads once per thousands of member rows;
+ * one in no order reads for nearly every row, and a batch of one row would
+ * cost three round trips instead of one. */
+static void choose_batch(import_ctx *ctx)
+{
+    if (!ctx->batch || ctx->written - ctx->written_at_mark < IMPORT_BATCH_SPAN)
+        return;
+    ctx->batch_on = (ctx->reads - ctx->reads_at_mark) * IMPORT_BATCH_READS_MAX < IMPORT_BATCH_SPAN;
+    ctx->reads_at_mark = ctx->reads;
+    ctx->written_at_mark = ctx->written;
+}
+
 static bf_status write_row(import_ctx *ctx, const char *parent, int64_t level, bf_error *err)
 {
-    if (!ctx->batch)
+    choose_batch(ctx);
+    ctx->written++;
+    if (!ctx->batch_on)
         store_reset(ctx->upsert);
     int index = 1;
     for (size_t i = 0; i < ctx->tpl->ncolumns; i++) {
@@ -1363,11 +1394,11 @@ static bf_status write_row(import_ctx *ctx, const char *parent, int64_t level, b
     }
     if (ctx->tpl->has_version || ctx->tpl->kind == TPL_BENEFITS)
         write_int64(ctx, index++, ctx->now);
-    if (ctx->batch)
+    if (ctx->batch_on)
         return store_batch_add(ctx->batch, err);
     bf_status rc = store_step_done(ctx->upsert, err);
     if (rc == BF_OK)
-        ctx->changes += store_changes(ctx->upsert);
+        ctx->direct_changes += store_changes(ctx->upsert);
     store_reset(ctx->upsert);
     return rc;
 }
@@ -1550,10 +1581,9 @@ static void ctx_free(import_ctx *ctx)
 static bf_status finish(import_ctx *ctx, bf_status rc, int64_t count_before, bf_error *err)
 {
     import_result *res = ctx->res;
-    if (rc == BF_OK && ctx->batch) {
+    if (rc == BF_OK && ctx->batch)
         rc = store_batch_flush(ctx->batch, err);
-        ctx->changes = store_batch_changes(ctx->batch);
-    }
+    ctx->changes = ctx->direct_changes + (ctx->batch ? store_batch_changes(ctx->batch) : 0);
     if (rc == BF_OK) {
         int64_t count_after = count_before;
         rc = count_rows(ctx->store, ctx->tpl->table, &count_after, err);
