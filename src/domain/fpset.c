@@ -77,12 +77,9 @@ static void fpset_place(fpset_slot *slots, size_t mask, const fpset_slot *slot)
     slots[i] = *slot;
 }
 
-/* Double the table; false when the budget or memory does not allow it. */
-static bool fpset_grow(fpset *set)
+/* Rebuild the table with nslots slots (a power of two, more than now). */
+static bool fpset_resize(fpset *set, size_t nslots)
 {
-    size_t nslots = set->nslots * 2;
-    if (nslots > set->max_slots)
-        return false;
     fpset_slot *slots = calloc(nslots, sizeof *slots);
     if (!slots)
         return false;
@@ -93,6 +90,21 @@ static bool fpset_grow(fpset *set)
     set->slots = slots;
     set->nslots = nslots;
     return true;
+}
+
+/* Double the table; false when the budget or memory does not allow it. */
+static bool fpset_grow(fpset *set)
+{
+    size_t nslots = set->nslots * 2;
+    return nslots <= set->max_slots && fpset_resize(set, nslots);
+}
+
+bool fpset_reserve(fpset *set, size_t keys)
+{
+    size_t nslots = fpset_pow2_at_least(keys / 3 * 4 + 1);
+    if (nslots > set->max_slots)
+        nslots = set->max_slots;
+    return nslots <= set->nslots || fpset_resize(set, nslots);
 }
 
 fpset_result fpset_add(fpset *set, const void *key, size_t len, uint32_t value, uint32_t *first)

@@ -37,6 +37,10 @@ void fpset_free(fpset *set);
 /* Add key (len bytes) with value unless it is there; see fpset_result. A value
  * of 0 is stored as 1 (0 marks empty slots). first may be NULL. */
 fpset_result fpset_add(fpset *set, const void *key, size_t len, uint32_t value, uint32_t *first);
+/* Make room for about keys keys in all (within the byte budget) at once,
+ * rather than doubling step by step. false when out of memory (the set is
+ * unchanged and still usable). */
+bool fpset_reserve(fpset *set, size_t keys);
 /* Keys in the set. */
 size_t fpset_count(const fpset *set);
 /* Bytes the table takes. */

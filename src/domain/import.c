@@ -44,9 +44,9 @@
 #define IMPORT_SEEN_MAX_BYTES (64u * 1024 * 1024)
 /* Byte budget of a set that only saves look-ups (no fallback needed). */
 #define IMPORT_PROBE_MAX_BYTES (32u * 1024 * 1024)
-/* Fewest bytes a data row of a CSV file takes, to size the sets from the file
- * size (members: about 53 bytes a row, households about 80). */
-#define IMPORT_ROW_BYTES_MIN 40
+/* The sets start small; after this many rows they are sized once for the
+ * whole file, from the bytes those rows took (see size_sets). */
+#define IMPORT_SIZE_AFTER_ROWS 1000
 /* Households read ahead in code order for the look-ups of the registries that
  * refer to them (see window_lookup): from this many rows up to the most. */
 #define IMPORT_WINDOW_MIN 16
@@ -1616,22 +1616,35 @@ static bf_status finish(import_ctx *ctx, bf_status rc, int64_t count_before, bf_
     return BF_OK;
 }
 
-/* The in-memory sets of an import (see seen_key, import_probe), sized for a
- * file of file_bytes (0: unknown, they grow), and which tables the checks read
- * were empty when it began. */
-static bf_status import_sets_init(import_ctx *ctx, int64_t count_before, size_t file_bytes,
-                                  bf_error *err)
+/* Size the sets once for the whole file, from the bytes the first rows took
+ * (a tenth more for rows longer than those), instead of doubling them: a
+ * doubling holds the old table and the new at once. Memory stays within the
+ * sets' budgets whatever the estimate. */
+static void size_sets(import_ctx *ctx, bf_sheet *sheet)
 {
-    size_t expected = file_bytes / IMPORT_ROW_BYTES_MIN;
+    size_t done = 0, total = 0;
+    bf_sheet_progress(sheet, &done, &total);
+    if (!done || total <= done || ctx->res->rows <= 0)
+        return;
+    double rows = (double)total / ((double)done / (double)ctx->res->rows) * 1.1;
+    size_t keys = rows < 1e9 ? (size_t)rows : (size_t)1e9;
+    /* Failing to grow now is no error: the set grows or falls back later. */
+    (void)fpset_reserve(ctx->seen, keys);
+    if (ctx->probe) /* members: about three to a household */
+        (void)fpset_reserve(ctx->probe, ctx->tpl->kind == TPL_MEMBERS ? keys / 3 : keys);
+}
+
+/* The in-memory sets of an import (see seen_key, import_probe), and which
+ * tables the checks read were empty when it began. */
+static bf_status import_sets_init(import_ctx *ctx, int64_t count_before, bf_error *err)
+{
     tpl_kind kind = ctx->tpl->kind;
     ctx->target_was_empty = count_before == 0;
-    ctx->seen = fpset_new(expected, IMPORT_SEEN_MAX_BYTES);
+    ctx->seen = fpset_new(0, IMPORT_SEEN_MAX_BYTES);
     if (!ctx->seen)
         return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
     if (kind == TPL_HOUSEHOLDS || kind == TPL_MEMBERS) {
-        /* Households: one head each; members: about three to a household. */
-        ctx->probe =
-            fpset_new(kind == TPL_MEMBERS ? expected / 3 : expected, IMPORT_PROBE_MAX_BYTES);
+        ctx->probe = fpset_new(0, IMPORT_PROBE_MAX_BYTES);
         if (!ctx->probe)
             return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
     }
@@ -1677,11 +1690,8 @@ static bf_status import_sheet(bf_store *store, tpl_kind kind, bf_sheet *sheet,
     rc = count_rows(store, ctx.tpl->table, &count_before, err);
     if (rc == BF_OK)
         rc = prepare_statements(&ctx, err);
-    if (rc == BF_OK) {
-        size_t done = 0, total = 0;
-        bf_sheet_progress(sheet, &done, &total);
-        rc = import_sets_init(&ctx, count_before, total, err);
-    }
+    if (rc == BF_OK)
+        rc = import_sets_init(&ctx, count_before, err);
     while (rc == BF_OK) {
         bf_row row;
         bool has_row = false;
@@ -1706,6 +1716,8 @@ static bf_status import_sheet(bf_store *store, tpl_kind kind, bf_sheet *sheet,
             continue;
         }
         rc = process_row(&ctx, &row, err);
+        if (result->rows == IMPORT_SIZE_AFTER_ROWS)
+            size_sets(&ctx, sheet);
         if (rc == BF_OK && options->on_progress && result->rows % IMPORT_PROGRESS_EVERY == 0) {
             size_t done = 0, total = 0;
             bf_sheet_progress(sheet, &done, &total);
@@ -1761,7 +1773,7 @@ static bf_status import_divisions(bf_store *store, const char *dir, const import
     if (rc == BF_OK)
         rc = prepare_statements(&ctx, err);
     if (rc == BF_OK)
-        rc = import_sets_init(&ctx, count_before, 0, err);
+        rc = import_sets_init(&ctx, count_before, err);
     /* The header of the template: code and name only (flags stay as they are). */
     ctx.file_col[0] = 0;
     ctx.file_col[1] = 1;
