@@ -53,7 +53,10 @@
 #define IMPORT_WINDOW_MAX 4096
 /* Rows over which the importer decides whether to batch its writes: only when
  * fewer than one in IMPORT_BATCH_READS_MAX of them needed a database read. */
-#define IMPORT_BATCH_SPAN      256
+#define IMPORT_BATCH_SPAN 256
+/* Most regions read into memory at the start of an import that refers to
+ * them (a province has about 24,000; all of China about 700,000). */
+#define IMPORT_REGIONS_MAX     1000000
 #define IMPORT_BATCH_READS_MAX 16
 
 /* Households read ahead in code order (see window_lookup). */
@@ -70,6 +73,11 @@ struct import_window {
     size_t want; /* rows to read next time */
     size_t hits; /* look-ups answered by the current window */
 };
+
+typedef struct import_region {
+    char code[13];
+    unsigned char level;
+} import_region;
 
 /* One converted cell. */
 typedef struct {
@@ -144,6 +152,10 @@ typedef struct {
      * files are usually sorted by household, so a range read answers the
      * look-ups of the next rows). NULL: point look-ups. */
     struct import_window *window;
+    /* Every region's code and level, sorted by code (households, projects):
+     * read once, so the region checks never read per row. NULL: look up. */
+    struct import_region *regions;
+    size_t nregions;
     bool scoped; /* rows must stay within [scope_lo, scope_hi) */
     char scope_lo[13], scope_hi[13];
 
@@ -932,6 +944,49 @@ static bf_status check_own_record(import_ctx *ctx, bf_stmt *stmt, const char *wh
 
 /* ---------- checks across cells, rows and tables ---------- */
 
+static int region_cmp(const void *a, const void *b)
+{
+    return strcmp(((const import_region *)a)->code, ((const import_region *)b)->code);
+}
+
+/* Read every region's code and level (households and projects refer to
+ * villages; files are in no particular region order, and a look-up per new
+ * village sends PostgreSQL's pending batch each time). Sorted here, not by
+ * the database, whose collation may differ from strcmp. Leaves ctx->regions
+ * NULL (per-row look-ups) for a regions table larger than IMPORT_REGIONS_MAX. */
+static bf_status load_regions(import_ctx *ctx, bf_error *err)
+{
+    int64_t count = 0;
+    bf_status rc = store_query_int64(ctx->store, "SELECT COUNT(*) FROM regions", &count, err, 0);
+    if (rc || count <= 0 || count > IMPORT_REGIONS_MAX)
+        return rc;
+    ctx->regions = calloc((size_t)count, sizeof *ctx->regions);
+    if (!ctx->regions)
+        return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+    bf_stmt *stmt = NULL;
+    rc = store_prepare(ctx->store, "SELECT code, level FROM regions", &stmt, err);
+    bool has_row = false;
+    size_t n = 0;
+    while (rc == BF_OK && (rc = store_step(stmt, &has_row, err)) == BF_OK && has_row) {
+        size_t len = 0;
+        const char *code = store_column_text(stmt, 0, &len);
+        if (len != 12 || n >= (size_t)count)
+            continue; /* not a code an import accepts; or rows added meanwhile */
+        memcpy(ctx->regions[n].code, code, 13);
+        ctx->regions[n].level = (unsigned char)store_column_int64(stmt, 1);
+        n++;
+    }
+    store_finalize(stmt);
+    if (rc) {
+        free(ctx->regions);
+        ctx->regions = NULL;
+        return rc;
+    }
+    ctx->nregions = n;
+    qsort(ctx->regions, n, sizeof *ctx->regions, region_cmp);
+    return BF_OK;
+}
+
 static bf_status check_region_ref(import_ctx *ctx, const char *alias, bf_region_level want,
                                   bf_error *err)
 {
@@ -940,8 +995,20 @@ static bf_status check_region_ref(import_ctx *ctx, const char *alias, bf_region_
         return BF_OK;
     bool found = false;
     char level_text[8];
-    bf_status rc =
-        lookup_cached(ctx, ctx->region_level, v->text, &found, level_text, sizeof level_text, err);
+    bf_status rc = BF_OK;
+    if (ctx->regions) {
+        import_region key = {.level = 0};
+        const import_region *r = NULL;
+        if (v->len == 12) {
+            memcpy(key.code, v->text, 12);
+            r = bsearch(&key, ctx->regions, ctx->nregions, sizeof *ctx->regions, region_cmp);
+        }
+        found = r != NULL;
+        snprintf(level_text, sizeof level_text, "%d", r ? r->level : 0);
+    } else {
+        rc = lookup_cached(ctx, ctx->region_level, v->text, &found, level_text, sizeof level_text,
+                           err);
+    }
     if (rc)
         return rc;
     if (!found) {
@@ -1575,6 +1642,8 @@ static void ctx_free(import_ctx *ctx)
     ctx->seen = ctx->probe = NULL;
     free(ctx->window);
     ctx->window = NULL;
+    free(ctx->regions);
+    ctx->regions = NULL;
 }
 
 /* Commit or roll back at the end of an import, per the options and errors. */
@@ -1647,6 +1716,11 @@ static bf_status import_sets_init(import_ctx *ctx, int64_t count_before, bf_erro
         ctx->probe = fpset_new(0, IMPORT_PROBE_MAX_BYTES);
         if (!ctx->probe)
             return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+    }
+    if (kind == TPL_HOUSEHOLDS || kind == TPL_PROJECTS) {
+        bf_status rc = load_regions(ctx, err);
+        if (rc)
+            return rc;
     }
     if (kind == TPL_MEMBERS || kind == TPL_HOUSEHOLD_YEARS || kind == TPL_BENEFITS) {
         ctx->window = calloc(1, sizeof *ctx->window);
