@@ -15,7 +15,10 @@
  * it; past its byte budget new keys go to a temporary table instead, so memory
  * stays bounded whatever the size of the file. When a table the checks read was
  * empty when the import began, a look-up of a key the file has not had before
- * cannot find anything and is skipped (see import_probe).
+ * cannot find anything and is skipped (see import_probe). Regions are read
+ * once (load_regions), households ahead in code order (window_lookup), so on
+ * PostgreSQL the households and members upserts can go out in COPY batches
+ * (write_row, choose_batch). docs/architecture.md has the whole design.
  */
 #include "domain/import.h"
 #include "domain/fpset.h"
