@@ -168,15 +168,31 @@ static size_t space_at(const char *s, size_t len, bool at_end)
     return 0;
 }
 
+/* Whether c may begin one of trim_space: an ASCII space or the lead byte of
+ * one of the multi-byte ones. A quick filter before space_at (the importer
+ * trims every cell, and most begin and end with other characters). */
+static bool space_lead(unsigned char c)
+{
+    return c == ' ' || (c >= '\t' && c <= '\r') || c == 0xC2 || (c >= 0xE1 && c <= 0xE3) ||
+           c == 0xEF;
+}
+
 const char *bf_text_trim(const char *s, size_t len, size_t *out_len)
 {
     size_t n;
-    while (len > 0 && (n = space_at(s, len, false)) > 0) {
+    while (len > 0 && space_lead((unsigned char)s[0]) && (n = space_at(s, len, false)) > 0) {
         s += n;
         len -= n;
     }
-    while (len > 0 && (n = space_at(s, len, true)) > 0)
+    while (len > 0) {
+        /* The lead byte of the last character (at most 3 continuation bytes). */
+        size_t k = len - 1;
+        while (k > 0 && len - k < 4 && ((unsigned char)s[k] & 0xC0) == 0x80)
+            k--;
+        if (!space_lead((unsigned char)s[k]) || (n = space_at(s, len, true)) == 0)
+            break;
         len -= n;
+    }
     *out_len = len;
     return s;
 }

@@ -10,16 +10,25 @@
  *   -> row validator (cells -> typed field values, or errors)
  *   -> checks against the database and the rows before (references, duplicates)
  *   -> upsert (prepared once per import, bound per row)
- * Duplicates within the file are found through a temporary table, so memory
- * stays flat whatever the size of the file.
+ * Duplicates within the file are found in memory: a bounded set of keyed
+ * fingerprints (domain/fpset.h) maps each record key to the first row that had
+ * it; past its byte budget new keys go to a temporary table instead, so memory
+ * stays bounded whatever the size of the file. When a table the checks read was
+ * empty when the import began, a look-up of a key the file has not had before
+ * cannot find anything and is skipped (see import_probe). Regions are read
+ * once (load_regions), households ahead in code order (window_lookup), so on
+ * PostgreSQL the households and members upserts can go out in COPY batches
+ * (write_row, choose_batch). docs/architecture.md has the whole design.
  */
 #include "domain/import.h"
+#include "domain/fpset.h"
 #include "core/arena.h"
 #include "core/date.h"
 #include "core/money.h"
 #include "core/text.h"
 #include "io/sheet.h"
 #include "io/validate.h"
+#include "store/batch.h"
 #include "core/buf.h"
 
 #include <stdarg.h>
@@ -32,6 +41,46 @@
 #define IMPORT_PROGRESS_EVERY 5000
 #define IMPORT_VALUE_MAX      200
 #define IMPORT_CACHE_SIZE     1024
+/* Byte budget of the in-memory set of the file's record keys: 4 Mi entries of
+ * 16 bytes, room for 3.1 million keys (a province's members) before the
+ * temporary table takes over. */
+#define IMPORT_SEEN_MAX_BYTES (64u * 1024 * 1024)
+/* Byte budget of a set that only saves look-ups (no fallback needed). */
+#define IMPORT_PROBE_MAX_BYTES (32u * 1024 * 1024)
+/* The sets start small; after this many rows they are sized once for the
+ * whole file, from the bytes those rows took (see size_sets). */
+#define IMPORT_SIZE_AFTER_ROWS 1000
+/* Households read ahead in code order for the look-ups of the registries that
+ * refer to them (see window_lookup): from this many rows up to the most. */
+#define IMPORT_WINDOW_MIN 16
+#define IMPORT_WINDOW_MAX 4096
+/* Rows over which the importer decides whether to batch its writes: only when
+ * fewer than one in IMPORT_BATCH_READS_MAX of them needed a database read. */
+#define IMPORT_BATCH_SPAN 256
+/* Most regions read into memory at the start of an import that refers to
+ * them (a province has about 24,000; all of China about 700,000). */
+#define IMPORT_REGIONS_MAX     1000000
+#define IMPORT_BATCH_READS_MAX 16
+
+/* Households read ahead in code order (see window_lookup). */
+typedef struct {
+    char code[66];
+    char value[PII_HASH_HEX_LEN + 24]; /* "head_id_hash|region_code" */
+} import_window_entry;
+
+struct import_window {
+    bf_stmt *stmt;
+    import_window_entry entries[IMPORT_WINDOW_MAX];
+    uint32_t slots[IMPORT_WINDOW_MAX * 2]; /* entry index + 1, 0: empty */
+    size_t n;
+    size_t want; /* rows to read next time */
+    size_t hits; /* look-ups answered by the current window */
+};
+
+typedef struct import_region {
+    char code[13];
+    unsigned char level;
+} import_region;
 
 /* One converted cell. */
 typedef struct {
@@ -66,6 +115,15 @@ typedef struct {
     long row_errors;
 
     bf_stmt *upsert;
+    /* The upsert as a batch too (households and members, see build_upsert),
+     * used while the checks seldom read: a read sends the pending rows. */
+    store_batch *batch;
+    bool batch_on;
+    long reads;             /* look-ups that reached the database */
+    long reads_at_mark;     /* ... when the last IMPORT_BATCH_SPAN rows began */
+    long written_at_mark;   /* rows written then */
+    long written;           /* rows written */
+    int64_t direct_changes; /* changes of rows written by the statement */
     bf_stmt *seen_insert;
     bf_stmt *seen_lookup;
     bf_stmt *region_level;
@@ -77,6 +135,30 @@ typedef struct {
     bf_stmt *other_head;
     int64_t changes;
     bool seen_table;
+    /* Record keys of the file seen so far -> first row (see seen_key). */
+    fpset *seen;
+    /* The row's key: whether it could be formed, whether no earlier row had
+     * it (known exactly), and the earlier row that had it (0: none). */
+    bool key_valid;
+    bool key_new;
+    bool key_dup;
+    long key_first_row;
+    int key_col; /* the first key column */
+    /* Tables empty when the import began: a look-up there can only find a
+     * record this import wrote. */
+    bool target_was_empty;
+    bool members_were_empty;
+    /* Households: head ID hashes seen so far; members: households given a head
+     * row so far. A key new to these sets cannot be in a table that was empty. */
+    fpset *probe;
+    /* Households read ahead in code order (members, household years, benefits:
+     * files are usually sorted by household, so a range read answers the
+     * look-ups of the next rows). NULL: point look-ups. */
+    struct import_window *window;
+    /* Every region's code and level, sorted by code (households, projects):
+     * read once, so the region checks never read per row. NULL: look up. */
+    struct import_region *regions;
+    size_t nregions;
     bool scoped; /* rows must stay within [scope_lo, scope_hi) */
     char scope_lo[13], scope_hi[13];
 
@@ -599,7 +681,16 @@ static bf_status build_upsert(import_ctx *ctx, bf_error *err)
         rc = bf_error_set(err, BF_ERR_NOMEM, "内存不足");
         goto out;
     }
+    /* On PostgreSQL households and members also get a batch: their rows go
+     * out with COPY, many at a time, as long as their checks seldom read (a
+     * read sends the pending rows first, three round trips): see write_row.
+     * SQLite, in the process, gains nothing from gathering rows. */
     rc = store_prepare(ctx->store, sql, &ctx->upsert, err);
+    if (rc == BF_OK && (tpl->kind == TPL_HOUSEHOLDS || tpl->kind == TPL_MEMBERS) &&
+        store_kind(ctx->store) == BF_STORE_PG) {
+        rc = store_batch_new(ctx->store, sql, &ctx->batch, err);
+        ctx->batch_on = true;
+    }
 out:
     bf_buf_free(&cols);
     bf_buf_free(&vals);
@@ -677,6 +768,12 @@ static bf_status prepare_statements(import_ctx *ctx, bf_error *err)
 
 static void finalize_statements(import_ctx *ctx)
 {
+    store_batch_free(ctx->batch);
+    ctx->batch = NULL;
+    if (ctx->window) {
+        store_finalize(ctx->window->stmt);
+        ctx->window->stmt = NULL;
+    }
     store_finalize(ctx->upsert);
     store_finalize(ctx->seen_insert);
     store_finalize(ctx->seen_lookup);
@@ -688,9 +785,10 @@ static void finalize_statements(import_ctx *ctx)
 }
 
 /* Run a one-parameter look-up; *found and the first column's text into out. */
-static bf_status lookup(bf_stmt *stmt, const char *a, const char *b, bool *found, char *out,
-                        size_t out_size, bf_error *err)
+static bf_status lookup(import_ctx *ctx, bf_stmt *stmt, const char *a, const char *b, bool *found,
+                        char *out, size_t out_size, bf_error *err)
 {
+    ctx->reads++;
     store_reset(stmt);
     store_bind_str(stmt, 1, a);
     if (b)
@@ -707,13 +805,92 @@ static bf_status lookup(bf_stmt *stmt, const char *a, const char *b, bool *found
     return rc;
 }
 
+/* ---------- households read ahead ---------- */
+
+static size_t window_slot(const char *code)
+{
+    uint64_t hash = 1469598103934665603ULL;
+    for (; *code; code++)
+        hash = (hash ^ (unsigned char)*code) * 1099511628211ULL;
+    return (size_t)(hash % (IMPORT_WINDOW_MAX * 2));
+}
+
+static const import_window_entry *window_find(const struct import_window *w, const char *code)
+{
+    for (size_t i = window_slot(code); w->slots[i]; i = (i + 1) % (IMPORT_WINDOW_MAX * 2)) {
+        const import_window_entry *e = &w->entries[w->slots[i] - 1];
+        if (strcmp(e->code, code) == 0)
+            return e;
+    }
+    return NULL;
+}
+
+/* Read the households from code on, in code order, into the window. */
+static bf_status window_fill(struct import_window *w, const char *code, bf_error *err)
+{
+    /* A window that answered at least half its rows' worth of look-ups says
+     * the file follows code order: read further ahead next time. */
+    if (w->n && w->hits * 2 >= w->n)
+        w->want = w->want * 2 > IMPORT_WINDOW_MAX ? IMPORT_WINDOW_MAX : w->want * 2;
+    else if (w->n)
+        w->want = w->want / 2 < IMPORT_WINDOW_MIN ? IMPORT_WINDOW_MIN : w->want / 2;
+    w->n = 0;
+    w->hits = 0;
+    memset(w->slots, 0, sizeof w->slots);
+    store_reset(w->stmt);
+    store_bind_str(w->stmt, 1, code);
+    store_bind_int64(w->stmt, 2, (int64_t)w->want);
+    bool has_row = false;
+    bf_status rc;
+    while ((rc = store_step(w->stmt, &has_row, err)) == BF_OK && has_row && w->n < w->want) {
+        size_t len = 0;
+        const char *c = store_column_text(w->stmt, 0, &len);
+        if (len >= sizeof w->entries[0].code)
+            continue; /* longer than any code an import accepts */
+        import_window_entry *e = &w->entries[w->n];
+        memcpy(e->code, c, len + 1);
+        snprintf(e->value, sizeof e->value, "%s", store_column_text(w->stmt, 1, NULL));
+        size_t i = window_slot(e->code);
+        while (w->slots[i])
+            i = (i + 1) % (IMPORT_WINDOW_MAX * 2);
+        w->slots[i] = (uint32_t)++w->n;
+    }
+    store_reset(w->stmt);
+    return rc;
+}
+
+/* The household look-up ("head_id_hash|region_code" by code) through the
+ * window. Exact whatever the order of the file or the database's collation:
+ * a code in the window exists; one that is not is read afresh, and the read
+ * starting at it holds it if and only if it exists. */
+static bf_status window_lookup(struct import_window *w, const char *code, bool *found, char *out,
+                               size_t out_size, long *reads, bf_error *err)
+{
+    const import_window_entry *e = window_find(w, code);
+    if (!e) {
+        bf_status rc = window_fill(w, code, err);
+        (*reads)++;
+        if (rc)
+            return rc;
+        e = window_find(w, code);
+    } else {
+        w->hits++;
+    }
+    *found = e != NULL;
+    if (out && out_size)
+        snprintf(out, out_size, "%s", e ? e->value : "");
+    return BF_OK;
+}
+
 /* lookup() for single-key statements whose hits are cached by key. */
 static bf_status lookup_cached(import_ctx *ctx, bf_stmt *stmt, const char *key, bool *found,
                                char *out, size_t out_size, bf_error *err)
 {
     size_t len = strlen(key);
+    if (stmt == ctx->household_head && ctx->window)
+        return window_lookup(ctx->window, key, found, out, out_size, &ctx->reads, err);
     if (len > 64 || !ctx->cache)
-        return lookup(stmt, key, NULL, found, out, out_size, err);
+        return lookup(ctx, stmt, key, NULL, found, out, out_size, err);
     /* The statement's address keeps the caches of different statements apart. */
     uint64_t hash = 1469598103934665603ULL ^ (uint64_t)(uintptr_t)stmt;
     for (size_t i = 0; i < len; i++)
@@ -728,7 +905,7 @@ static bf_status lookup_cached(import_ctx *ctx, bf_stmt *stmt, const char *key, 
         return BF_OK;
     }
     char value[sizeof ctx->cache[0].value - 1];
-    bf_status rc = lookup(stmt, key, NULL, found, value, sizeof value, err);
+    bf_status rc = lookup(ctx, stmt, key, NULL, found, value, sizeof value, err);
     if (rc == BF_OK && *found) {
         snprintf(ctx->cache[slot].code, sizeof ctx->cache[slot].code, "%s", tagged);
         ctx->cache[slot].value[0] = 'v';
@@ -761,7 +938,7 @@ static bf_status check_own_record(import_ctx *ctx, bf_stmt *stmt, const char *wh
         return BF_OK;
     bool found = false;
     char value[PII_HASH_HEX_LEN + 24];
-    bf_status rc = lookup(stmt, code->text, NULL, &found, value, sizeof value, err);
+    bf_status rc = lookup(ctx, stmt, code->text, NULL, &found, value, sizeof value, err);
     if (rc == BF_OK && found && !in_scope(ctx, region_of(value)))
         report(ctx, col_index(ctx, "code"), code->text, code->len,
                "该%s编号已被您管辖范围以外的记录使用，请换一个编号", what);
@@ -769,6 +946,49 @@ static bf_status check_own_record(import_ctx *ctx, bf_stmt *stmt, const char *wh
 }
 
 /* ---------- checks across cells, rows and tables ---------- */
+
+static int region_cmp(const void *a, const void *b)
+{
+    return strcmp(((const import_region *)a)->code, ((const import_region *)b)->code);
+}
+
+/* Read every region's code and level (households and projects refer to
+ * villages; files are in no particular region order, and a look-up per new
+ * village sends PostgreSQL's pending batch each time). Sorted here, not by
+ * the database, whose collation may differ from strcmp. Leaves ctx->regions
+ * NULL (per-row look-ups) for a regions table larger than IMPORT_REGIONS_MAX. */
+static bf_status load_regions(import_ctx *ctx, bf_error *err)
+{
+    int64_t count = 0;
+    bf_status rc = store_query_int64(ctx->store, "SELECT COUNT(*) FROM regions", &count, err, 0);
+    if (rc || count <= 0 || count > IMPORT_REGIONS_MAX)
+        return rc;
+    ctx->regions = calloc((size_t)count, sizeof *ctx->regions);
+    if (!ctx->regions)
+        return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+    bf_stmt *stmt = NULL;
+    rc = store_prepare(ctx->store, "SELECT code, level FROM regions", &stmt, err);
+    bool has_row = false;
+    size_t n = 0;
+    while (rc == BF_OK && (rc = store_step(stmt, &has_row, err)) == BF_OK && has_row) {
+        size_t len = 0;
+        const char *code = store_column_text(stmt, 0, &len);
+        if (len != 12 || n >= (size_t)count)
+            continue; /* not a code an import accepts; or rows added meanwhile */
+        memcpy(ctx->regions[n].code, code, 13);
+        ctx->regions[n].level = (unsigned char)store_column_int64(stmt, 1);
+        n++;
+    }
+    store_finalize(stmt);
+    if (rc) {
+        free(ctx->regions);
+        ctx->regions = NULL;
+        return rc;
+    }
+    ctx->nregions = n;
+    qsort(ctx->regions, n, sizeof *ctx->regions, region_cmp);
+    return BF_OK;
+}
 
 static bf_status check_region_ref(import_ctx *ctx, const char *alias, bf_region_level want,
                                   bf_error *err)
@@ -778,8 +998,20 @@ static bf_status check_region_ref(import_ctx *ctx, const char *alias, bf_region_
         return BF_OK;
     bool found = false;
     char level_text[8];
-    bf_status rc =
-        lookup_cached(ctx, ctx->region_level, v->text, &found, level_text, sizeof level_text, err);
+    bf_status rc = BF_OK;
+    if (ctx->regions) {
+        import_region key = {.level = 0};
+        const import_region *r = NULL;
+        if (v->len == 12) {
+            memcpy(key.code, v->text, 12);
+            r = bsearch(&key, ctx->regions, ctx->nregions, sizeof *ctx->regions, region_cmp);
+        }
+        found = r != NULL;
+        snprintf(level_text, sizeof level_text, "%d", r ? r->level : 0);
+    } else {
+        rc = lookup_cached(ctx, ctx->region_level, v->text, &found, level_text, sizeof level_text,
+                           err);
+    }
     if (rc)
         return rc;
     if (!found) {
@@ -847,7 +1079,7 @@ static bf_status check_regions_row(import_ctx *ctx, char parent[13], int64_t *le
     if (lv != BF_LEVEL_PROVINCE) {
         bf_region_code_parent(code->text, parent);
         bool found = false;
-        bf_status rc = lookup(ctx->region_level, parent, NULL, &found, NULL, 0, err);
+        bf_status rc = lookup(ctx, ctx->region_level, parent, NULL, &found, NULL, 0, err);
         if (rc)
             return rc;
         if (!found)
@@ -880,6 +1112,17 @@ static void check_idle_since(import_ctx *ctx, const char *state_alias, const cha
                "状态为闲置时必须填写闲置起始日期");
 }
 
+/* Whether a look-up of key in a table that was empty when the import began
+ * (table_was_empty) may find something: only when an earlier row of the file
+ * had the key, which the probe set remembers (or cannot say, once full).
+ * Adds the key to the set. Saves the round trip for the many keys that are new. */
+static bool import_probe(import_ctx *ctx, bool table_was_empty, const char *key)
+{
+    if (!table_was_empty || !ctx->probe)
+        return true;
+    return fpset_add(ctx->probe, key, strlen(key), 1, NULL) != FPSET_ADDED;
+}
+
 static bf_status check_members_row(import_ctx *ctx, bf_error *err)
 {
     const field_value *household = field(ctx, "household_code");
@@ -904,7 +1147,11 @@ static bf_status check_members_row(import_ctx *ctx, bf_error *err)
         return BF_OK;
     }
     char owner[80];
-    rc = lookup(ctx->member_owner, id->id_hash, NULL, &found, owner, sizeof owner, err);
+    found = false;
+    /* A member already stored under this ID number: only possible when the
+     * table had members before, or an earlier row had the number. */
+    if (!ctx->target_was_empty || !ctx->key_new)
+        rc = lookup(ctx, ctx->member_owner, id->id_hash, NULL, &found, owner, sizeof owner, err);
     if (rc)
         return rc;
     if (found && strcmp(owner, household->text) != 0) {
@@ -929,8 +1176,10 @@ static bf_status check_members_row(import_ctx *ctx, bf_error *err)
                relation ? relation->len : 0, "此人是该户户主，与户主关系应填“户主”");
     if (is_head) {
         char other[32];
-        rc =
-            lookup(ctx->other_head, household->text, id->id_hash, &found, other, sizeof other, err);
+        found = false;
+        if (import_probe(ctx, ctx->target_was_empty, household->text))
+            rc = lookup(ctx, ctx->other_head, household->text, id->id_hash, &found, other,
+                        sizeof other, err);
         if (rc)
             return rc;
         if (found)
@@ -951,7 +1200,9 @@ static bf_status check_households_row(import_ctx *ctx, bf_error *err)
         return BF_OK;
     bool found = false;
     char other[80];
-    rc = lookup(ctx->head_elsewhere, id->id_hash, code->text, &found, other, sizeof other, err);
+    if (import_probe(ctx, ctx->target_was_empty, id->id_hash))
+        rc = lookup(ctx, ctx->head_elsewhere, id->id_hash, code->text, &found, other, sizeof other,
+                    err);
     if (rc)
         return rc;
     bool outside = false;
@@ -967,7 +1218,9 @@ static bf_status check_households_row(import_ctx *ctx, bf_error *err)
                    "此人已是户 %s 的户主，一个人只能属于一户", other);
         return BF_OK;
     }
-    rc = lookup(ctx->member_owner, id->id_hash, NULL, &found, other, sizeof other, err);
+    found = false;
+    if (!ctx->members_were_empty) /* this import writes no members */
+        rc = lookup(ctx, ctx->member_owner, id->id_hash, NULL, &found, other, sizeof other, err);
     if (rc)
         return rc;
     if (found && strcmp(other, code->text) != 0) {
@@ -1052,55 +1305,128 @@ static bf_status check_row(import_ctx *ctx, char parent[13], int64_t *level, bf_
     return BF_OK;
 }
 
-/* Record the row's key; report a duplicate of an earlier row of the file. */
-static bf_status check_duplicate(import_ctx *ctx, bf_error *err)
+/* Form the row's record key and look it up among the keys of the earlier rows
+ * (in the fingerprint set, or in the temporary table once the set is full),
+ * recording it. Runs before the cross-table checks, which skip look-ups of a
+ * key the file has not had before (import_probe); report_duplicate reports it
+ * after them, so errors keep their order. A row with a missing or bad key cell
+ * has been reported already and gets no key. */
+static bf_status seen_key(import_ctx *ctx, bf_error *err)
 {
-    bf_buf key;
-    bf_buf_init(&key, 4096);
-    int first_key_col = -1;
-    bf_status rc = BF_OK;
+    char key[4096];
+    size_t len = 0;
+    ctx->key_valid = ctx->key_new = ctx->key_dup = false;
+    ctx->key_first_row = 0;
+    ctx->key_col = -1;
     for (size_t i = 0; i < ctx->tpl->ncolumns; i++) {
         if (!ctx->tpl->columns[i].key)
             continue;
         const field_value *v = &ctx->values[i];
         if (!v->present || v->is_null || v->bad)
-            goto out; /* already reported */
-        if (first_key_col < 0)
-            first_key_col = (int)i;
+            return BF_OK; /* already reported */
+        if (ctx->key_col < 0)
+            ctx->key_col = (int)i;
         const char *part = ctx->tpl->columns[i].type == TPL_ID_NUMBER ? v->id_hash : v->text;
-        rc = bf_buf_printf(&key, "%s\x1f", part);
-        if (rc)
-            goto out;
+        size_t n = strlen(part);
+        if (len + n + 1 > sizeof key)
+            return bf_error_set(err, BF_ERR_TOO_LARGE, "记录的编号过长");
+        memcpy(key + len, part, n);
+        len += n;
+        key[len++] = '\x1f';
+    }
+    ctx->key_valid = true;
+    uint32_t first = 0;
+    uint32_t row = ctx->row_number > 0 && ctx->row_number < (long)UINT32_MAX
+                       ? (uint32_t)ctx->row_number
+                       : UINT32_MAX;
+    switch (ctx->seen ? fpset_add(ctx->seen, key, len, row, &first) : FPSET_FULL) {
+    case FPSET_ADDED:
+        ctx->key_new = true;
+        return BF_OK;
+    case FPSET_FOUND:
+        ctx->key_dup = true;
+        ctx->key_first_row = (long)first;
+        return BF_OK;
+    case FPSET_FULL:
+        break;
     }
     store_reset(ctx->seen_insert);
-    store_bind_text(ctx->seen_insert, 1, key.data, key.len);
+    store_bind_text(ctx->seen_insert, 1, key, len);
     store_bind_int64(ctx->seen_insert, 2, ctx->row_number);
-    rc = store_step_done(ctx->seen_insert, err);
+    bf_status rc = store_step_done(ctx->seen_insert, err);
     if (rc)
-        goto out;
-    if (store_changes(ctx->seen_insert) == 0) {
-        store_reset(ctx->seen_lookup);
-        store_bind_text(ctx->seen_lookup, 1, key.data, key.len);
-        bool has_row = false;
-        rc = store_step(ctx->seen_lookup, &has_row, err);
-        long first_row = has_row ? (long)store_column_int64(ctx->seen_lookup, 0) : 0;
-        store_reset(ctx->seen_lookup);
-        const field_value *v = &ctx->values[first_key_col];
-        const char *shown =
-            ctx->tpl->columns[first_key_col].type == TPL_ID_NUMBER ? v->id_masked : v->text;
-        report(ctx, first_key_col, shown, strlen(shown), "与本文件第 %ld 行重复", first_row);
+        return rc;
+    if (store_changes(ctx->seen_insert) > 0) {
+        ctx->key_new = true;
+        return BF_OK;
     }
-out:
-    bf_buf_free(&key);
+    store_reset(ctx->seen_lookup);
+    store_bind_text(ctx->seen_lookup, 1, key, len);
+    bool has_row = false;
+    rc = store_step(ctx->seen_lookup, &has_row, err);
+    ctx->key_dup = true;
+    ctx->key_first_row = has_row ? (long)store_column_int64(ctx->seen_lookup, 0) : 0;
+    store_reset(ctx->seen_lookup);
     return rc;
+}
+
+/* Report the row's key as a duplicate of an earlier row's (see seen_key). */
+static void report_duplicate(import_ctx *ctx)
+{
+    if (!ctx->key_valid || !ctx->key_dup)
+        return;
+    const field_value *v = &ctx->values[ctx->key_col];
+    const char *shown =
+        ctx->tpl->columns[ctx->key_col].type == TPL_ID_NUMBER ? v->id_masked : v->text;
+    report(ctx, ctx->key_col, shown, strlen(shown), "与本文件第 %ld 行重复", ctx->key_first_row);
 }
 
 /* ---------- writing ---------- */
 
+/* Bind a parameter of the upsert, batched or not. */
+static void write_int64(import_ctx *ctx, int index, int64_t value)
+{
+    if (ctx->batch_on)
+        store_batch_bind_int64(ctx->batch, index, value);
+    else
+        store_bind_int64(ctx->upsert, index, value);
+}
+
+static void write_text(import_ctx *ctx, int index, const char *text, size_t len)
+{
+    if (ctx->batch_on)
+        store_batch_bind_text(ctx->batch, index, text, len);
+    else
+        store_bind_text(ctx->upsert, index, text, len);
+}
+
+static void write_str(import_ctx *ctx, int index, const char *text)
+{
+    if (ctx->batch_on)
+        store_batch_bind_str(ctx->batch, index, text);
+    else
+        store_bind_str(ctx->upsert, index, text);
+}
+
+/* Batch the next rows or not: only while the checks of the last rows seldom
+ * read. A file in household order reads once per thousands of member rows;
+ * one in no order reads for nearly every row, and a batch of one row would
+ * cost three round trips instead of one. */
+static void choose_batch(import_ctx *ctx)
+{
+    if (!ctx->batch || ctx->written - ctx->written_at_mark < IMPORT_BATCH_SPAN)
+        return;
+    ctx->batch_on = (ctx->reads - ctx->reads_at_mark) * IMPORT_BATCH_READS_MAX < IMPORT_BATCH_SPAN;
+    ctx->reads_at_mark = ctx->reads;
+    ctx->written_at_mark = ctx->written;
+}
+
 static bf_status write_row(import_ctx *ctx, const char *parent, int64_t level, bf_error *err)
 {
-    bf_stmt *stmt = ctx->upsert;
-    store_reset(stmt);
+    choose_batch(ctx);
+    ctx->written++;
+    if (!ctx->batch_on)
+        store_reset(ctx->upsert);
     int index = 1;
     for (size_t i = 0; i < ctx->tpl->ncolumns; i++) {
         const field_value *v = &ctx->values[i];
@@ -1108,13 +1434,13 @@ static bf_status write_row(import_ctx *ctx, const char *parent, int64_t level, b
         if (!v->present)
             continue;
         if (column->type == TPL_ID_NUMBER) {
-            store_bind_str(stmt, index++, v->id_hash);
-            store_bind_str(stmt, index++, v->id_enc);
-            store_bind_str(stmt, index++, v->id_masked);
+            write_str(ctx, index++, v->id_hash);
+            write_str(ctx, index++, v->id_enc);
+            write_str(ctx, index++, v->id_masked);
             continue;
         }
         if (v->is_null) {
-            store_bind_null(stmt, index++);
+            write_str(ctx, index++, NULL);
             continue;
         }
         switch (column->type) {
@@ -1125,26 +1451,25 @@ static bf_status write_row(import_ctx *ctx, const char *parent, int64_t level, b
         case TPL_MONEY_SIGNED:
         case TPL_KW:
         case TPL_FLAGS:
-            store_bind_int64(stmt, index++, v->number);
+            write_int64(ctx, index++, v->number);
             break;
         default:
-            store_bind_text(stmt, index++, v->text, v->len);
+            write_text(ctx, index++, v->text, v->len);
             break;
         }
     }
     if (ctx->tpl->kind == TPL_REGIONS) {
-        store_bind_int64(stmt, index++, level);
-        if (parent && *parent)
-            store_bind_str(stmt, index++, parent);
-        else
-            store_bind_null(stmt, index++);
+        write_int64(ctx, index++, level);
+        write_str(ctx, index++, parent && *parent ? parent : NULL);
     }
     if (ctx->tpl->has_version || ctx->tpl->kind == TPL_BENEFITS)
-        store_bind_int64(stmt, index++, ctx->now);
-    bf_status rc = store_step_done(stmt, err);
+        write_int64(ctx, index++, ctx->now);
+    if (ctx->batch_on)
+        return store_batch_add(ctx->batch, err);
+    bf_status rc = store_step_done(ctx->upsert, err);
     if (rc == BF_OK)
-        ctx->changes += store_changes(stmt);
-    store_reset(stmt);
+        ctx->direct_changes += store_changes(ctx->upsert);
+    store_reset(ctx->upsert);
     return rc;
 }
 
@@ -1250,11 +1575,12 @@ static bf_status process_row(import_ctx *ctx, const bf_row *row, bf_error *err)
     }
     char parent[13] = "";
     int64_t level = 0;
-    bf_status rc = check_row(ctx, parent, &level, err);
+    bf_status rc = seen_key(ctx, err);
     if (rc == BF_OK)
-        rc = check_duplicate(ctx, err);
+        rc = check_row(ctx, parent, &level, err);
     if (rc)
         return rc;
+    report_duplicate(ctx);
     if (ctx->row_errors) {
         ctx->res->bad++;
         return BF_OK;
@@ -1314,12 +1640,22 @@ static void ctx_free(import_ctx *ctx)
     ctx->row_arena = NULL;
     free(ctx->cache);
     ctx->cache = NULL;
+    fpset_free(ctx->seen);
+    fpset_free(ctx->probe);
+    ctx->seen = ctx->probe = NULL;
+    free(ctx->window);
+    ctx->window = NULL;
+    free(ctx->regions);
+    ctx->regions = NULL;
 }
 
 /* Commit or roll back at the end of an import, per the options and errors. */
 static bf_status finish(import_ctx *ctx, bf_status rc, int64_t count_before, bf_error *err)
 {
     import_result *res = ctx->res;
+    if (rc == BF_OK && ctx->batch)
+        rc = store_batch_flush(ctx->batch, err);
+    ctx->changes = ctx->direct_changes + (ctx->batch ? store_batch_changes(ctx->batch) : 0);
     if (rc == BF_OK) {
         int64_t count_after = count_before;
         rc = count_rows(ctx->store, ctx->tpl->table, &count_after, err);
@@ -1352,23 +1688,87 @@ static bf_status finish(import_ctx *ctx, bf_status rc, int64_t count_before, bf_
     return BF_OK;
 }
 
+/* Size the sets once for the whole file, from the bytes the first rows took
+ * (a tenth more for rows longer than those), instead of doubling them: a
+ * doubling holds the old table and the new at once. Memory stays within the
+ * sets' budgets whatever the estimate. */
+static void size_sets(import_ctx *ctx, bf_sheet *sheet)
+{
+    size_t done = 0, total = 0;
+    bf_sheet_progress(sheet, &done, &total);
+    if (!done || total <= done || ctx->res->rows <= 0)
+        return;
+    double rows = (double)total / ((double)done / (double)ctx->res->rows) * 1.1;
+    size_t keys = rows < 1e9 ? (size_t)rows : (size_t)1e9;
+    /* Failing to grow now is no error: the set grows or falls back later. */
+    (void)fpset_reserve(ctx->seen, keys);
+    if (ctx->probe) /* members: about three to a household */
+        (void)fpset_reserve(ctx->probe, ctx->tpl->kind == TPL_MEMBERS ? keys / 3 : keys);
+}
+
+/* The in-memory sets of an import (see seen_key, import_probe), and which
+ * tables the checks read were empty when it began. */
+static bf_status import_sets_init(import_ctx *ctx, int64_t count_before, bf_error *err)
+{
+    tpl_kind kind = ctx->tpl->kind;
+    ctx->target_was_empty = count_before == 0;
+    ctx->seen = fpset_new(0, IMPORT_SEEN_MAX_BYTES);
+    if (!ctx->seen)
+        return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+    if (kind == TPL_HOUSEHOLDS || kind == TPL_MEMBERS) {
+        ctx->probe = fpset_new(0, IMPORT_PROBE_MAX_BYTES);
+        if (!ctx->probe)
+            return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+    }
+    if (kind == TPL_HOUSEHOLDS || kind == TPL_PROJECTS) {
+        bf_status rc = load_regions(ctx, err);
+        if (rc)
+            return rc;
+    }
+    if (kind == TPL_MEMBERS || kind == TPL_HOUSEHOLD_YEARS || kind == TPL_BENEFITS) {
+        ctx->window = calloc(1, sizeof *ctx->window);
+        if (!ctx->window)
+            return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+        ctx->window->want = IMPORT_WINDOW_MIN;
+        bf_status rc = store_prepare(ctx->store,
+                                     "SELECT code, head_id_hash || '|' || region_code FROM "
+                                     "households WHERE code >= ? ORDER BY code LIMIT ?",
+                                     &ctx->window->stmt, err);
+        if (rc)
+            return rc;
+    }
+    if (kind == TPL_HOUSEHOLDS) {
+        int64_t any = 1;
+        bf_status rc = store_query_int64(
+            ctx->store, "SELECT COUNT(*) FROM (SELECT 1 FROM members LIMIT 1) AS t", &any, err, 0);
+        if (rc)
+            return rc;
+        ctx->members_were_empty = any == 0;
+    }
+    return BF_OK;
+}
+
 static bf_status import_sheet(bf_store *store, tpl_kind kind, bf_sheet *sheet,
                               const import_options *options, import_result *result, bf_error *err)
 {
     import_ctx ctx;
     bf_status rc = ctx_init(&ctx, store, kind, options, result, err);
     int64_t count_before = 0;
-    bool header_done = false, began = false;
+    bool header_done = false, began = false, bulk = false;
     if (rc)
         goto out;
+    /* Before the transaction: SQLite takes some of its settings only outside one. */
+    store_bulk_mode(store, true);
+    bulk = true;
     rc = store_begin(store, err);
     if (rc)
         goto out;
     began = true;
-    store_bulk_mode(store, true);
     rc = count_rows(store, ctx.tpl->table, &count_before, err);
     if (rc == BF_OK)
         rc = prepare_statements(&ctx, err);
+    if (rc == BF_OK)
+        rc = import_sets_init(&ctx, count_before, err);
     while (rc == BF_OK) {
         bf_row row;
         bool has_row = false;
@@ -1393,6 +1793,8 @@ static bf_status import_sheet(bf_store *store, tpl_kind kind, bf_sheet *sheet,
             continue;
         }
         rc = process_row(&ctx, &row, err);
+        if (result->rows == IMPORT_SIZE_AFTER_ROWS)
+            size_sets(&ctx, sheet);
         if (rc == BF_OK && options->on_progress && result->rows % IMPORT_PROGRESS_EVERY == 0) {
             size_t done = 0, total = 0;
             bf_sheet_progress(sheet, &done, &total);
@@ -1403,13 +1805,12 @@ static bf_status import_sheet(bf_store *store, tpl_kind kind, bf_sheet *sheet,
         report_file_column(&ctx, 0, "", "", "文件为空：第一行应为列名");
     began = false;
     rc = finish(&ctx, rc, count_before, err);
-    store_bulk_mode(store, false);
 out:
-    if (began) {
+    if (began)
         store_rollback(store);
-        store_bulk_mode(store, false);
-    }
     ctx_free(&ctx);
+    if (bulk)
+        store_bulk_mode(store, false);
     return rc;
 }
 
@@ -1448,6 +1849,8 @@ static bf_status import_divisions(bf_store *store, const char *dir, const import
     rc = count_rows(store, "regions", &count_before, err);
     if (rc == BF_OK)
         rc = prepare_statements(&ctx, err);
+    if (rc == BF_OK)
+        rc = import_sets_init(&ctx, count_before, err);
     /* The header of the template: code and name only (flags stay as they are). */
     ctx.file_col[0] = 0;
     ctx.file_col[1] = 1;

@@ -125,6 +125,32 @@ void pii_id_hash(const pii_keys *keys, const char *id, size_t len, char out[PII_
     sodium_bin2hex(out, PII_HASH_HEX_LEN + 1, hash, sizeof hash);
 }
 
+/* Standard base64 with padding, as sodium_bin2base64's VARIANT_ORIGINAL writes
+ * it (pii_id_decrypt reads it back with sodium). The ciphertext is not secret,
+ * so this table look-up need not be constant-time like sodium's, which took
+ * more time than the encryption itself in a bulk import. out must hold
+ * sodium_base64_ENCODED_LEN(len, ...) bytes. */
+static void base64_encode(char *out, const unsigned char *in, size_t len)
+{
+    static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t i = 0;
+    for (; i + 3 <= len; i += 3) {
+        uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+        *out++ = digits[v >> 18];
+        *out++ = digits[(v >> 12) & 63];
+        *out++ = digits[(v >> 6) & 63];
+        *out++ = digits[v & 63];
+    }
+    if (i < len) {
+        uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < len ? (uint32_t)in[i + 1] << 8 : 0);
+        *out++ = digits[v >> 18];
+        *out++ = digits[(v >> 12) & 63];
+        *out++ = i + 1 < len ? digits[(v >> 6) & 63] : '=';
+        *out++ = '=';
+    }
+    *out = '\0';
+}
+
 bf_status pii_id_encrypt(const pii_keys *keys, const char *id, size_t len, char *out,
                          size_t out_size)
 {
@@ -140,7 +166,7 @@ bf_status pii_id_encrypt(const pii_keys *keys, const char *id, size_t len, char 
     size_t packed_len = crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + n;
     if (out_size < sodium_base64_ENCODED_LEN(packed_len, sodium_base64_VARIANT_ORIGINAL))
         return BF_ERR_TOO_LARGE;
-    sodium_bin2base64(out, out_size, packed, packed_len, sodium_base64_VARIANT_ORIGINAL);
+    base64_encode(out, packed, packed_len);
     sodium_memzero(norm, sizeof norm);
     return BF_OK;
 }

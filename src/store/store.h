@@ -110,8 +110,11 @@ bf_status store_query_int64(bf_store *store, const char *sql, int64_t *out, bf_e
 
 bf_store_kind store_kind(const bf_store *store);
 
-/* Tune the connection for a long bulk write (on) and back to normal (off):
- * SQLite gives itself a larger page cache; a backend may ignore it. */
+/* Tune the connection for a long bulk write (on) and back to normal (off).
+ * Call it outside a transaction (SQLite takes these settings only there):
+ * SQLite gives itself a larger page cache and turns foreign-key enforcement
+ * off, so the caller must have checked every reference it writes (the
+ * importer does); a backend may ignore it. */
 void store_bulk_mode(bf_store *store, bool on);
 
 /* Backends. */
