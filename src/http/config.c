@@ -109,7 +109,9 @@ static bool parse_number(const char *value, bool allow_suffix, long long *out)
     }
     if (*end)
         return false;
-    if (n < 0 || n > (1LL << 40))
+    /* Bounded before multiplying: 2^40 is far above every key's maximum and
+     * no suffix can make the product overflow. */
+    if (n < 0 || n > (1LL << 40) / mult)
         return false;
     *out = n * mult;
     return true;

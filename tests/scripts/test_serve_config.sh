@@ -83,6 +83,7 @@ refused unknown "$(printf 'listen = 127.0.0.1:0\nmax_bodyy = 2K')" "未知的配
 refused unknown "$(printf 'listen = 127.0.0.1:0\nmax_bodyy = 2K')" "第 2 行"
 refused range "$(printf 'listen = 127.0.0.1:0\nthreads = 0')" "配置项 threads 的值 0 无效"
 refused suffix "$(printf 'max_body = lots')" "配置项 max_body 的值 lots 无效"
+refused overflow "$(printf 'max_upload = 1099511627776G')" "配置项 max_upload 的值 1099511627776G 无效"
 refused noequals "$(printf '# ok\n\nlisten 127.0.0.1:0')" "第 3 行缺少“=”"
 refused boolean "cookie_secure = maybe" "配置项 cookie_secure 须为 true 或 false"
 if "$BIN" serve --db "$dir/t.db" --config "$dir/none.conf" 2>"$dir/none.err"; then
