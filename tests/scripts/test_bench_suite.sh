@@ -40,6 +40,7 @@ case $BENCH_RUN in 1) v=1 ;; 2) v=5 ;; *) v=3 ;; esac
 test -f "$BENCH_DB" && test -f "$BENCH_CSV/members.csv" && test -d "$BENCH_WORK" || exit 1
 echo "noise that is ignored"
 echo "metric fake_step $v s 2 rss_kb=4096 rows=10"
+echo "metric fake_latency_p99 0.0042 s 0.0150"
 B
 fake broken <<'B'
 #!/usr/bin/env bash
@@ -52,6 +53,7 @@ else
   ok "a failing benchmark fails the suite"
 fi
 has "median and ratio" "| fake_step | county | 10 | 3.00 s | 2.00 s | 1.50× | 4 MiB | 3 |" "$work/log"
+has "times under 0.1 s in milliseconds" "| fake_latency_p99 | county | – | 4.2 ms | 15.0 ms | 0.28× | – | 3 |" "$work/log"
 has "the failure is in the table, with its runs" \
   "| broken | county | – | **failed** (3 of 3 runs) | – | – | – | 3 |" "$work/log"
 has "the failure's stderr is shown" "this benchmark breaks" "$work/log"
@@ -235,6 +237,6 @@ else
   bad "bench/run --quick --only import"
 fi
 has_re "import row with bangfu, reference and ratio" \
-  '^\| import_households_members \| county \| [0-9]+ \| [0-9.]+ s \| [0-9.]+ s \| [0-9.]+× \|' "$work/log"
+  '^\| import_households_members \| county \| [0-9]+ \| [0-9.]+ m?s \| [0-9.]+ m?s \| [0-9.]+× \|' "$work/log"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
