@@ -974,14 +974,19 @@ void http_server_free(http_server *srv)
     if (!srv)
         return;
     if (srv->daemon) {
-        /* Stop accepting, let the requests in flight finish, then stop. */
+        /* Stop accepting, let the requests in flight finish, then stop. The
+         * listening socket MHD hands back is closed only after the daemon has
+         * stopped: its polling threads take it out of their epoll sets after
+         * the quiesce, and a socket closed before that makes epoll_ctl fail,
+         * which libmicrohttpd treats as a panic (seen as an abort in a test's
+         * tear-down under load). */
         MHD_socket fd = MHD_quiesce_daemon(srv->daemon);
-        if (fd != MHD_INVALID_SOCKET)
-            close(fd);
         for (int i = 0; i < 3000 && atomic_load(&srv->inflight) > 0; i++)
             usleep(10000);
         MHD_stop_daemon(srv->daemon);
         srv->daemon = NULL;
+        if (fd != MHD_INVALID_SOCKET)
+            close(fd);
     }
     pthread_mutex_lock(&srv->stop_lock);
     srv->stopping = true;
