@@ -3,6 +3,7 @@
  * (see codemap.h). The table is kept at most half full.
  */
 #include "domain/codemap.h"
+#include "core/hash.h"
 #include "core/arena.h"
 
 #include <stdint.h>
@@ -25,12 +26,7 @@ struct cmap {
 
 static uint64_t fnv1a(const char *s, size_t len)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ULL;
-    }
-    return h;
+    return bf_fnv1a(BF_FNV1A_INIT, s, len);
 }
 
 cmap *cmap_new(size_t expected)

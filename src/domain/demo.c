@@ -25,6 +25,7 @@
 
 #include "core/arena.h"
 #include "core/datafile.h"
+#include "core/hash.h"
 #include "core/date.h"
 #include "domain/template.h"
 #include "domain/thresholds.h"
@@ -78,11 +79,7 @@ static uint64_t splitmix64(uint64_t *x)
 
 static uint64_t fnv1a(const char *s, uint64_t h)
 {
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= UINT64_C(0x100000001B3);
-    }
-    return h;
+    return bf_fnv1a_str(h, s);
 }
 
 /* A stream for (seed, salt, n): independent streams per village, county, ... */

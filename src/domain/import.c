@@ -24,6 +24,7 @@
 #include "domain/fpset.h"
 #include "core/arena.h"
 #include "core/date.h"
+#include "core/hash.h"
 #include "core/money.h"
 #include "core/text.h"
 #include "io/sheet.h"
@@ -809,10 +810,7 @@ static bf_status lookup(import_ctx *ctx, bf_stmt *stmt, const char *a, const cha
 
 static size_t window_slot(const char *code)
 {
-    uint64_t hash = 1469598103934665603ULL;
-    for (; *code; code++)
-        hash = (hash ^ (unsigned char)*code) * 1099511628211ULL;
-    return (size_t)(hash % (IMPORT_WINDOW_MAX * 2));
+    return (size_t)(bf_fnv1a_str(BF_FNV1A_INIT, code) % (IMPORT_WINDOW_MAX * 2));
 }
 
 static const import_window_entry *window_find(const struct import_window *w, const char *code)
@@ -892,9 +890,7 @@ static bf_status lookup_cached(import_ctx *ctx, bf_stmt *stmt, const char *key, 
     if (len > 64 || !ctx->cache)
         return lookup(ctx, stmt, key, NULL, found, out, out_size, err);
     /* The statement's address keeps the caches of different statements apart. */
-    uint64_t hash = 1469598103934665603ULL ^ (uint64_t)(uintptr_t)stmt;
-    for (size_t i = 0; i < len; i++)
-        hash = (hash ^ (unsigned char)key[i]) * 1099511628211ULL;
+    uint64_t hash = bf_fnv1a(BF_FNV1A_INIT ^ (uint64_t)(uintptr_t)stmt, key, len);
     size_t slot = (size_t)(hash % IMPORT_CACHE_SIZE);
     char tagged[66];
     snprintf(tagged, sizeof tagged, "%s", key);

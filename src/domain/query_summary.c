@@ -5,6 +5,7 @@
  * Owns summary_cells and summary_meta.
  */
 #include "domain/query_summary.h"
+#include "core/hash.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/date.h"
@@ -92,15 +93,10 @@ static void acc_free(acc *a)
 
 static size_t hash_key(const char *region, int64_t year, const char *dim, const char *dkey)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (const char *p = region; *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-    h = (h ^ (uint64_t)year) * 1099511628211ULL;
-    for (const char *p = dim; *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-    for (const char *p = dkey; *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-    return (size_t)h;
+    uint64_t h = bf_fnv1a_str(BF_FNV1A_INIT, region);
+    h = (h ^ (uint64_t)year) * BF_FNV1A_PRIME;
+    h = bf_fnv1a_str(h, dim);
+    return (size_t)bf_fnv1a_str(h, dkey);
 }
 
 static cell *acc_cell(acc *a, const char *region, int64_t year, const char *dim, const char *dkey)

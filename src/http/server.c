@@ -5,6 +5,7 @@
 #include "http/server.h"
 #include "core/buf.h"
 #include "core/date.h"
+#include "core/hash.h"
 #include "core/text.h"
 #include "domain/query_summary.h"
 #include "http/json.h"
@@ -734,10 +735,7 @@ static uint64_t watch_version(http_server *srv)
     if (store_step(srv->watch_stmt, &has_row, &err) == BF_OK && has_row) {
         size_t len = 0;
         const char *text = store_column_text(srv->watch_stmt, 0, &len);
-        h = 14695981039346656037ULL;
-        for (size_t i = 0; i < len; i++)
-            h = (h ^ (unsigned char)text[i]) * 1099511628211ULL;
-        h |= 1; /* never 0 */
+        h = bf_fnv1a(BF_FNV1A_INIT, text, len) | 1; /* never 0 */
         store_reset(srv->watch_stmt);
     } else {
         /* A broken statement (a lost connection): prepare it again next time. */
@@ -787,10 +785,7 @@ static uint64_t shm_version(const volatile unsigned char *shm, uint32_t *change)
     if (memcmp(first, second, WAL_HDR_SIZE) != 0 || first[12] != 1) /* isInit */
         return 0;
     memcpy(change, first + 8, 4); /* iChange: +1 with every commit */
-    uint64_t h = 14695981039346656037ULL;
-    for (int i = 0; i < WAL_HDR_SIZE; i++)
-        h = (h ^ first[i]) * 1099511628211ULL;
-    return h | 1;
+    return bf_fnv1a(BF_FNV1A_INIT, first, WAL_HDR_SIZE) | 1;
 }
 
 void http_server_sync(http_server *srv)

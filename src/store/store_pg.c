@@ -28,6 +28,7 @@
  *
  * Owns the PGconn, the PGresults and the statements' parameter buffers.
  */
+#include "core/hash.h"
 #include "store/store_pg.h"
 
 #include <libpq-fe.h>
@@ -1060,9 +1061,7 @@ bf_status store_pg_lock(bf_store *store, const char *key, bf_error *err)
     if (store->kind != BF_STORE_PG)
         return BF_OK;
     /* FNV-1a: the same key gives the same 64-bit lock number in every process. */
-    uint64_t hash = 14695981039346656037ULL;
-    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
-        hash = (hash ^ *p) * 1099511628211ULL;
+    uint64_t hash = bf_fnv1a_str(BF_FNV1A_INIT, key);
     char number[24];
     snprintf(number, sizeof number, "%lld", (long long)(int64_t)hash);
     int64_t ignored = 0;
