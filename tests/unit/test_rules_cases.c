@@ -423,7 +423,7 @@ static void run_case(void **state)
                 CASE_FAIL(&cs, "sql: %s", err.msg);
             continue;
         }
-        char *words[MAX_FIELDS + 2];
+        char *words[MAX_FIELDS + 2] = {0};
         int n = split_words(line, words, MAX_FIELDS + 2);
         if (strcmp(words[0], "year") == 0 && n == 2) {
             cs.year = parse_long(&cs, words[1]);
