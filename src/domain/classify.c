@@ -27,6 +27,11 @@
 
 #define TEXT_CAP (64 * 1024)
 
+/* Rows per multi-row INSERT of results, history and warnings on SQLite
+ * (store_batch_gather): past a few dozen rows the statement's fixed cost is
+ * spread thin; more only makes the statement longer to prepare. */
+#define CLASSIFY_GATHER_ROWS 64
+
 static const char *batch_label(const batch_table *batches, const char *id)
 {
     int b = rules_batch_find(batches, id, strlen(id));
@@ -193,6 +198,10 @@ static bf_status prepare_statements(run_ctx *ctx, bf_error *err)
                              "reason, run_id, happened_at) "
                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                              &ctx->history, err);
+    if (rc == BF_OK)
+        rc = store_batch_gather(ctx->insert, CLASSIFY_GATHER_ROWS, err);
+    if (rc == BF_OK)
+        rc = store_batch_gather(ctx->history, CLASSIFY_GATHER_ROWS, err);
     return rc;
 }
 
@@ -365,8 +374,10 @@ static bf_status on_project(void *vctx, const ind_project *p, bf_error *err)
  * second connection would not see, or a database that cannot be opened twice)
  * the producer runs on the main connection before the warnings are written. */
 
-#define HH_CHUNK      2048
-#define HH_MASK_WORDS ((RULES_MAX_RULES + 63) / 64)
+#define HH_CHUNK 2048
+/* Page cache of the household reader's connection (KiB, as PRAGMA cache_size wants it). */
+#define HH_READER_CACHE_KIB "2048"
+#define HH_MASK_WORDS       ((RULES_MAX_RULES + 63) / 64)
 
 typedef struct {
     const char *code, *region_code; /* in the chunk's arena */
@@ -567,6 +578,11 @@ static bf_status hh_start(hh_producer *p, bf_store *store, const ind_scope *scop
     bf_store *second = NULL;
     if (store->tx_depth == 0 && store->target && concurrent_reads(store) &&
         store_open(store->target, false, &second, &ignored) == BF_OK) {
+        /* The reader passes over each page once: a small page cache is as good
+         * as the default, and its pages are not allocated (each one growing
+         * the thread's heap with a system call) nor counted in the peak memory. */
+        if (store_kind(second) == BF_STORE_SQLITE)
+            store_exec(second, "PRAGMA cache_size=-" HH_READER_CACHE_KIB, &ignored);
         p->store = second;
         p->own_store = true;
         if (pthread_create(&p->thread, NULL, hh_thread, p) == 0) {

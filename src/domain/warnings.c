@@ -13,6 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Rows per multi-row INSERT of new warnings on SQLite (store_batch_gather). */
+#define WARN_GATHER_ROWS 64
+
 static const struct {
     const char *name;
     const char *zh;
@@ -212,6 +215,8 @@ bf_status warn_sync_begin(bf_store *store, int64_t year, const char *region_pref
                              "year, rule_code, rule_set_id, explanation, status, firing, "
                              "opened_at, opened_run) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                              &sync->insert, err);
+    if (rc == BF_OK)
+        rc = store_batch_gather(sync->insert, WARN_GATHER_ROWS, err);
     if (rc == BF_OK)
         rc =
             store_prepare(store, "UPDATE warnings SET firing = 1 WHERE id = ?", &sync->update, err);

@@ -7,6 +7,7 @@
  */
 #include "store/batch.h"
 #include "store/store_pg.h"
+#include "store/store_sqlite.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,10 +16,12 @@
 
 struct store_batch {
     bf_store *store;
-    bf_stmt *stmt;         /* row by row */
-    store_pg_stage *stage; /* PostgreSQL, gathered */
-    int nparams;           /* stage: columns of a row */
-    char **values;         /* stage: the row being bound (owned copies) */
+    bf_stmt *stmt;            /* row by row */
+    store_pg_stage *stage;    /* PostgreSQL, gathered */
+    store_sqlite_stage *lite; /* SQLite, gathered (store_batch_gather) */
+    char *sql;                /* SQLite: the INSERT, for store_batch_gather */
+    int nparams;              /* stage: columns of a row */
+    char **values;            /* stage: the row being bound (owned copies) */
     size_t *lens;
     size_t *caps;
     bool *set;
@@ -185,6 +188,8 @@ bf_status store_batch_new(bf_store *store, const char *sql, store_batch **out, b
         }
     }
     rc = store_prepare(store, sql, &batch->stmt, err);
+    if (rc == BF_OK && store_kind(store) == BF_STORE_SQLITE && !(batch->sql = strdup(sql)))
+        rc = bf_error_set(err, BF_ERR_NOMEM, "内存不足");
 out:
     free(insert);
     if (rc) {
@@ -216,8 +221,32 @@ static bf_status keep_value(store_batch *batch, int index, const char *data, siz
     return BF_OK;
 }
 
+bf_status store_batch_gather(store_batch *batch, int rows, bf_error *err)
+{
+    if (!batch->stmt || batch->lite || batch->rows > 0 || rows < 2 ||
+        store_kind(batch->store) != BF_STORE_SQLITE)
+        return BF_OK;
+    const char *sql = batch->sql;
+    store_batch_insert *insert = malloc(sizeof *insert);
+    if (!insert)
+        return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+    bf_error ignored;
+    bf_status rc = BF_OK;
+    if (sql && store_batch_parse_insert(sql, insert, &ignored) == BF_OK) {
+        rc = store_sqlite_stage_new(batch->store, insert, rows, &batch->lite, err);
+        if (rc == BF_OK) {
+            store_finalize(batch->stmt);
+            batch->stmt = NULL;
+        }
+    }
+    free(insert);
+    return rc;
+}
+
 bf_status store_batch_bind_int64(store_batch *batch, int index, int64_t value)
 {
+    if (batch->lite)
+        return store_sqlite_stage_bind_int64(batch->lite, index, value);
     if (batch->stmt)
         return store_bind_int64(batch->stmt, index, value);
     char text[24];
@@ -227,6 +256,8 @@ bf_status store_batch_bind_int64(store_batch *batch, int index, int64_t value)
 
 bf_status store_batch_bind_text(store_batch *batch, int index, const char *text, size_t len)
 {
+    if (batch->lite)
+        return store_sqlite_stage_bind_text(batch->lite, index, text, len);
     if (batch->stmt)
         return store_bind_text(batch->stmt, index, text, len);
     return keep_value(batch, index, text, len);
@@ -241,6 +272,8 @@ bf_status store_batch_bind_str(store_batch *batch, int index, const char *text)
 
 bf_status store_batch_bind_null(store_batch *batch, int index)
 {
+    if (batch->lite)
+        return store_sqlite_stage_bind_null(batch->lite, index);
     if (batch->stmt)
         return store_bind_null(batch->stmt, index);
     if (index < 1 || index > batch->nparams)
@@ -252,7 +285,9 @@ bf_status store_batch_bind_null(store_batch *batch, int index)
 bf_status store_batch_add(store_batch *batch, bf_error *err)
 {
     bf_status rc;
-    if (batch->stmt) {
+    if (batch->lite) {
+        rc = store_sqlite_stage_add(batch->lite, err);
+    } else if (batch->stmt) {
         rc = store_step_done(batch->stmt, err);
         if (rc == BF_OK)
             batch->changes += store_changes(batch->stmt);
@@ -271,11 +306,15 @@ bf_status store_batch_add(store_batch *batch, bf_error *err)
 
 bf_status store_batch_flush(store_batch *batch, bf_error *err)
 {
+    if (batch->lite)
+        return store_sqlite_stage_flush(batch->lite, err);
     return batch->stage ? store_pg_stage_flush(batch->stage, err) : BF_OK;
 }
 
 int64_t store_batch_changes(const store_batch *batch)
 {
+    if (batch->lite)
+        return store_sqlite_stage_changes(batch->lite);
     return batch->stage ? store_pg_stage_changes(batch->stage) : batch->changes;
 }
 
@@ -295,6 +334,12 @@ void store_batch_free(store_batch *batch)
         store_pg_stage_flush(batch->stage, &ignored);
     }
     store_pg_stage_free(batch->stage);
+    if (batch->lite) {
+        /* As row by row would have: rows still pending are written. */
+        bf_error ignored;
+        store_sqlite_stage_flush(batch->lite, &ignored);
+        store_sqlite_stage_free(batch->lite);
+    }
     for (int i = 0; batch->values && i < batch->nparams; i++)
         free(batch->values[i]);
     free(batch->values);
@@ -302,5 +347,6 @@ void store_batch_free(store_batch *batch)
     free(batch->caps);
     free(batch->set);
     free(batch->view);
+    free(batch->sql);
     free(batch);
 }

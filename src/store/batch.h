@@ -8,19 +8,19 @@
  * rows are gathered and sent with COPY ... FROM STDIN into a temporary staging
  * table, then written by the same statement as INSERT ... SELECT from it (the
  * ON CONFLICT clause kept, so upserts stay upserts). On SQLite, which runs in
- * the process and gains nothing from gathering, each row is executed at once.
+ * the process, each row is executed at once, unless the batch is asked to
+ * gather (store_batch_gather): then rows go out as multi-row INSERTs.
  * An INSERT not of that shape (expressions among the values, parameters after
  * them) is executed row by row on both.
  *
  * Reads see the writes: pending rows are sent before any other statement runs
  * on the same handle, and before a commit; a rollback drops them. So a batch
  * replaces an INSERT statement without changing what the program reads. What
- * does change on PostgreSQL: an error in a row (a constraint) surfaces at the
- * call that sends it (store_batch_add, store_batch_flush, or whichever store
- * call came next), and one sending must not hold two rows with the same
- * conflict key (PostgreSQL refuses to update a row twice in one statement).
- * Pending rows of several batches are sent in the order the batches were made:
- * make the batch of a parent table first.
+ * does change on PostgreSQL (and on SQLite when gathering): an error in a row (a constraint)
+ * surfaces at the call that sends it (store_batch_add, store_batch_flush, or whichever store call
+ * came next), and one sending must not hold two rows with the same conflict key (PostgreSQL refuses
+ * to update a row twice in one statement). Pending rows of several batches are sent in the order
+ * the batches were made: make the batch of a parent table first.
  *
  * Ownership: a batch belongs to its caller until store_batch_free, which must
  * come before store_close of its handle (rows still pending at store_close
@@ -59,6 +59,14 @@ bf_status store_batch_parse_insert(const char *sql, store_batch_insert *out, bf_
 
 /* A batch for sql on store. Errors: the statement does not prepare. */
 bf_status store_batch_new(bf_store *store, const char *sql, store_batch **out, bf_error *err);
+/* Gather up to rows rows before writing them (call before the first row).
+ * PostgreSQL batches always gather; on SQLite a batch writes each row at once
+ * unless asked to gather, as gathering changes where a row's error surfaces
+ * (see above). A gathering SQLite batch writes its rows with one multi-row
+ * INSERT per `rows` rows (store_sqlite.h), for a writer of many small rows
+ * whose per-statement cost would dominate. An INSERT not of the batched shape
+ * stays row by row. Errors: the multi-row statement does not prepare. */
+bf_status store_batch_gather(store_batch *batch, int rows, bf_error *err);
 /* Bind parameter index (from 1) of the row being built. */
 bf_status store_batch_bind_int64(store_batch *batch, int index, int64_t value);
 bf_status store_batch_bind_text(store_batch *batch, int index, const char *text, size_t len);

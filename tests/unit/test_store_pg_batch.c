@@ -5,7 +5,10 @@
  * their ON CONFLICT clause and change counts, reads see pending rows, a
  * rollback drops them, a constraint error surfaces and leaves nothing, and an
  * INSERT of another shape still works row by row. On PostgreSQL this goes
- * through COPY; the same assertions hold on SQLite.
+ * through COPY; the same assertions hold on SQLite, where every test runs
+ * twice: rows written one by one, and rows gathered (store_batch_gather) into
+ * multi-row INSERTs of an odd size, so that both the full statement and the
+ * smaller ones for what is left are used.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +25,22 @@
 #include <string.h>
 
 static store_batch_insert parsed;
+
+/* Rows a batch gathers (0: as made), set by main for each pass. */
+static int gather_rows;
+
+static bf_status new_batch(bf_store *store, const char *sql, store_batch **out, bf_error *err)
+{
+    bf_status rc = store_batch_new(store, sql, out, err);
+    if (rc == BF_OK && gather_rows > 0) {
+        rc = store_batch_gather(*out, gather_rows, err);
+        if (rc) {
+            store_batch_free(*out);
+            *out = NULL;
+        }
+    }
+    return rc;
+}
 
 static void test_parse_insert(void **state)
 {
@@ -107,8 +126,8 @@ static void test_rows_round_trip(void **state)
     bf_error_clear(&err);
     store_batch *batch = NULL;
     assert_int_equal(store_begin(store, &err), BF_OK);
-    assert_int_equal(
-        store_batch_new(store, "INSERT INTO bt (k, s, b) VALUES (?, ?, ?)", &batch, &err), BF_OK);
+    assert_int_equal(new_batch(store, "INSERT INTO bt (k, s, b) VALUES (?, ?, ?)", &batch, &err),
+                     BF_OK);
     static const char awkward[] = "江西\ttab\nline\r\\N \\ back'slash\"";
     static const char bytes[] = {0, '\\', 'x', '\t', '\n', (char)0xff, 'a'};
     for (int i = 0; i < ROWS; i++) {
@@ -160,11 +179,11 @@ static void test_upsert_and_changes(void **state)
     assert_int_equal(
         store_exec(store, "INSERT INTO bt (k, s) VALUES (1, 'old'), (2, 'same')", &err), BF_OK);
     store_batch *batch = NULL;
-    assert_int_equal(store_batch_new(store,
-                                     "INSERT INTO bt (k, s) VALUES (?, ?) ON CONFLICT (k) DO "
-                                     "UPDATE SET s = excluded.s, n = bt.n + 1 "
-                                     "WHERE bt.s IS DISTINCT FROM excluded.s",
-                                     &batch, &err),
+    assert_int_equal(new_batch(store,
+                               "INSERT INTO bt (k, s) VALUES (?, ?) ON CONFLICT (k) DO "
+                               "UPDATE SET s = excluded.s, n = bt.n + 1 "
+                               "WHERE bt.s IS DISTINCT FROM excluded.s",
+                               &batch, &err),
                      BF_OK);
     /* 1 changes, 2 is unchanged, 3 is new: two rows changed. */
     static const char *const values[][2] = {{"1", "new"}, {"2", "same"}, {"3", "added"}};
@@ -192,8 +211,7 @@ static void test_rollback_and_errors(void **state)
     bf_error err;
     bf_error_clear(&err);
     store_batch *batch = NULL;
-    assert_int_equal(store_batch_new(store, "INSERT INTO bt (k, s) VALUES (?, ?)", &batch, &err),
-                     BF_OK);
+    assert_int_equal(new_batch(store, "INSERT INTO bt (k, s) VALUES (?, ?)", &batch, &err), BF_OK);
     /* Rolled back: nothing stays, pending or sent. */
     assert_int_equal(store_begin(store, &err), BF_OK);
     for (int i = 0; i < 10; i++) {
@@ -202,8 +220,9 @@ static void test_rollback_and_errors(void **state)
     }
     assert_int_equal(store_rollback(store), BF_OK);
     assert_int_equal(bf_test_query_int(store, "SELECT COUNT(*) FROM bt"), 0);
-    /* A duplicate key: the error surfaces (at the add on SQLite, at the
-     * sending on PostgreSQL), and the commit keeps nothing of the transaction. */
+    /* A duplicate key: the error surfaces (at the add on SQLite row by row,
+     * at the sending on PostgreSQL or when gathering), and the commit keeps
+     * nothing of the transaction. */
     assert_int_equal(store_begin(store, &err), BF_OK);
     bf_status rc = BF_OK;
     for (int i = 0; i < 3 && rc == BF_OK; i++) {
@@ -224,11 +243,11 @@ static void test_rollback_and_errors(void **state)
     assert_int_equal(bf_test_query_int(store, "SELECT COUNT(*) FROM bt WHERE k = 8"), 1);
     store_batch_free(batch);
     /* A foreign key checked at the sending: a row referencing nothing fails. */
-    assert_int_equal(store_batch_new(store,
-                                     "INSERT INTO projects (code, name, region_code, sector, "
-                                     "start_year, investment, operation_mode, status) "
-                                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                                     &batch, &err),
+    assert_int_equal(new_batch(store,
+                               "INSERT INTO projects (code, name, region_code, sector, "
+                               "start_year, investment, operation_mode, status) "
+                               "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                               &batch, &err),
                      BF_OK);
     assert_int_equal(store_begin(store, &err), BF_OK);
     static const char *const row[] = {"P1", "x", "999999999999", "s", "2020", "1", "m", "s"};
@@ -253,9 +272,9 @@ static void test_other_shapes_row_by_row(void **state)
     bf_error err;
     bf_error_clear(&err);
     store_batch *batch = NULL;
-    assert_int_equal(store_batch_new(store, "INSERT INTO bt (k, s, n) VALUES (?, lower(?), ? + 1)",
-                                     &batch, &err),
-                     BF_OK);
+    assert_int_equal(
+        new_batch(store, "INSERT INTO bt (k, s, n) VALUES (?, lower(?), ? + 1)", &batch, &err),
+        BF_OK);
     for (int i = 0; i < 5; i++) {
         store_batch_bind_int64(batch, 1, i);
         store_batch_bind_str(batch, 2, "ABC");
@@ -268,7 +287,7 @@ static void test_other_shapes_row_by_row(void **state)
     assert_int_equal(bf_test_query_int(store, "SELECT COUNT(*) FROM bt WHERE s = 'abc'"), 5);
     assert_int_equal(bf_test_query_int(store, "SELECT SUM(n) FROM bt"), 15);
     /* A statement that does not prepare fails at once. */
-    assert_int_not_equal(store_batch_new(store, "INSERT INTO no_such (a) VALUES (?)", &batch, &err),
+    assert_int_not_equal(new_batch(store, "INSERT INTO no_such (a) VALUES (?)", &batch, &err),
                          BF_OK);
     assert_null(batch);
     store_close(store);
@@ -284,7 +303,7 @@ static void test_free_sends_pending_rows(void **state)
     /* Outside a transaction, with no flush: SQLite has written each row at
      * its add, so PostgreSQL must have them too once the batch is gone. */
     store_batch *batch = NULL;
-    assert_int_equal(store_batch_new(store, "INSERT INTO bt (k) VALUES (?)", &batch, &err), BF_OK);
+    assert_int_equal(new_batch(store, "INSERT INTO bt (k) VALUES (?)", &batch, &err), BF_OK);
     for (int i = 0; i < 5; i++) {
         store_batch_bind_int64(batch, 1, i);
         assert_int_equal(store_batch_add(batch, &err), BF_OK);
@@ -298,6 +317,57 @@ static void test_free_sends_pending_rows(void **state)
     store_close(store);
 }
 
+static void test_gathering_keeps_the_row_being_bound(void **state)
+{
+    (void)state;
+    char target[4096];
+    bf_store *store = fresh(target, sizeof target);
+    bf_error err;
+    bf_error_clear(&err);
+    store_batch *batch = NULL;
+    assert_int_equal(new_batch(store, "INSERT INTO bt (k, s, n) VALUES (?, ?, ?)", &batch, &err),
+                     BF_OK);
+    assert_int_equal(store_begin(store, &err), BF_OK);
+    for (int i = 0; i < 20; i++) {
+        store_batch_bind_int64(batch, 1, i);
+        store_batch_bind_str(batch, 2, "前");
+        store_batch_bind_int64(batch, 3, i);
+        assert_int_equal(store_batch_add(batch, &err), BF_OK);
+    }
+    /* Half a row bound, then a read (which sends what is pending), then the
+     * rest of the row: the row is whole. */
+    store_batch_bind_int64(batch, 1, 100);
+    store_batch_bind_str(batch, 2, "半行");
+    assert_int_equal(bf_test_query_int(store, "SELECT COUNT(*) FROM bt"), 20);
+    store_batch_bind_int64(batch, 3, 7);
+    assert_int_equal(store_batch_add(batch, &err), BF_OK);
+    /* A read that is already returning rows goes on while rows are added. */
+    bf_stmt *stmt = NULL;
+    assert_int_equal(store_prepare(store, "SELECT k FROM bt ORDER BY k", &stmt, &err), BF_OK);
+    bool has_row = false;
+    assert_int_equal(store_step(stmt, &has_row, &err), BF_OK);
+    assert_true(has_row);
+    int seen = 1;
+    for (int i = 0; i < 30; i++) {
+        store_batch_bind_int64(batch, 1, 1000 + i);
+        store_batch_bind_int64(batch, 3, 0);
+        assert_int_equal(store_batch_add(batch, &err), BF_OK);
+        if (has_row)
+            assert_int_equal(store_step(stmt, &has_row, &err), BF_OK);
+        seen += has_row;
+    }
+    assert_true(seen >= 21);
+    store_finalize(stmt);
+    assert_int_equal(store_commit(store, &err), BF_OK);
+    assert_int_equal(store_batch_rows(batch), 51);
+    assert_int_equal(store_batch_changes(batch), 51);
+    store_batch_free(batch);
+    assert_int_equal(bf_test_query_int(store, "SELECT COUNT(*) FROM bt"), 51);
+    assert_int_equal(bf_test_query_int(store, "SELECT n FROM bt WHERE k = 100 AND s = '半行'"), 7);
+    assert_int_equal(bf_test_query_int(store, "SELECT SUM(n) FROM bt WHERE s = '前'"), 190);
+    store_close(store);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -307,6 +377,9 @@ int main(void)
         cmocka_unit_test(test_rollback_and_errors),
         cmocka_unit_test(test_other_shapes_row_by_row),
         cmocka_unit_test(test_free_sends_pending_rows),
+        cmocka_unit_test(test_gathering_keeps_the_row_being_bound),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = cmocka_run_group_tests_name("rows as made", tests, NULL, NULL);
+    gather_rows = 7;
+    return failed + cmocka_run_group_tests_name("rows gathered by 7", tests, NULL, NULL);
 }
