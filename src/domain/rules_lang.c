@@ -1150,14 +1150,23 @@ size_t rl_program_symbols(const rl_program *prog, int32_t *out, size_t max)
 
 /* A fixed-point value with up to `decimals` decimals; trailing zeros dropped if
  * trim. Written by hand (no printf): it runs for every value of every subject. */
+/* n / d rounded half away from zero, as div_round, for 0 < d <= RL_SCALE: in
+ * 64 bits (|n % d| < d, so nothing overflows), where div_round's 128-bit
+ * division is a library call; formatting runs for every value of every subject. */
+static int64_t div_round_small(int64_t n, int64_t d)
+{
+    int64_t q = n / d, r = n % d;
+    if (2 * (r < 0 ? -r : r) >= d)
+        q += n < 0 ? -1 : 1;
+    return q;
+}
+
 static void format_fixed(int64_t v, int decimals, bool trim, char *out, size_t size)
 {
     int64_t div = 1;
     for (int i = decimals; i < RL_SCALE_DIGITS; i++)
         div *= 10;
-    int64_t q;
-    if (!div_round(v, div, &q))
-        q = v;
+    int64_t q = div == 1 ? v : div_round_small(v, div);
     bool neg = q < 0;
     uint64_t mag = neg ? (uint64_t)0 - (uint64_t)q : (uint64_t)q;
     char frac[RL_SCALE_DIGITS];
@@ -1211,9 +1220,7 @@ bf_status rl_format_value(const rl_symbol *sym, rl_value value, bf_buf *out)
     case RL_NUM:
         if (sym->unit == RL_UNIT_FEN) {
             /* fen x RL_SCALE -> yuan with 2 decimals = fen / 100 */
-            int64_t fen;
-            if (!div_round(value.v, RL_SCALE, &fen))
-                fen = 0;
+            int64_t fen = div_round_small(value.v, RL_SCALE);
             format_fixed(fen * (RL_SCALE / 100), 2, false, text, sizeof text);
         } else {
             format_fixed(value.v, RL_SCALE_DIGITS, true, text, sizeof text);
