@@ -66,6 +66,11 @@ typedef struct {
     int nstages;
     store_pg_stage *stages[MAX_STAGES]; /* batches with rows to send, in order made */
     bool flushing;                      /* sending them now */
+    /* A stage whose INSERT ... SELECT was sent without waiting for its result
+     * (a stage that filled up: the caller goes on computing rows while the
+     * server writes these); collected (pg_collect) before anything else is
+     * sent on the connection. */
+    store_pg_stage *merging;
 } pg_store;
 
 struct store_pg_stage {
@@ -81,7 +86,8 @@ struct store_pg_stage {
     int64_t changes;
 };
 
-static bf_status pg_flush_stages(pg_store *store, bf_error *err);
+static bf_status pg_flush_stages(pg_store *store, bool async, bf_error *err);
+static bf_status pg_collect(pg_store *store, bf_error *err);
 static void pg_drop_stages(pg_store *store);
 
 typedef enum { PARAM_NULL, PARAM_TEXT, PARAM_INT } param_kind;
@@ -218,6 +224,9 @@ static void pg_flush_deallocs(pg_store *store)
  * connection that went bad earlier is given one more reset. */
 static bf_status pg_ready(pg_store *store, bf_error *err)
 {
+    bf_status merged = pg_collect(store, err);
+    if (merged)
+        return merged;
     if (store->tx_lost)
         return bf_error_set(err, BF_ERR_UNAVAILABLE,
                             "数据库连接中断，当前事务已失效，请重新执行操作");
@@ -234,7 +243,7 @@ static bf_status pg_ready(pg_store *store, bf_error *err)
     if (store->npending >= DEALLOC_BATCH)
         pg_flush_deallocs(store);
     /* Reads see the writes: staged rows go first. */
-    return pg_flush_stages(store, err);
+    return pg_flush_stages(store, false, err);
 }
 
 /* ---- connecting ---------------------------------------------------------- */
@@ -640,6 +649,7 @@ static void cursor_close(pg_stmt *stmt)
     if (!stmt->cursor_open)
         return;
     stmt->cursor_open = false;
+    pg_collect(store, NULL); /* an error there fails the transaction anyway */
     /* Closing a cursor that died with its transaction would fail and abort the
      * next one: only close it where it lives. */
     if (store->in_tx && !store->tx_lost && store->tx_serial == stmt->cursor_tx &&
@@ -721,6 +731,9 @@ static bf_status cursor_fetch(pg_stmt *stmt, bf_error *err)
         stmt->cursor_open = false;
         return bf_error_set(err, BF_ERR_INTERNAL, "读取游标时其所在的事务已结束");
     }
+    bf_status merged = pg_collect(store, err);
+    if (merged)
+        return merged;
     char sql[NAME_SIZE + 24];
     snprintf(sql, sizeof sql, "FETCH %d FROM %s", STREAM_BATCH, stmt->cursor);
     PGresult *res = PQexec(store->conn, sql);
@@ -983,8 +996,9 @@ static bf_status pg_commit(bf_store *base, bf_error *err)
         return bf_error_set(err, BF_ERR_UNAVAILABLE,
                             "数据库连接中断，当前事务已失效，请重新执行操作");
     }
-    bf_status flushed = pg_flush_stages(store, err);
+    bf_status flushed = pg_flush_stages(store, false, err);
     if (flushed) {
+        pg_collect(store, NULL);
         PQclear(PQexec(store->conn, "ROLLBACK"));
         return flushed;
     }
@@ -1002,6 +1016,7 @@ static bf_status pg_commit(bf_store *base, bf_error *err)
 static bf_status pg_rollback(bf_store *base)
 {
     pg_store *store = (pg_store *)base;
+    pg_collect(store, NULL); /* its error, if any, is rolled back with the rest */
     pg_drop_stages(store);
     bool lost = store->tx_lost;
     store->in_tx = false;
@@ -1115,11 +1130,13 @@ static bf_status stage_append_value(bf_buf *out, const char *value, size_t len, 
     return rc == BF_OK ? bf_buf_append(out, chunk, n) : rc;
 }
 
-static bf_status stage_send(store_pg_stage *st, bf_error *err)
+static bf_status stage_send(store_pg_stage *st, bool async, bf_error *err)
 {
     pg_store *store = st->store;
     PGconn *conn = store->conn;
-    bf_status rc = BF_OK;
+    bf_status rc = pg_collect(store, err);
+    if (rc)
+        return rc;
     PGresult *res = PQexec(conn, st->prepare_sql);
     if (PQresultStatus(res) != PGRES_COMMAND_OK)
         goto fail;
@@ -1145,6 +1162,13 @@ static bf_status stage_send(store_pg_stage *st, bf_error *err)
     if (PQresultStatus(res) != PGRES_COMMAND_OK)
         goto fail;
     PQclear(res);
+    res = NULL;
+    if (async) {
+        if (PQsendQuery(conn, st->merge_sql) != 1)
+            goto fail;
+        store->merging = st;
+        goto out;
+    }
     res = PQexec(conn, st->merge_sql);
     if (PQresultStatus(res) != PGRES_COMMAND_OK)
         goto fail;
@@ -1160,7 +1184,36 @@ out:
     return rc;
 }
 
-static bf_status pg_flush_stages(pg_store *store, bf_error *err)
+/* Wait for the INSERT ... SELECT sent last without waiting, if any: its
+ * error (err may be NULL) or BF_OK. */
+static bf_status pg_collect(pg_store *store, bf_error *err)
+{
+    store_pg_stage *st = store->merging;
+    if (!st)
+        return BF_OK;
+    store->merging = NULL;
+    PGresult *res = PQgetResult(store->conn), *extra;
+    while ((extra = PQgetResult(store->conn)) != NULL)
+        PQclear(extra);
+    bf_status rc = BF_OK;
+    if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+        st->changes += atoll(PQcmdTuples(res));
+    } else {
+        bf_error ignored;
+        rc = pg_error(store, res, err ? err : &ignored);
+        if (err) {
+            char msg[sizeof err->msg];
+            snprintf(msg, sizeof msg, "%s", err->msg);
+            bf_error_set(err, rc, "批量写入失败：%s", msg);
+        }
+    }
+    PQclear(res);
+    return rc;
+}
+
+/* Send every stage's pending rows; with async, the last INSERT ... SELECT is
+ * left running (pg_collect waits for it), else every one is waited for. */
+static bf_status pg_flush_stages(pg_store *store, bool async, bf_error *err)
 {
     if (store->flushing)
         return BF_OK;
@@ -1175,7 +1228,7 @@ static bf_status pg_flush_stages(pg_store *store, bf_error *err)
             if (rc)
                 break;
         }
-        rc = stage_send(st, err);
+        rc = stage_send(st, async, err);
         if (rc) {
             char msg[sizeof err->msg];
             snprintf(msg, sizeof msg, "%s", err ? err->msg : "");
@@ -1183,6 +1236,8 @@ static bf_status pg_flush_stages(pg_store *store, bf_error *err)
         }
     }
     store->flushing = false;
+    if (rc == BF_OK && !async)
+        rc = pg_collect(store, err);
     if (rc)
         pg_drop_stages(store);
     return rc;
@@ -1297,7 +1352,7 @@ bf_status store_pg_stage_row(store_pg_stage *st, const char *const *values, cons
     }
     st->rows++;
     if (st->rows >= STORE_PG_STAGE_ROWS || st->data.len >= STORE_PG_STAGE_BYTES)
-        return store_pg_stage_flush(st, err);
+        return pg_flush_stages(st->store, true, err);
     return BF_OK;
 }
 
@@ -1305,11 +1360,14 @@ bf_status store_pg_stage_flush(store_pg_stage *st, bf_error *err)
 {
     if (!st->store)
         return bf_error_set(err, BF_ERR_INTERNAL, "数据库连接已关闭");
-    return pg_flush_stages(st->store, err);
+    return pg_flush_stages(st->store, false, err);
 }
 
 int64_t store_pg_stage_changes(const store_pg_stage *st)
 {
+    /* A sending still running on the server is counted once collected. */
+    if (st->store && st->store->merging == st)
+        pg_collect(st->store, NULL);
     return st->changes;
 }
 
@@ -1318,6 +1376,8 @@ void store_pg_stage_free(store_pg_stage *st)
     if (!st)
         return;
     pg_store *store = st->store;
+    if (store)
+        pg_collect(store, NULL);
     if (store) {
         for (int i = 0; i < store->nstages; i++) {
             if (store->stages[i] != st)

@@ -264,6 +264,41 @@ static void test_rollback_and_errors(void **state)
     store_close(store);
 }
 
+/* A full staging area is sent without waiting for the server to write it (on
+ * PostgreSQL): an error in it still surfaces, at a later call, and the
+ * transaction keeps nothing. */
+static void test_error_in_a_full_sending(void **state)
+{
+    (void)state;
+    char target[4096];
+    bf_store *store = fresh(target, sizeof target);
+    bf_error err;
+    bf_error_clear(&err);
+    store_batch *batch = NULL;
+    assert_int_equal(new_batch(store, "INSERT INTO bt (k, s) VALUES (?, ?)", &batch, &err), BF_OK);
+    assert_int_equal(store_begin(store, &err), BF_OK);
+    bf_status rc = BF_OK;
+    for (int i = 0; i < ROWS && rc == BF_OK; i++) {
+        store_batch_bind_int64(batch, 1, i == 100 ? 99 : i); /* 99 twice */
+        store_batch_bind_str(batch, 2, "x");
+        rc = store_batch_add(batch, &err);
+    }
+    if (rc == BF_OK)
+        rc = store_batch_flush(batch, &err);
+    if (rc == BF_OK)
+        rc = store_commit(store, &err);
+    else
+        store_rollback(store);
+    assert_int_equal(rc, BF_ERR_CONFLICT);
+    assert_true(err.msg[0] != '\0');
+    store_batch_free(batch);
+    assert_int_equal(bf_test_query_int(store, "SELECT COUNT(*) FROM bt"), 0);
+    /* The handle works on. */
+    assert_int_equal(store_exec(store, "INSERT INTO bt (k) VALUES (1)", &err), BF_OK);
+    assert_int_equal(bf_test_query_int(store, "SELECT COUNT(*) FROM bt"), 1);
+    store_close(store);
+}
+
 static void test_other_shapes_row_by_row(void **state)
 {
     (void)state;
@@ -375,6 +410,7 @@ int main(void)
         cmocka_unit_test(test_rows_round_trip),
         cmocka_unit_test(test_upsert_and_changes),
         cmocka_unit_test(test_rollback_and_errors),
+        cmocka_unit_test(test_error_in_a_full_sending),
         cmocka_unit_test(test_other_shapes_row_by_row),
         cmocka_unit_test(test_free_sends_pending_rows),
         cmocka_unit_test(test_gathering_keeps_the_row_being_bound),
