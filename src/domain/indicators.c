@@ -13,6 +13,7 @@
  * reported rather than silently ignored.
  */
 #include "domain/indicators.h"
+#include "domain/codemap.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -543,9 +544,15 @@ typedef struct {
 } linked_entry;
 
 struct ind_linked {
-    linked_entry *entries;
+    linked_entry *entries; /* sorted by code, one per project */
     size_t count;
+    cmap *by_code; /* code -> entry: every benefit link of every household looks one up */
 };
+
+static void linked_map_free(void *map)
+{
+    cmap_free(map);
+}
 
 static int linked_cmp(const void *a, const void *b)
 {
@@ -720,17 +727,26 @@ bf_status ind_linked_load(bf_store *store, int64_t year, bf_date cutoff, bf_aren
             }
         }
         linked->count = kept;
+        linked->by_code = cmap_new(kept);
+        if (!linked->by_code || bf_arena_on_free(arena, linked_map_free, linked->by_code) != 0) {
+            cmap_free(linked->by_code);
+            linked->by_code = NULL;
+            return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+        }
+        for (size_t i = 0; i < kept; i++)
+            if (cmap_put(linked->by_code, linked->entries[i].code, strlen(linked->entries[i].code),
+                         &linked->entries[i]) != BF_OK)
+                return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
     }
     *out = linked;
     return BF_OK;
 }
 
-static const linked_entry *linked_find(const ind_linked *linked, const char *code)
+static const linked_entry *linked_find(const ind_linked *linked, const char *code, size_t len)
 {
-    if (!linked || linked->count == 0)
+    if (!linked || !linked->by_code)
         return NULL;
-    linked_entry key = {code, 0, false};
-    return bsearch(&key, linked->entries, linked->count, sizeof key, linked_cmp);
+    return cmap_get(linked->by_code, code, len);
 }
 
 /* ---- households ---------------------------------------------------------------- */
@@ -828,7 +844,7 @@ bf_status ind_scan_households(bf_store *store, const ind_scope *scope, const thr
                 memcpy(last_project, project, plen);
                 last_project[plen] = '\0';
                 nlinked++;
-                const linked_entry *e = linked_find(linked, last_project);
+                const linked_entry *e = linked_find(linked, last_project, plen);
                 if (e) {
                     linked_failed = linked_failed || e->failed;
                     if (e->months_idle > linked_idle)
