@@ -483,11 +483,23 @@ static void hh_produce(hh_producer *p)
     bf_arena *arena = bf_arena_new(0);
     ind_linked *linked = NULL;
     bf_status rc = arena ? BF_OK : bf_error_set(&err, BF_ERR_NOMEM, "内存不足");
+    /* On PostgreSQL, a read-only transaction of its own: one snapshot for all
+     * its queries, and cursors (store_pg_set_streaming) that bring the rows in
+     * batches instead of every household's rows at once into memory. (On
+     * SQLite a transaction would take the write lock; each statement reads a
+     * snapshot anyway, and rows come one by one.) */
+    bool tx = rc == BF_OK && p->own_store && store_kind(p->store) == BF_STORE_PG;
+    if (tx)
+        rc = store_begin(p->store, &err);
     if (rc == BF_OK)
         rc = ind_linked_load(p->store, p->scope.year, p->scope.cutoff, arena, &linked, &err);
     if (rc == BF_OK)
         rc = ind_scan_households(p->store, &p->scope, p->thresholds, linked, hh_on_household, p,
                                  &err);
+    if (tx && rc == BF_OK)
+        rc = store_commit(p->store, &err);
+    else if (tx)
+        store_rollback(p->store);
     bf_arena_free(arena);
     hh_chunk *last = p->current;
     p->current = NULL;

@@ -14,6 +14,7 @@
  */
 #include "domain/indicators.h"
 #include "domain/codemap.h"
+#include "store/store_pg.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -793,10 +794,14 @@ bf_status ind_scan_households(bf_store *store, const ind_scope *scope, const thr
     int index = 1;
     bf_status rc = store_prepare(store, household_driver_sql[variant], &drv, err);
     if (rc == BF_OK)
+        store_pg_set_streaming(drv, true);
+    if (rc == BF_OK)
         rc = scope_bind(drv, &binds, &index);
     cursor *years[2] = {&cur_years, &prev_years};
     for (int k = 0; k < 2 && rc == BF_OK; k++) {
         rc = store_prepare(store, household_years_sql[variant], &years[k]->stmt, err);
+        if (rc == BF_OK)
+            store_pg_set_streaming(years[k]->stmt, true);
         if (rc == BF_OK) {
             index = 1;
             rc = store_bind_int64(years[k]->stmt, index++, scope->year - k);
@@ -808,6 +813,8 @@ bf_status ind_scan_households(bf_store *store, const ind_scope *scope, const thr
     }
     if (rc == BF_OK)
         rc = store_prepare(store, household_benefits_sql[variant], &benefits.stmt, err);
+    if (rc == BF_OK)
+        store_pg_set_streaming(benefits.stmt, true);
     if (rc == BF_OK) {
         index = 1;
         rc = scope_bind(benefits.stmt, &binds, &index);
