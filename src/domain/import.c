@@ -161,6 +161,16 @@ typedef struct {
     struct import_region *regions;
     size_t nregions;
     bool scoped; /* rows must stay within [scope_lo, scope_hi) */
+    /* The bulk path (see bulk_begin): the table was empty, its droppable
+     * indexes are gone until bulk_end creates them again, and rows go in by a
+     * plain INSERT (bulk_insert, or bulk_batch: COPY on PostgreSQL). */
+    bool bulk;
+    store_index *bulk_indexes;
+    size_t nbulk_indexes;
+    bf_stmt *bulk_insert;
+    store_batch *bulk_batch;
+    char *insert_sql;
+
     char scope_lo[13], scope_hi[13];
 
     /* Positive look-ups repeat row after row (a file is usually sorted by
@@ -668,6 +678,14 @@ static bf_status build_upsert(import_ctx *ctx, bf_error *err)
         rc = bf_error_set(err, BF_ERR_NOMEM, "内存不足");
         goto out;
     }
+    free(ctx->insert_sql);
+    ctx->insert_sql = NULL;
+    if (asprintf(&ctx->insert_sql, "INSERT INTO %s (%s) VALUES (%s)", tpl->table, cols.data,
+                 vals.data) < 0) {
+        ctx->insert_sql = NULL;
+        rc = bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+        goto out;
+    }
     char *sql = NULL;
     if (set.len)
         sql = bf_arena_printf(ctx->row_arena,
@@ -705,6 +723,9 @@ typedef struct {
     bf_stmt **slot;
     const char *sql;
     unsigned kinds; /* bit per tpl_kind that needs it */
+    /* Kinds whose own table it reads through an index the bulk path drops:
+     * it needs them back first (see bulk_end). */
+    unsigned index_kinds;
 } stmt_spec;
 
 #define KIND(k) (1u << (k))
@@ -719,11 +740,11 @@ static const stmt_spec stmt_specs[] = {
     {NULL, "SELECT household_code FROM members WHERE id_hash = ?",
      KIND(TPL_MEMBERS) | KIND(TPL_HOUSEHOLDS)},
     {NULL, "SELECT code FROM households WHERE head_id_hash = ? AND code <> ?",
-     KIND(TPL_HOUSEHOLDS)},
+     KIND(TPL_HOUSEHOLDS), KIND(TPL_HOUSEHOLDS)},
     {NULL,
      "SELECT id_masked FROM members WHERE household_code = ? AND relation = '户主' "
      "AND id_hash <> ?",
-     KIND(TPL_MEMBERS)},
+     KIND(TPL_MEMBERS), KIND(TPL_MEMBERS)},
     {NULL,
      "SELECT p.region_code FROM assets a JOIN projects p ON p.code = a.project_code "
      "WHERE a.code = ?",
@@ -770,7 +791,10 @@ static bf_status prepare_statements(import_ctx *ctx, bf_error *err)
 static void finalize_statements(import_ctx *ctx)
 {
     store_batch_free(ctx->batch);
-    ctx->batch = NULL;
+    store_batch_free(ctx->bulk_batch);
+    ctx->batch = ctx->bulk_batch = NULL;
+    store_finalize(ctx->bulk_insert);
+    ctx->bulk_insert = NULL;
     if (ctx->window) {
         store_finalize(ctx->window->stmt);
         ctx->window->stmt = NULL;
@@ -785,10 +809,29 @@ static void finalize_statements(import_ctx *ctx)
     ctx->upsert = ctx->seen_insert = ctx->seen_lookup = NULL;
 }
 
+static bf_status bulk_end(import_ctx *ctx, bf_error *err);
+
+/* Whether stmt reads the import's own table through an index the bulk path
+ * dropped. */
+static bool reads_dropped_index(const import_ctx *ctx, const bf_stmt *stmt)
+{
+    for (size_t i = 0; i < sizeof stmt_specs / sizeof stmt_specs[0]; i++)
+        if (*stmt_slot((import_ctx *)ctx, i) == stmt)
+            return (stmt_specs[i].index_kinds & KIND(ctx->tpl->kind)) != 0;
+    return false;
+}
+
 /* Run a one-parameter look-up; *found and the first column's text into out. */
 static bf_status lookup(import_ctx *ctx, bf_stmt *stmt, const char *a, const char *b, bool *found,
                         char *out, size_t out_size, bf_error *err)
 {
+    if (ctx->bulk && reads_dropped_index(ctx, stmt)) {
+        /* Seldom (the checks skip most such reads, see import_probe): a
+         * table scan per read would cost more than the indexes. */
+        bf_status rc = bulk_end(ctx, err);
+        if (rc)
+            return rc;
+    }
     ctx->reads++;
     store_reset(stmt);
     store_bind_str(stmt, 1, a);
@@ -1379,29 +1422,41 @@ static void report_duplicate(import_ctx *ctx)
 
 /* ---------- writing ---------- */
 
-/* Bind a parameter of the upsert, batched or not. */
+/* What rows are written with: the upsert, or on the bulk path the plain
+ * INSERT; each batched (ctx->batch_on) or not. */
+static bf_stmt *write_stmt(const import_ctx *ctx)
+{
+    return ctx->bulk ? ctx->bulk_insert : ctx->upsert;
+}
+
+static store_batch *write_batch(const import_ctx *ctx)
+{
+    return ctx->bulk ? ctx->bulk_batch : ctx->batch;
+}
+
+/* Bind a parameter of the row being written. */
 static void write_int64(import_ctx *ctx, int index, int64_t value)
 {
     if (ctx->batch_on)
-        store_batch_bind_int64(ctx->batch, index, value);
+        store_batch_bind_int64(write_batch(ctx), index, value);
     else
-        store_bind_int64(ctx->upsert, index, value);
+        store_bind_int64(write_stmt(ctx), index, value);
 }
 
 static void write_text(import_ctx *ctx, int index, const char *text, size_t len)
 {
     if (ctx->batch_on)
-        store_batch_bind_text(ctx->batch, index, text, len);
+        store_batch_bind_text(write_batch(ctx), index, text, len);
     else
-        store_bind_text(ctx->upsert, index, text, len);
+        store_bind_text(write_stmt(ctx), index, text, len);
 }
 
 static void write_str(import_ctx *ctx, int index, const char *text)
 {
     if (ctx->batch_on)
-        store_batch_bind_str(ctx->batch, index, text);
+        store_batch_bind_str(write_batch(ctx), index, text);
     else
-        store_bind_str(ctx->upsert, index, text);
+        store_bind_str(write_stmt(ctx), index, text);
 }
 
 /* Batch the next rows or not: only while the checks of the last rows seldom
@@ -1421,8 +1476,9 @@ static bf_status write_row(import_ctx *ctx, const char *parent, int64_t level, b
 {
     choose_batch(ctx);
     ctx->written++;
+    bf_stmt *stmt = write_stmt(ctx);
     if (!ctx->batch_on)
-        store_reset(ctx->upsert);
+        store_reset(stmt);
     int index = 1;
     for (size_t i = 0; i < ctx->tpl->ncolumns; i++) {
         const field_value *v = &ctx->values[i];
@@ -1461,11 +1517,88 @@ static bf_status write_row(import_ctx *ctx, const char *parent, int64_t level, b
     if (ctx->tpl->has_version || ctx->tpl->kind == TPL_BENEFITS)
         write_int64(ctx, index++, ctx->now);
     if (ctx->batch_on)
-        return store_batch_add(ctx->batch, err);
-    bf_status rc = store_step_done(ctx->upsert, err);
+        return store_batch_add(write_batch(ctx), err);
+    bf_status rc = store_step_done(stmt, err);
     if (rc == BF_OK)
-        ctx->direct_changes += store_changes(ctx->upsert);
-    store_reset(ctx->upsert);
+        ctx->direct_changes += store_changes(stmt);
+    store_reset(stmt);
+    return rc;
+}
+
+/* ---------- the bulk path ---------- */
+
+static bf_status count_rows(bf_store *store, const char *table, int64_t *count, bf_error *err)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM %s", table);
+    return store_query_int64(store, sql, count, err, 0);
+}
+
+/* A load into a table that was empty when the import began (the first load
+ * of a county or a province) writes its rows the way SQLite and PostgreSQL
+ * advise for a bulk load: the table's droppable indexes, as the catalog
+ * defines them (store_table_indexes), are dropped inside the import's
+ * transaction, the rows go in by plain INSERT (COPY straight into the table
+ * on PostgreSQL), and bulk_end creates the indexes again at the end, each
+ * from one sorted pass over the table instead of a random insertion per
+ * row. The DDL is part of the transaction: a failed or killed import leaves
+ * the table and its indexes as they were. Not for a dry run (rolled back
+ * anyway). */
+static bf_status bulk_begin(import_ctx *ctx, bf_error *err)
+{
+    /* Other writers wait from here on; one may have written since the count. */
+    bf_status rc = store_lock_table(ctx->store, ctx->tpl->table, err);
+    int64_t count = 0;
+    if (rc == BF_OK)
+        rc = count_rows(ctx->store, ctx->tpl->table, &count, err);
+    if (rc || count > 0) {
+        ctx->target_was_empty = false;
+        return rc;
+    }
+    rc = store_table_indexes(ctx->store, ctx->tpl->table, &ctx->bulk_indexes, &ctx->nbulk_indexes,
+                             err);
+    for (size_t i = 0; rc == BF_OK && i < ctx->nbulk_indexes; i++)
+        rc = store_drop_index(ctx->store, &ctx->bulk_indexes[i], err);
+    if (rc == BF_OK)
+        rc = store_prepare(ctx->store, ctx->insert_sql, &ctx->bulk_insert, err);
+    if (rc == BF_OK && ctx->batch)
+        rc = store_batch_new(ctx->store, ctx->insert_sql, &ctx->bulk_batch, err);
+    ctx->bulk = rc == BF_OK;
+    return rc;
+}
+
+/* Leave the bulk path: the pending rows out, the dropped indexes created
+ * again (a unique one fails on rows that break it: the whole import fails),
+ * and the upsert writes the rows that follow. */
+static bf_status bulk_end(import_ctx *ctx, bf_error *err)
+{
+    if (!ctx->bulk)
+        return BF_OK;
+    bf_status rc = ctx->bulk_batch ? store_batch_flush(ctx->bulk_batch, err) : BF_OK;
+    ctx->bulk = false;
+    size_t n = ctx->nbulk_indexes;
+    if (rc == BF_OK && n)
+        rc = store_rebuild_settings(ctx->store, err);
+    for (size_t i = 0; rc == BF_OK && i < n; i++) {
+        const store_index *index = &ctx->bulk_indexes[i];
+        if (ctx->opt->on_rebuild)
+            ctx->opt->on_rebuild(ctx->opt->progress_ctx, index->name, i, n);
+        bf_error db_err;
+        bf_error_clear(&db_err);
+        rc = store_exec(ctx->store, index->sql, &db_err);
+        if (rc == BF_ERR_CONFLICT)
+            bf_error_set(err, rc,
+                         "导入的数据违反了唯一索引 %s（%s），导入已全部撤销，数据库保持导入前的状态",
+                         index->name, bf_error_text(&db_err));
+        else if (rc)
+            bf_error_set(err, rc, "无法重建索引 %s（%s），导入已全部撤销，数据库保持导入前的状态",
+                         index->name, bf_error_text(&db_err));
+    }
+    if (rc == BF_OK && n && ctx->opt->on_rebuild)
+        ctx->opt->on_rebuild(ctx->opt->progress_ctx, "", n, n);
+    store_indexes_free(ctx->bulk_indexes, n);
+    ctx->bulk_indexes = NULL;
+    ctx->nbulk_indexes = 0;
     return rc;
 }
 
@@ -1585,13 +1718,6 @@ static bf_status process_row(import_ctx *ctx, const bf_row *row, bf_error *err)
     return write_row(ctx, parent, level, err);
 }
 
-static bf_status count_rows(bf_store *store, const char *table, int64_t *count, bf_error *err)
-{
-    char sql[128];
-    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM %s", table);
-    return store_query_int64(store, sql, count, err, 0);
-}
-
 static bf_status ctx_init(import_ctx *ctx, bf_store *store, tpl_kind kind,
                           const import_options *options, import_result *result, bf_error *err)
 {
@@ -1643,6 +1769,11 @@ static void ctx_free(import_ctx *ctx)
     ctx->window = NULL;
     free(ctx->regions);
     ctx->regions = NULL;
+    store_indexes_free(ctx->bulk_indexes, ctx->nbulk_indexes);
+    ctx->bulk_indexes = NULL;
+    ctx->nbulk_indexes = 0;
+    free(ctx->insert_sql);
+    ctx->insert_sql = NULL;
 }
 
 /* Commit or roll back at the end of an import, per the options and errors. */
@@ -1651,7 +1782,15 @@ static bf_status finish(import_ctx *ctx, bf_status rc, int64_t count_before, bf_
     import_result *res = ctx->res;
     if (rc == BF_OK && ctx->batch)
         rc = store_batch_flush(ctx->batch, err);
-    ctx->changes = ctx->direct_changes + (ctx->batch ? store_batch_changes(ctx->batch) : 0);
+    /* The indexes of the bulk path come back only for an import that will
+     * be committed: a rollback brings them back anyway. */
+    bool will_keep = !ctx->opt->dry_run && (res->errors == 0 || ctx->opt->skip_bad);
+    if (rc == BF_OK && ctx->bulk_batch)
+        rc = store_batch_flush(ctx->bulk_batch, err);
+    if (rc == BF_OK && will_keep)
+        rc = bulk_end(ctx, err);
+    ctx->changes = ctx->direct_changes + (ctx->batch ? store_batch_changes(ctx->batch) : 0) +
+                   (ctx->bulk_batch ? store_batch_changes(ctx->bulk_batch) : 0);
     if (rc == BF_OK) {
         int64_t count_after = count_before;
         rc = count_rows(ctx->store, ctx->tpl->table, &count_after, err);
@@ -1786,6 +1925,8 @@ static bf_status import_sheet(bf_store *store, tpl_kind kind, bf_sheet *sheet,
             if (!map_header(&ctx, &row))
                 break;
             rc = build_upsert(&ctx, err);
+            if (rc == BF_OK && ctx.target_was_empty && !options->dry_run)
+                rc = bulk_begin(&ctx, err);
             continue;
         }
         rc = process_row(&ctx, &row, err);

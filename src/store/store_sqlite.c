@@ -275,4 +275,12 @@ const bf_store_ops store_sqlite_ops = {
     .rollback = sqlite_rollback,
     .dialect_word = sqlite_dialect_word,
     .bulk_mode = sqlite_bulk_mode,
+    /* Indexes with a definition: not the autoindexes of an inline PRIMARY KEY
+     * or UNIQUE, which only go with the table. */
+    .indexes_sql = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                   "AND sql IS NOT NULL ORDER BY name",
+    /* BEGIN IMMEDIATE has excluded every other writer already. */
+    .lock_sql = NULL,
+    /* The sorter of CREATE INDEX on two threads. */
+    .rebuild_sql = "PRAGMA threads=2",
 };
