@@ -32,6 +32,7 @@
 #include "store/batch.h"
 #include "core/buf.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -397,6 +398,8 @@ static bool convert_cell_inner(import_ctx *ctx, int col, const bf_cell *cell)
     /* A leading apostrophe that protected a formula-like value in our own export. */
     if (len >= 2 && text[0] == '\'' && strchr("=+-@", text[1]))
         text++, len--;
+    if (len == 0)
+        text = ""; /* not the reader's buffer: the value outlives the row read */
     value->present = true;
     value->is_null = false;
     value->text = text;
@@ -1668,12 +1671,13 @@ static bool map_header(import_ctx *ctx, const bf_row *row)
     return ok;
 }
 
-static bf_status process_row(import_ctx *ctx, const bf_row *row, bf_error *err)
+/* The checks of one row that need no database: every cell converted into
+ * ctx->values (text in ctx->row_arena), errors reported. Runs on the
+ * pipeline's thread (see import_pipe). */
+static void convert_row(import_ctx *ctx, const bf_row *row)
 {
-    bf_arena_reset(ctx->row_arena);
     ctx->row_number = row->number;
     ctx->row_errors = 0;
-    ctx->res->rows++;
     /* Cells in unnamed or ignored columns must be empty or known. */
     for (size_t i = 0; ctx->check_unnamed && i < row->ncells; i++) {
         if (i < ctx->nfile_headers && ctx->file_header[i] && ctx->file_header[i][0])
@@ -1702,6 +1706,12 @@ static bf_status process_row(import_ctx *ctx, const bf_row *row, bf_error *err)
         const bf_cell *cell = (size_t)file_col < row->ncells ? &row->cells[file_col] : NULL;
         convert_cell(ctx, (int)col, cell);
     }
+}
+
+/* The rest of a converted row, in order: duplicates, the checks against the
+ * database, and the write. */
+static bf_status check_and_write_row(import_ctx *ctx, bf_error *err)
+{
     char parent[13] = "";
     int64_t level = 0;
     bf_status rc = seen_key(ctx, err);
@@ -1716,6 +1726,236 @@ static bf_status process_row(import_ctx *ctx, const bf_row *row, bf_error *err)
     }
     ctx->res->good++;
     return write_row(ctx, parent, level, err);
+}
+
+static bf_status process_row(import_ctx *ctx, const bf_row *row, bf_error *err)
+{
+    bf_arena_reset(ctx->row_arena);
+    ctx->res->rows++;
+    convert_row(ctx, row);
+    return check_and_write_row(ctx, err);
+}
+
+/* ---------- the pipeline: rows read and converted on a second thread ----------
+ *
+ * Reading the file and converting its cells (validation, the ID numbers'
+ * hash, encryption and mask) need no database; the checks against the
+ * database and the writes do, on the import's one connection. A second
+ * thread (pipe_main) reads and converts rows into batches, IMPORT_PIPE_ROWS at
+ * a time, in a ring of IMPORT_PIPE_SLOTS (memory stays bounded whatever the
+ * file size); the import's thread takes them in file order and goes on with
+ * each row exactly as process_row would. Errors the conversion finds are
+ * kept with their row and reported by the import's thread just before that
+ * row's other checks, so the error report is the same, in the same order. */
+#define IMPORT_PIPE_ROWS  256
+#define IMPORT_PIPE_SLOTS 4
+
+typedef struct {
+    long row; /* index of the row in its batch */
+    const char *column, *value, *reason; /* in the batch's arena */
+} pipe_error;
+
+typedef struct {
+    long number;         /* as the spreadsheet shows it */
+    long errors;         /* conversion errors of the row */
+    size_t done;         /* bytes of the file read up to it */
+    field_value *values; /* the template's columns */
+} pipe_row;
+
+typedef struct {
+    pipe_row rows[IMPORT_PIPE_ROWS];
+    size_t nrows;
+    bf_arena *arena; /* text of the values and the errors */
+    pipe_error *errors;
+    size_t nerrors, errors_cap;
+    size_t total;         /* bytes of the file */
+    bool end;             /* the last batch */
+    char read_error[512]; /* the file could not be read on ("" if it could) */
+    bool nomem;
+} pipe_batch;
+
+typedef struct {
+    pthread_t thread;
+    pthread_mutex_t mutex;
+    pthread_cond_t changed;
+    pipe_batch slots[IMPORT_PIPE_SLOTS];
+    size_t head, count; /* the oldest full slot; full slots */
+    bool stop;          /* the import's thread wants no more */
+    bf_sheet *sheet;
+    import_ctx conv; /* the converting thread's context (no database) */
+    import_options conv_opt;
+    import_result conv_res;
+    pipe_batch *filling;
+} import_pipe;
+
+/* The converting thread's error sink: keep the error with its row. */
+static void pipe_keep_error(void *data, const import_error *error)
+{
+    import_pipe *pipe = data;
+    pipe_batch *b = pipe->filling;
+    if (b->nerrors == b->errors_cap) {
+        size_t cap = b->errors_cap ? b->errors_cap * 2 : 64;
+        pipe_error *p = realloc(b->errors, cap * sizeof *p);
+        if (!p) {
+            b->nomem = true;
+            return;
+        }
+        b->errors = p;
+        b->errors_cap = cap;
+    }
+    pipe_error *e = &b->errors[b->nerrors];
+    e->row = (long)b->nrows;
+    e->column = bf_arena_strdup(b->arena, error->column);
+    e->value = bf_arena_strdup(b->arena, error->value);
+    e->reason = bf_arena_strdup(b->arena, error->reason);
+    if (!e->column || !e->value || !e->reason)
+        b->nomem = true;
+    else
+        b->nerrors++;
+}
+
+/* Fill one batch from the file. */
+static void pipe_fill(import_pipe *pipe, pipe_batch *b)
+{
+    import_ctx *conv = &pipe->conv;
+    size_t ncols = conv->tpl->ncolumns;
+    bf_arena_reset(b->arena);
+    b->nrows = b->nerrors = 0;
+    b->end = b->nomem = false;
+    b->read_error[0] = '\0';
+    conv->row_arena = b->arena;
+    pipe->filling = b;
+    while (b->nrows < IMPORT_PIPE_ROWS) {
+        bf_row row;
+        bool has_row = false;
+        bf_error read_err;
+        bf_error_clear(&read_err);
+        if (bf_sheet_next(pipe->sheet, &row, &has_row, &read_err)) {
+            snprintf(b->read_error, sizeof b->read_error, "%s", bf_error_text(&read_err));
+            b->end = true;
+            break;
+        }
+        if (!has_row) {
+            b->end = true;
+            break;
+        }
+        if (row_is_empty(&row))
+            continue;
+        convert_row(conv, &row);
+        pipe_row *r = &b->rows[b->nrows];
+        r->number = row.number;
+        r->errors = conv->row_errors;
+        bf_sheet_progress(pipe->sheet, &r->done, &b->total);
+        memcpy(r->values, conv->values, ncols * sizeof *r->values);
+        b->nrows++;
+        if (b->nomem)
+            break;
+    }
+}
+
+static void *pipe_main(void *data)
+{
+    import_pipe *pipe = data;
+    size_t next = 0;
+    for (bool end = false; !end;) {
+        pthread_mutex_lock(&pipe->mutex);
+        while (pipe->count == IMPORT_PIPE_SLOTS && !pipe->stop)
+            pthread_cond_wait(&pipe->changed, &pipe->mutex);
+        bool stop = pipe->stop;
+        pthread_mutex_unlock(&pipe->mutex);
+        if (stop)
+            break;
+        pipe_batch *b = &pipe->slots[next];
+        pipe_fill(pipe, b);
+        end = b->end || b->nomem;
+        next = (next + 1) % IMPORT_PIPE_SLOTS;
+        pthread_mutex_lock(&pipe->mutex);
+        pipe->count++;
+        pthread_cond_broadcast(&pipe->changed);
+        pthread_mutex_unlock(&pipe->mutex);
+    }
+    return NULL;
+}
+
+static void pipe_free(import_pipe *pipe)
+{
+    for (size_t i = 0; i < IMPORT_PIPE_SLOTS; i++) {
+        bf_arena_free(pipe->slots[i].arena);
+        free(pipe->slots[i].errors);
+        if (i == 0)
+            free(pipe->slots[0].rows[0].values); /* one block for all */
+    }
+    pthread_mutex_destroy(&pipe->mutex);
+    pthread_cond_destroy(&pipe->changed);
+    free(pipe);
+}
+
+/* Start converting the rows after the header on a second thread. NULL when
+ * that cannot be (no memory, no thread): the caller reads on its own. */
+static import_pipe *pipe_start(const import_ctx *ctx, bf_sheet *sheet)
+{
+    import_pipe *pipe = calloc(1, sizeof *pipe);
+    if (!pipe)
+        return NULL;
+    pthread_mutex_init(&pipe->mutex, NULL);
+    pthread_cond_init(&pipe->changed, NULL);
+    size_t ncols = ctx->tpl->ncolumns;
+    field_value *values = calloc(IMPORT_PIPE_SLOTS * IMPORT_PIPE_ROWS * ncols, sizeof *values);
+    bool ok = values != NULL;
+    for (size_t i = 0; i < IMPORT_PIPE_SLOTS; i++) {
+        pipe->slots[i].arena = bf_arena_new(64 * 1024 * 1024);
+        ok = ok && pipe->slots[i].arena;
+        for (size_t r = 0; values && r < IMPORT_PIPE_ROWS; r++)
+            pipe->slots[i].rows[r].values = values + (i * IMPORT_PIPE_ROWS + r) * ncols;
+    }
+    pipe->sheet = sheet;
+    /* The converting thread's own context: the same template, header and
+     * options, its own result and error sink; it never touches the store. */
+    pipe->conv = *ctx;
+    pipe->conv_opt = *ctx->opt;
+    pipe->conv_opt.on_error = pipe_keep_error;
+    pipe->conv_opt.error_ctx = pipe;
+    pipe->conv.opt = &pipe->conv_opt;
+    pipe->conv.res = &pipe->conv_res;
+    if (!ok || pthread_create(&pipe->thread, NULL, pipe_main, pipe) != 0) {
+        pipe_free(pipe);
+        return NULL;
+    }
+    return pipe;
+}
+
+/* Stop the converting thread (it may be waiting for a free slot) and free. */
+static void pipe_stop(import_pipe *pipe)
+{
+    if (!pipe)
+        return;
+    pthread_mutex_lock(&pipe->mutex);
+    pipe->stop = true;
+    pthread_cond_broadcast(&pipe->changed);
+    pthread_mutex_unlock(&pipe->mutex);
+    pthread_join(pipe->thread, NULL);
+    pipe_free(pipe);
+}
+
+/* The oldest batch, waiting for it if need be. */
+static pipe_batch *pipe_take(import_pipe *pipe)
+{
+    pthread_mutex_lock(&pipe->mutex);
+    while (pipe->count == 0)
+        pthread_cond_wait(&pipe->changed, &pipe->mutex);
+    pipe_batch *b = &pipe->slots[pipe->head];
+    pthread_mutex_unlock(&pipe->mutex);
+    return b;
+}
+
+/* Hand the oldest batch back for filling. */
+static void pipe_give_back(import_pipe *pipe)
+{
+    pthread_mutex_lock(&pipe->mutex);
+    pipe->head = (pipe->head + 1) % IMPORT_PIPE_SLOTS;
+    pipe->count--;
+    pthread_cond_broadcast(&pipe->changed);
+    pthread_mutex_unlock(&pipe->mutex);
 }
 
 static bf_status ctx_init(import_ctx *ctx, bf_store *store, tpl_kind kind,
@@ -1827,10 +2067,8 @@ static bf_status finish(import_ctx *ctx, bf_status rc, int64_t count_before, bf_
  * (a tenth more for rows longer than those), instead of doubling them: a
  * doubling holds the old table and the new at once. Memory stays within the
  * sets' budgets whatever the estimate. */
-static void size_sets(import_ctx *ctx, bf_sheet *sheet)
+static void size_sets(import_ctx *ctx, size_t done, size_t total)
 {
-    size_t done = 0, total = 0;
-    bf_sheet_progress(sheet, &done, &total);
     if (!done || total <= done || ctx->res->rows <= 0)
         return;
     double rows = (double)total / ((double)done / (double)ctx->res->rows) * 1.1;
@@ -1883,13 +2121,89 @@ static bf_status import_sets_init(import_ctx *ctx, int64_t count_before, bf_erro
     return BF_OK;
 }
 
+/* The rows after the header, read here one at a time (when the pipeline
+ * cannot start). */
+static bf_status read_rows(import_ctx *ctx, bf_sheet *sheet, bf_error *err)
+{
+    const import_options *options = ctx->opt;
+    import_result *result = ctx->res;
+    bf_status rc = BF_OK;
+    while (rc == BF_OK) {
+        bf_row row;
+        bool has_row = false;
+        bf_error read_err;
+        bf_error_clear(&read_err);
+        if (bf_sheet_next(sheet, &row, &has_row, &read_err)) {
+            /* A file that cannot be read on: report it as an error of the file. */
+            report_file_column(ctx, 0, "", "", "%s", bf_error_text(&read_err));
+            result->bad++;
+            break;
+        }
+        if (!has_row)
+            break;
+        if (row_is_empty(&row))
+            continue;
+        rc = process_row(ctx, &row, err);
+        size_t done = 0, total = 0;
+        bf_sheet_progress(sheet, &done, &total);
+        if (result->rows == IMPORT_SIZE_AFTER_ROWS)
+            size_sets(ctx, done, total);
+        if (rc == BF_OK && options->on_progress && result->rows % IMPORT_PROGRESS_EVERY == 0)
+            options->on_progress(options->progress_ctx, done, total, result->rows);
+    }
+    return rc;
+}
+
+/* The rows after the header as the pipeline's thread converted them: the
+ * same as read_rows, each row's conversion errors reported first. */
+static bf_status take_rows(import_ctx *ctx, import_pipe *pipe, bf_error *err)
+{
+    const import_options *options = ctx->opt;
+    import_result *result = ctx->res;
+    size_t ncols = ctx->tpl->ncolumns;
+    bf_status rc = BF_OK;
+    for (bool end = false; rc == BF_OK && !end;) {
+        pipe_batch *b = pipe_take(pipe);
+        size_t e = 0;
+        for (size_t i = 0; rc == BF_OK && i < b->nrows; i++) {
+            const pipe_row *r = &b->rows[i];
+            result->rows++;
+            ctx->row_number = r->number;
+            ctx->row_errors = 0;
+            for (; e < b->nerrors && b->errors[e].row == (long)i; e++) {
+                import_error error = {ctx->file_label, r->number, b->errors[e].column,
+                                      b->errors[e].value, b->errors[e].reason};
+                ctx->row_errors++;
+                result->errors++;
+                if (options->on_error)
+                    options->on_error(options->error_ctx, &error);
+            }
+            memcpy(ctx->values, r->values, ncols * sizeof *ctx->values);
+            rc = check_and_write_row(ctx, err);
+            if (result->rows == IMPORT_SIZE_AFTER_ROWS)
+                size_sets(ctx, r->done, b->total);
+            if (rc == BF_OK && options->on_progress && result->rows % IMPORT_PROGRESS_EVERY == 0)
+                options->on_progress(options->progress_ctx, r->done, b->total, result->rows);
+        }
+        if (rc == BF_OK && b->nomem)
+            rc = bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+        if (rc == BF_OK && b->read_error[0]) {
+            report_file_column(ctx, 0, "", "", "%s", b->read_error);
+            result->bad++;
+        }
+        end = b->end || b->nomem;
+        pipe_give_back(pipe);
+    }
+    return rc;
+}
+
 static bf_status import_sheet(bf_store *store, tpl_kind kind, bf_sheet *sheet,
                               const import_options *options, import_result *result, bf_error *err)
 {
     import_ctx ctx;
     bf_status rc = ctx_init(&ctx, store, kind, options, result, err);
     int64_t count_before = 0;
-    bool header_done = false, began = false, bulk = false;
+    bool header_done = false, header_ok = false, began = false, bulk = false;
     if (rc)
         goto out;
     /* Before the transaction: SQLite takes some of its settings only outside one. */
@@ -1904,14 +2218,13 @@ static bf_status import_sheet(bf_store *store, tpl_kind kind, bf_sheet *sheet,
         rc = prepare_statements(&ctx, err);
     if (rc == BF_OK)
         rc = import_sets_init(&ctx, count_before, err);
-    while (rc == BF_OK) {
+    /* The header: the first row that is not empty. */
+    while (rc == BF_OK && !header_done) {
         bf_row row;
         bool has_row = false;
         bf_error read_err;
         bf_error_clear(&read_err);
-        bf_status read_rc = bf_sheet_next(sheet, &row, &has_row, &read_err);
-        if (read_rc) {
-            /* A file that cannot be read on: report it as an error of the file. */
+        if (bf_sheet_next(sheet, &row, &has_row, &read_err)) {
             report_file_column(&ctx, 0, "", "", "%s", bf_error_text(&read_err));
             result->bad++;
             break;
@@ -1920,23 +2233,17 @@ static bf_status import_sheet(bf_store *store, tpl_kind kind, bf_sheet *sheet,
             break;
         if (row_is_empty(&row))
             continue;
-        if (!header_done) {
-            header_done = true;
-            if (!map_header(&ctx, &row))
-                break;
+        header_done = true;
+        header_ok = map_header(&ctx, &row);
+        if (header_ok)
             rc = build_upsert(&ctx, err);
-            if (rc == BF_OK && ctx.target_was_empty && !options->dry_run)
-                rc = bulk_begin(&ctx, err);
-            continue;
-        }
-        rc = process_row(&ctx, &row, err);
-        if (result->rows == IMPORT_SIZE_AFTER_ROWS)
-            size_sets(&ctx, sheet);
-        if (rc == BF_OK && options->on_progress && result->rows % IMPORT_PROGRESS_EVERY == 0) {
-            size_t done = 0, total = 0;
-            bf_sheet_progress(sheet, &done, &total);
-            options->on_progress(options->progress_ctx, done, total, result->rows);
-        }
+        if (header_ok && rc == BF_OK && ctx.target_was_empty && !options->dry_run)
+            rc = bulk_begin(&ctx, err);
+    }
+    if (rc == BF_OK && header_ok) {
+        import_pipe *pipe = pipe_start(&ctx, sheet);
+        rc = pipe ? take_rows(&ctx, pipe, err) : read_rows(&ctx, sheet, err);
+        pipe_stop(pipe);
     }
     if (rc == BF_OK && !header_done)
         report_file_column(&ctx, 0, "", "", "文件为空：第一行应为列名");
