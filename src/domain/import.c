@@ -742,8 +742,8 @@ static const stmt_spec stmt_specs[] = {
      KIND(TPL_HOUSEHOLDS) | KIND(TPL_MEMBERS) | KIND(TPL_HOUSEHOLD_YEARS) | KIND(TPL_BENEFITS)},
     {NULL, "SELECT household_code FROM members WHERE id_hash = ?",
      KIND(TPL_MEMBERS) | KIND(TPL_HOUSEHOLDS)},
-    {NULL, "SELECT code FROM households WHERE head_id_hash = ? AND code <> ?",
-     KIND(TPL_HOUSEHOLDS), KIND(TPL_HOUSEHOLDS)},
+    {NULL, "SELECT code FROM households WHERE head_id_hash = ? AND code <> ?", KIND(TPL_HOUSEHOLDS),
+     KIND(TPL_HOUSEHOLDS)},
     {NULL,
      "SELECT id_masked FROM members WHERE household_code = ? AND relation = '户主' "
      "AND id_hash <> ?",
@@ -1590,9 +1590,10 @@ static bf_status bulk_end(import_ctx *ctx, bf_error *err)
         bf_error_clear(&db_err);
         rc = store_exec(ctx->store, index->sql, &db_err);
         if (rc == BF_ERR_CONFLICT)
-            bf_error_set(err, rc,
-                         "导入的数据违反了唯一索引 %s（%s），导入已全部撤销，数据库保持导入前的状态",
-                         index->name, bf_error_text(&db_err));
+            bf_error_set(
+                err, rc,
+                "导入的数据违反了唯一索引 %s（%s），导入已全部撤销，数据库保持导入前的状态",
+                index->name, bf_error_text(&db_err));
         else if (rc)
             bf_error_set(err, rc, "无法重建索引 %s（%s），导入已全部撤销，数据库保持导入前的状态",
                          index->name, bf_error_text(&db_err));
@@ -1751,7 +1752,7 @@ static bf_status process_row(import_ctx *ctx, const bf_row *row, bf_error *err)
 #define IMPORT_PIPE_SLOTS 4
 
 typedef struct {
-    long row; /* index of the row in its batch */
+    long row;                            /* index of the row in its batch */
     const char *column, *value, *reason; /* in the batch's arena */
 } pipe_error;
 
