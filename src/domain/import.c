@@ -726,8 +726,9 @@ typedef struct {
     bf_stmt **slot;
     const char *sql;
     unsigned kinds; /* bit per tpl_kind that needs it */
-    /* Kinds whose own table it reads through an index the bulk path drops:
-     * it needs them back first (see bulk_end). */
+    /* Kinds whose own table it reads through an index the bulk path may
+     * drop (on PostgreSQL also a primary key no foreign key refers to): it
+     * needs them back first (see bulk_end). */
     unsigned index_kinds;
 } stmt_spec;
 
@@ -741,7 +742,7 @@ static const stmt_spec stmt_specs[] = {
     {NULL, "SELECT head_id_hash || '|' || region_code FROM households WHERE code = ?",
      KIND(TPL_HOUSEHOLDS) | KIND(TPL_MEMBERS) | KIND(TPL_HOUSEHOLD_YEARS) | KIND(TPL_BENEFITS)},
     {NULL, "SELECT household_code FROM members WHERE id_hash = ?",
-     KIND(TPL_MEMBERS) | KIND(TPL_HOUSEHOLDS)},
+     KIND(TPL_MEMBERS) | KIND(TPL_HOUSEHOLDS), KIND(TPL_MEMBERS)},
     {NULL, "SELECT code FROM households WHERE head_id_hash = ? AND code <> ?", KIND(TPL_HOUSEHOLDS),
      KIND(TPL_HOUSEHOLDS)},
     {NULL,
@@ -751,7 +752,7 @@ static const stmt_spec stmt_specs[] = {
     {NULL,
      "SELECT p.region_code FROM assets a JOIN projects p ON p.code = a.project_code "
      "WHERE a.code = ?",
-     KIND(TPL_ASSETS)},
+     KIND(TPL_ASSETS), KIND(TPL_ASSETS)},
 };
 
 static bf_stmt **stmt_slot(import_ctx *ctx, size_t i)
@@ -1592,7 +1593,8 @@ static bf_status bulk_end(import_ctx *ctx, bf_error *err)
         if (rc == BF_ERR_CONFLICT)
             bf_error_set(
                 err, rc,
-                "导入的数据违反了唯一索引 %s（%s），导入已全部撤销，数据库保持导入前的状态",
+                "导入的数据不满足 %s 的唯一性或引用约束（%s），导入已全部撤销，"
+                "数据库保持导入前的状态",
                 index->name, bf_error_text(&db_err));
         else if (rc)
             bf_error_set(err, rc, "无法重建索引 %s（%s），导入已全部撤销，数据库保持导入前的状态",
@@ -2028,6 +2030,11 @@ static bf_status finish(import_ctx *ctx, bf_status rc, int64_t count_before, bf_
     bool will_keep = !ctx->opt->dry_run && (res->errors == 0 || ctx->opt->skip_bad);
     if (rc == BF_OK && ctx->bulk_batch)
         rc = store_batch_flush(ctx->bulk_batch, err);
+    /* The rows are all in: the sets' memory goes back before the indexes
+     * are sorted, so the peak stays that of the rows. */
+    fpset_free(ctx->seen);
+    fpset_free(ctx->probe);
+    ctx->seen = ctx->probe = NULL;
     if (rc == BF_OK && will_keep)
         rc = bulk_end(ctx, err);
     ctx->changes = ctx->direct_changes + (ctx->batch ? store_batch_changes(ctx->batch) : 0) +

@@ -216,6 +216,7 @@ void store_indexes_free(store_index *indexes, size_t n)
 {
     for (size_t i = 0; indexes && i < n; i++) {
         free(indexes[i].name);
+        free(indexes[i].drop_sql);
         free(indexes[i].sql);
     }
     free(indexes);
@@ -247,9 +248,10 @@ bf_status store_table_indexes(bf_store *store, const char *table, store_index **
             cap = grown;
         }
         list[count].name = strdup(store_column_text(stmt, 0, NULL));
-        list[count].sql = strdup(store_column_text(stmt, 1, NULL));
+        list[count].drop_sql = strdup(store_column_text(stmt, 1, NULL));
+        list[count].sql = strdup(store_column_text(stmt, 2, NULL));
         count++;
-        if (!list[count - 1].name || !list[count - 1].sql)
+        if (!list[count - 1].name || !list[count - 1].drop_sql || !list[count - 1].sql)
             rc = bf_error_set(err, BF_ERR_NOMEM, "内存不足");
     }
     store_finalize(stmt);
@@ -299,11 +301,7 @@ bf_status store_lock_table(bf_store *store, const char *table, bf_error *err)
 
 bf_status store_drop_index(bf_store *store, const store_index *index, bf_error *err)
 {
-    char quoted[256], sql[300];
-    if (quote_name(index->name, quoted, sizeof quoted))
-        return bf_error_set(err, BF_ERR_TOO_LARGE, "索引名过长");
-    snprintf(sql, sizeof sql, "DROP INDEX %s", quoted);
-    return store_exec(store, sql, err);
+    return store_exec(store, index->drop_sql, err);
 }
 
 bf_status store_rebuild_settings(bf_store *store, bf_error *err)

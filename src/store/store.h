@@ -126,25 +126,28 @@ bf_store_kind store_kind(const bf_store *store);
  * importer does); a backend may ignore it. */
 void store_bulk_mode(bf_store *store, bool on);
 
-/* One index of a table as the catalog defines it. */
+/* One index (or constraint) of a table as the catalog defines it. */
 typedef struct {
-    char *name; /* as the catalog spells it */
-    char *sql;  /* the statement that creates it again */
+    char *name;     /* as the catalog spells it */
+    char *drop_sql; /* the statement that drops it */
+    char *sql;      /* the statement that creates it again */
 } store_index;
 
 /* The indexes of table that a bulk load into the empty table may drop and
- * create again at the end, in the same transaction: every index the catalog
- * holds a definition of, except what backs a constraint (SQLite's indexes of
- * an inline PRIMARY KEY or UNIQUE have no definition; on PostgreSQL an index
- * of a PRIMARY KEY, UNIQUE or EXCLUDE constraint, or one a foreign key refers
- * to, is kept). Sorted by name. Free with store_indexes_free. */
+ * create again at the end, in the same transaction, in the order to create
+ * them: on SQLite every index the catalog holds a definition of (the indexes
+ * of an inline PRIMARY KEY or UNIQUE have none: they go only with the table);
+ * on PostgreSQL its PRIMARY KEY and UNIQUE constraints that no foreign key
+ * refers to, its indexes that back no constraint, and its own foreign keys
+ * (checked again, in one pass, when added back). Free with
+ * store_indexes_free. */
 bf_status store_table_indexes(bf_store *store, const char *table, store_index **out, size_t *n,
                               bf_error *err);
 void store_indexes_free(store_index *indexes, size_t n);
 /* Keep other writers away from table until the transaction ends (where the
  * write transaction does not already; call it inside one). */
 bf_status store_lock_table(bf_store *store, const char *table, bf_error *err);
-/* Drop one index of store_table_indexes. */
+/* Drop one entry of store_table_indexes. */
 bf_status store_drop_index(bf_store *store, const store_index *index, bf_error *err);
 /* Settings for creating the indexes of a bulk load (sorter threads, memory),
  * for the rest of the transaction. */

@@ -1385,13 +1385,33 @@ const bf_store_ops store_pg_ops = {
     .commit = pg_commit,
     .rollback = pg_rollback,
     .dialect_word = pg_dialect_word,
-    /* Not an index of a constraint (primary key, unique, exclusion), nor one a
-     * foreign key refers to: pg_constraint.conindid names both. */
-    .indexes_sql = "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
-                   "JOIN pg_class c ON c.oid = i.indexrelid "
-                   "WHERE i.indrelid = to_regclass(?) AND NOT i.indisprimary "
-                   "AND NOT EXISTS (SELECT 1 FROM pg_constraint k "
-                   "WHERE k.conindid = i.indexrelid) ORDER BY c.relname",
+    /* In the order to create them again: primary key and unique constraints
+     * no foreign key refers to (pg_constraint.conindid of a foreign key names
+     * the index it refers to), indexes that back no constraint, then the
+     * table's own foreign keys. */
+    .indexes_sql =
+        "WITH t AS (SELECT to_regclass(?) AS oid) "
+        "SELECT name, drop_sql, create_sql FROM ("
+        " SELECT 1 AS rank, c.conname::text AS name,"
+        "  'ALTER TABLE ' || c.conrelid::regclass || ' DROP CONSTRAINT ' || quote_ident(c.conname)"
+        "   AS drop_sql,"
+        "  'ALTER TABLE ' || c.conrelid::regclass || ' ADD CONSTRAINT ' || quote_ident(c.conname)"
+        "   || ' ' || pg_get_constraintdef(c.oid) AS create_sql"
+        " FROM pg_constraint c, t WHERE c.conrelid = t.oid AND c.contype IN ('p', 'u')"
+        " AND NOT EXISTS (SELECT 1 FROM pg_constraint f"
+        "  WHERE f.contype = 'f' AND f.conindid = c.conindid)"
+        " UNION ALL"
+        " SELECT 2, i.relname::text, 'DROP INDEX ' || i.oid::regclass, pg_get_indexdef(i.oid)"
+        " FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid, t"
+        " WHERE x.indrelid = t.oid"
+        " AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid)"
+        " UNION ALL"
+        " SELECT 3, c.conname::text,"
+        "  'ALTER TABLE ' || c.conrelid::regclass || ' DROP CONSTRAINT ' || quote_ident(c.conname),"
+        "  'ALTER TABLE ' || c.conrelid::regclass || ' ADD CONSTRAINT ' || quote_ident(c.conname)"
+        "   || ' ' || pg_get_constraintdef(c.oid)"
+        " FROM pg_constraint c, t WHERE c.conrelid = t.oid AND c.contype = 'f'"
+        ") AS d ORDER BY rank, name",
     /* Other writers wait until the import ends (DROP INDEX then takes the
      * table for itself: readers wait too). */
     .lock_sql = "LOCK TABLE {TABLE} IN EXCLUSIVE MODE",

@@ -213,7 +213,7 @@ static void test_bulk_unique_violation(void **state)
     rebuild_log rebuild = {0};
     assert_int_equal(run_import(f, TPL_HOUSEHOLDS, path, false, &rebuild, NULL, &res, &err),
                      BF_ERR_CONFLICT);
-    assert_non_null(strstr(bf_error_text(&err), "唯一索引 households_test_name"));
+    assert_non_null(strstr(bf_error_text(&err), "不满足 households_test_name 的唯一性"));
     assert_non_null(strstr(bf_error_text(&err), "导入已全部撤销"));
     assert_false(res.committed);
     assert_int_equal(bf_test_query_int(f->store, "SELECT COUNT(*) FROM households"), 0);
