@@ -1591,11 +1591,10 @@ static bf_status bulk_end(import_ctx *ctx, bf_error *err)
         bf_error_clear(&db_err);
         rc = store_exec(ctx->store, index->sql, &db_err);
         if (rc == BF_ERR_CONFLICT)
-            bf_error_set(
-                err, rc,
-                "导入的数据不满足 %s 的唯一性或引用约束（%s），导入已全部撤销，"
-                "数据库保持导入前的状态",
-                index->name, bf_error_text(&db_err));
+            bf_error_set(err, rc,
+                         "导入的数据不满足 %s 的唯一性或引用约束（%s），导入已全部撤销，"
+                         "数据库保持导入前的状态",
+                         index->name, bf_error_text(&db_err));
         else if (rc)
             bf_error_set(err, rc, "无法重建索引 %s（%s），导入已全部撤销，数据库保持导入前的状态",
                          index->name, bf_error_text(&db_err));

@@ -30,7 +30,10 @@
 /* A valid ID number: area 360102, born 1960 + i / 9000 days, sequence i. */
 static void make_id(int i, char out[19])
 {
-    snprintf(out, 19, "3601021960%02d%02d%03d", 1 + (i / 28) % 12, 1 + i % 28, (i / 336) % 1000);
+    char body[40];
+    snprintf(body, sizeof body, "3601021960%02u%02u%03u", 1 + (unsigned)(i / 28) % 12,
+             1 + (unsigned)i % 28, (unsigned)(i / 336) % 1000);
+    memcpy(out, body, 17);
     out[17] = bf_id_number_check_char(out);
     out[18] = '\0';
 }
