@@ -1582,7 +1582,7 @@ static bf_status bulk_end(import_ctx *ctx, bf_error *err)
     ctx->bulk = false;
     size_t n = ctx->nbulk_indexes;
     if (rc == BF_OK && n)
-        rc = store_rebuild_settings(ctx->store, err);
+        rc = store_rebuild_settings(ctx->store, true, err);
     for (size_t i = 0; rc == BF_OK && i < n; i++) {
         const store_index *index = &ctx->bulk_indexes[i];
         if (ctx->opt->on_rebuild)
@@ -1599,6 +1599,8 @@ static bf_status bulk_end(import_ctx *ctx, bf_error *err)
             bf_error_set(err, rc, "无法重建索引 %s（%s），导入已全部撤销，数据库保持导入前的状态",
                          index->name, bf_error_text(&db_err));
     }
+    if (rc == BF_OK && n)
+        rc = store_rebuild_settings(ctx->store, false, err);
     if (rc == BF_OK && n && ctx->opt->on_rebuild)
         ctx->opt->on_rebuild(ctx->opt->progress_ctx, "", n, n);
     store_indexes_free(ctx->bulk_indexes, n);

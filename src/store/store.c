@@ -304,7 +304,8 @@ bf_status store_drop_index(bf_store *store, const store_index *index, bf_error *
     return store_exec(store, index->drop_sql, err);
 }
 
-bf_status store_rebuild_settings(bf_store *store, bf_error *err)
+bf_status store_rebuild_settings(bf_store *store, bool on, bf_error *err)
 {
-    return store->ops->rebuild_sql ? store_exec(store, store->ops->rebuild_sql, err) : BF_OK;
+    const char *sql = on ? store->ops->rebuild_sql : store->ops->rebuilt_sql;
+    return sql ? store_exec(store, sql, err) : BF_OK;
 }

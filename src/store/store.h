@@ -56,10 +56,12 @@ typedef struct {
      * that may be dropped and created again; lock_sql ({TABLE} stands
      * for the quoted table name; NULL when the write transaction excludes other writers
      * already) keeps other writers out until commit; rebuild_sql (may be NULL)
-     * runs before the indexes are created again. */
+     * runs before the indexes are created again, rebuilt_sql (may be NULL)
+     * after. */
     const char *indexes_sql;
     const char *lock_sql;
     const char *rebuild_sql;
+    const char *rebuilt_sql;
 } bf_store_ops;
 
 /* Every backend handle starts with this header. */
@@ -149,9 +151,9 @@ void store_indexes_free(store_index *indexes, size_t n);
 bf_status store_lock_table(bf_store *store, const char *table, bf_error *err);
 /* Drop one entry of store_table_indexes. */
 bf_status store_drop_index(bf_store *store, const store_index *index, bf_error *err);
-/* Settings for creating the indexes of a bulk load (sorter threads, memory),
- * for the rest of the transaction. */
-bf_status store_rebuild_settings(bf_store *store, bf_error *err);
+/* Settings for creating the indexes of a bulk load (sorter threads, memory):
+ * on before the first, off after the last. */
+bf_status store_rebuild_settings(bf_store *store, bool on, bf_error *err);
 
 /* Backends. */
 extern const bf_store_ops store_sqlite_ops;
