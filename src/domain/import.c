@@ -18,7 +18,10 @@
  * cannot find anything and is skipped (see import_probe). Regions are read
  * once (load_regions), households ahead in code order (window_lookup), so on
  * PostgreSQL the households and members upserts can go out in COPY batches
- * (write_row, choose_batch). docs/architecture.md has the whole design.
+ * (write_row, choose_batch). A first load into an empty table drops the
+ * table's droppable indexes and writes by plain INSERT until bulk_end makes
+ * them again (bulk_begin); reading and converting the rows runs on a second
+ * thread (import_pipe). docs/architecture.md has the whole design.
  */
 #include "domain/import.h"
 #include "domain/fpset.h"
