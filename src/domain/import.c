@@ -64,7 +64,12 @@
 #define IMPORT_BATCH_SPAN 256
 /* Most regions read into memory at the start of an import that refers to
  * them (a province has about 24,000; all of China about 700,000). */
-#define IMPORT_REGIONS_MAX     1000000
+#define IMPORT_REGIONS_MAX 1000000
+/* The bulk path (bulk_begin) only for files of at least this many bytes
+ * (about 2,500 households rows): for a few rows, dropping and making again
+ * the indexes costs more than it saves, and on PostgreSQL it would hold the
+ * table, and the tables its foreign keys refer to, for itself. */
+#define IMPORT_BULK_MIN_BYTES  (256u * 1024)
 #define IMPORT_BATCH_READS_MAX 16
 
 /* Households read ahead in code order (see window_lookup). */
@@ -2249,7 +2254,10 @@ static bf_status import_sheet(bf_store *store, tpl_kind kind, bf_sheet *sheet,
         header_ok = map_header(&ctx, &row);
         if (header_ok)
             rc = build_upsert(&ctx, err);
-        if (header_ok && rc == BF_OK && ctx.target_was_empty && !options->dry_run)
+        size_t done = 0, total = 0;
+        bf_sheet_progress(sheet, &done, &total);
+        if (header_ok && rc == BF_OK && ctx.target_was_empty && !options->dry_run &&
+            total >= IMPORT_BULK_MIN_BYTES)
             rc = bulk_begin(&ctx, err);
     }
     if (rc == BF_OK && header_ok) {

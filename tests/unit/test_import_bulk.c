@@ -170,12 +170,12 @@ static void test_bulk_restores_indexes(void **state)
     fixture *f = *state;
     char *before = index_list(f->store, "households");
     assert_non_null(strstr(before, "households_head="));
-    char *path = households_csv(f->dir, "h.csv", 600, NULL);
+    char *path = households_csv(f->dir, "h.csv", 6000, NULL);
     rebuild_log rebuild = {0};
     import_result res;
     bf_error err;
     assert_int_equal(run_import(f, TPL_HOUSEHOLDS, path, false, &rebuild, NULL, &res, &err), BF_OK);
-    assert_int_equal(res.inserted, 600);
+    assert_int_equal(res.inserted, 6000);
     assert_true(res.committed);
     char *after = index_list(f->store, "households");
     assert_string_equal(after, before);
@@ -183,7 +183,7 @@ static void test_bulk_restores_indexes(void **state)
     assert_true(rebuild.total >= 4);
     assert_int_equal(rebuild.calls, (int)rebuild.total + 1);
     assert_non_null(strstr(rebuild.names, "households_head;"));
-    assert_int_equal(bf_test_query_int(f->store, "SELECT COUNT(*) FROM households"), 600);
+    assert_int_equal(bf_test_query_int(f->store, "SELECT COUNT(*) FROM households"), 6000);
     assert_int_equal(bf_test_query_int(f->store, "SELECT COUNT(*) FROM households WHERE "
                                                  "head_name = '户主599' AND code = 'H00599'"),
                      1);
@@ -192,10 +192,30 @@ static void test_bulk_restores_indexes(void **state)
     rebuild_log again = {0};
     assert_int_equal(run_import(f, TPL_HOUSEHOLDS, path, false, &again, NULL, &res, &err), BF_OK);
     assert_int_equal(again.calls, 0);
-    assert_int_equal(res.unchanged, 600);
+    assert_int_equal(res.unchanged, 6000);
     assert_int_equal(res.inserted, 0);
     free(after);
     after = index_list(f->store, "households");
+    assert_string_equal(after, before);
+    free(before);
+    free(after);
+    free(path);
+}
+
+/* A small file (under IMPORT_BULK_MIN_BYTES) into an empty table takes the
+ * upsert path: nothing dropped, nothing made again. */
+static void test_small_file_no_bulk(void **state)
+{
+    fixture *f = *state;
+    char *before = index_list(f->store, "households");
+    char *path = households_csv(f->dir, "small.csv", 50, NULL);
+    rebuild_log rebuild = {0};
+    import_result res;
+    bf_error err;
+    assert_int_equal(run_import(f, TPL_HOUSEHOLDS, path, false, &rebuild, NULL, &res, &err), BF_OK);
+    assert_int_equal(res.inserted, 50);
+    assert_int_equal(rebuild.calls, 0);
+    char *after = index_list(f->store, "households");
     assert_string_equal(after, before);
     free(before);
     free(after);
@@ -210,7 +230,7 @@ static void test_bulk_unique_violation(void **state)
     bf_test_exec(f->store, "CREATE UNIQUE INDEX households_test_name ON households(head_name)");
     char *before = index_list(f->store, "households");
     assert_non_null(strstr(before, "households_test_name="));
-    char *path = households_csv(f->dir, "same.csv", 3, "同名");
+    char *path = households_csv(f->dir, "same.csv", 6000, "同名");
     import_result res;
     bf_error err;
     rebuild_log rebuild = {0};
@@ -234,14 +254,14 @@ static void test_bulk_ends_early(void **state)
 {
     fixture *f = *state;
     char *before = index_list(f->store, "households");
-    char *path = households_csv(f->dir, "early.csv", 300, NULL);
-    /* Row 302 (H09999) has the head of row 2 (H00000). */
+    char *path = households_csv(f->dir, "early.csv", 6000, NULL);
+    /* Row 6002 (H09999) has the head of row 2 (H00000). */
     FILE *fp = fopen(path, "a");
     assert_non_null(fp);
     char id[19];
     make_id(0, id);
     fprintf(fp, "H09999,360102001001,%s,重复户主,脱贫户,2,无\n", id);
-    make_id(5000, id);
+    make_id(9000, id);
     fprintf(fp, "H10000,360102001001,%s,后来者,脱贫户,2,无\n", id);
     assert_int_equal(fclose(fp), 0);
     rebuild_log rebuild = {0};
@@ -253,10 +273,10 @@ static void test_bulk_ends_early(void **state)
     assert_true(res.committed);
     assert_int_equal(errors.n, 1);
     assert_string_equal(errors.lines[0],
-                        "302|户主身份证号|此人已是户 H00000 的户主，一个人只能属于一户");
+                        "6002|户主身份证号|此人已是户 H00000 的户主，一个人只能属于一户");
     assert_true(rebuild.calls > 0);
-    assert_int_equal(res.inserted, 301);
-    assert_int_equal(bf_test_query_int(f->store, "SELECT COUNT(*) FROM households"), 301);
+    assert_int_equal(res.inserted, 6001);
+    assert_int_equal(bf_test_query_int(f->store, "SELECT COUNT(*) FROM households"), 6001);
     char *after = index_list(f->store, "households");
     assert_string_equal(after, before);
     free(before);
@@ -269,7 +289,7 @@ static void test_kill_during_rebuild(void **state)
 {
     fixture *f = *state;
     char *before = index_list(f->store, "households");
-    char *path = households_csv(f->dir, "kill.csv", 2000, NULL);
+    char *path = households_csv(f->dir, "kill.csv", 6000, NULL);
     store_close(f->store);
     f->store = NULL;
     pid_t pid = fork();
@@ -306,7 +326,7 @@ static void test_kill_during_rebuild(void **state)
     import_result res;
     bf_error err;
     assert_int_equal(run_import(f, TPL_HOUSEHOLDS, path, false, NULL, NULL, &res, &err), BF_OK);
-    assert_int_equal(bf_test_query_int(f->store, "SELECT COUNT(*) FROM households"), 2000);
+    assert_int_equal(bf_test_query_int(f->store, "SELECT COUNT(*) FROM households"), 6000);
     free(after);
     after = index_list(f->store, "households");
     assert_string_equal(after, before);
@@ -370,6 +390,7 @@ int main(void)
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_bulk_restores_indexes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_small_file_no_bulk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bulk_unique_violation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bulk_ends_early, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kill_during_rebuild, setup, teardown),
