@@ -109,6 +109,22 @@ static void progress_start(progress_state *state)
     }
 }
 
+/* The bulk path's last step: the table's indexes made again. Shown on the
+ * progress line when one is shown already (the rows are in; this can take a
+ * while for a province). */
+static void on_rebuild(void *ctx, const char *index, size_t done, size_t total)
+{
+    progress_state *state = ctx;
+    if (!state->shown)
+        return;
+    state->on_screen = true;
+    if (done < total)
+        fprintf(stderr, "\r\033[K正在重建索引 %s（%zu/%zu）", index, done + 1, total);
+    else
+        fprintf(stderr, "\r\033[K索引已重建（%zu 个）", total);
+    fflush(stderr);
+}
+
 static void on_progress(void *ctx, size_t done, size_t total, long rows)
 {
     progress_state *state = ctx;
@@ -216,6 +232,7 @@ int cli_cmd_import(int argc, char **argv)
     if (cli_stderr_is_tty()) {
         progress_start(&progress);
         options.on_progress = on_progress;
+        options.on_rebuild = on_rebuild;
         options.progress_ctx = &progress;
         sink.progress = &progress;
     }

@@ -18,7 +18,10 @@
  * cannot find anything and is skipped (see import_probe). Regions are read
  * once (load_regions), households ahead in code order (window_lookup), so on
  * PostgreSQL the households and members upserts can go out in COPY batches
- * (write_row, choose_batch). docs/architecture.md has the whole design.
+ * (write_row, choose_batch). A first load into an empty table drops the
+ * table's droppable indexes and writes by plain INSERT until bulk_end makes
+ * them again (bulk_begin); reading and converting the rows runs on a second
+ * thread (import_pipe). docs/architecture.md has the whole design.
  */
 #include "domain/import.h"
 #include "domain/fpset.h"
@@ -32,6 +35,7 @@
 #include "store/batch.h"
 #include "core/buf.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,7 +64,12 @@
 #define IMPORT_BATCH_SPAN 256
 /* Most regions read into memory at the start of an import that refers to
  * them (a province has about 24,000; all of China about 700,000). */
-#define IMPORT_REGIONS_MAX     1000000
+#define IMPORT_REGIONS_MAX 1000000
+/* The bulk path (bulk_begin) only for files of at least this many bytes
+ * (about 2,500 households rows): for a few rows, dropping and making again
+ * the indexes costs more than it saves, and on PostgreSQL it would hold the
+ * table, and the tables its foreign keys refer to, for itself. */
+#define IMPORT_BULK_MIN_BYTES  (256u * 1024)
 #define IMPORT_BATCH_READS_MAX 16
 
 /* Households read ahead in code order (see window_lookup). */
@@ -161,6 +170,16 @@ typedef struct {
     struct import_region *regions;
     size_t nregions;
     bool scoped; /* rows must stay within [scope_lo, scope_hi) */
+    /* The bulk path (see bulk_begin): the table was empty, its droppable
+     * indexes are gone until bulk_end creates them again, and rows go in by a
+     * plain INSERT (bulk_insert, or bulk_batch: COPY on PostgreSQL). */
+    bool bulk;
+    store_index *bulk_indexes;
+    size_t nbulk_indexes;
+    bf_stmt *bulk_insert;
+    store_batch *bulk_batch;
+    char *insert_sql;
+
     char scope_lo[13], scope_hi[13];
 
     /* Positive look-ups repeat row after row (a file is usually sorted by
@@ -387,6 +406,8 @@ static bool convert_cell_inner(import_ctx *ctx, int col, const bf_cell *cell)
     /* A leading apostrophe that protected a formula-like value in our own export. */
     if (len >= 2 && text[0] == '\'' && strchr("=+-@", text[1]))
         text++, len--;
+    if (len == 0)
+        text = ""; /* not the reader's buffer: the value outlives the row read */
     value->present = true;
     value->is_null = false;
     value->text = text;
@@ -668,6 +689,14 @@ static bf_status build_upsert(import_ctx *ctx, bf_error *err)
         rc = bf_error_set(err, BF_ERR_NOMEM, "内存不足");
         goto out;
     }
+    free(ctx->insert_sql);
+    ctx->insert_sql = NULL;
+    if (asprintf(&ctx->insert_sql, "INSERT INTO %s (%s) VALUES (%s)", tpl->table, cols.data,
+                 vals.data) < 0) {
+        ctx->insert_sql = NULL;
+        rc = bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+        goto out;
+    }
     char *sql = NULL;
     if (set.len)
         sql = bf_arena_printf(ctx->row_arena,
@@ -705,6 +734,10 @@ typedef struct {
     bf_stmt **slot;
     const char *sql;
     unsigned kinds; /* bit per tpl_kind that needs it */
+    /* Kinds whose own table it reads through an index the bulk path may
+     * drop (on PostgreSQL also a primary key no foreign key refers to): it
+     * needs them back first (see bulk_end). */
+    unsigned index_kinds;
 } stmt_spec;
 
 #define KIND(k) (1u << (k))
@@ -717,17 +750,17 @@ static const stmt_spec stmt_specs[] = {
     {NULL, "SELECT head_id_hash || '|' || region_code FROM households WHERE code = ?",
      KIND(TPL_HOUSEHOLDS) | KIND(TPL_MEMBERS) | KIND(TPL_HOUSEHOLD_YEARS) | KIND(TPL_BENEFITS)},
     {NULL, "SELECT household_code FROM members WHERE id_hash = ?",
-     KIND(TPL_MEMBERS) | KIND(TPL_HOUSEHOLDS)},
-    {NULL, "SELECT code FROM households WHERE head_id_hash = ? AND code <> ?",
+     KIND(TPL_MEMBERS) | KIND(TPL_HOUSEHOLDS), KIND(TPL_MEMBERS)},
+    {NULL, "SELECT code FROM households WHERE head_id_hash = ? AND code <> ?", KIND(TPL_HOUSEHOLDS),
      KIND(TPL_HOUSEHOLDS)},
     {NULL,
      "SELECT id_masked FROM members WHERE household_code = ? AND relation = '户主' "
      "AND id_hash <> ?",
-     KIND(TPL_MEMBERS)},
+     KIND(TPL_MEMBERS), KIND(TPL_MEMBERS)},
     {NULL,
      "SELECT p.region_code FROM assets a JOIN projects p ON p.code = a.project_code "
      "WHERE a.code = ?",
-     KIND(TPL_ASSETS)},
+     KIND(TPL_ASSETS), KIND(TPL_ASSETS)},
 };
 
 static bf_stmt **stmt_slot(import_ctx *ctx, size_t i)
@@ -770,7 +803,10 @@ static bf_status prepare_statements(import_ctx *ctx, bf_error *err)
 static void finalize_statements(import_ctx *ctx)
 {
     store_batch_free(ctx->batch);
-    ctx->batch = NULL;
+    store_batch_free(ctx->bulk_batch);
+    ctx->batch = ctx->bulk_batch = NULL;
+    store_finalize(ctx->bulk_insert);
+    ctx->bulk_insert = NULL;
     if (ctx->window) {
         store_finalize(ctx->window->stmt);
         ctx->window->stmt = NULL;
@@ -785,10 +821,29 @@ static void finalize_statements(import_ctx *ctx)
     ctx->upsert = ctx->seen_insert = ctx->seen_lookup = NULL;
 }
 
+static bf_status bulk_end(import_ctx *ctx, bf_error *err);
+
+/* Whether stmt reads the import's own table through an index the bulk path
+ * dropped. */
+static bool reads_dropped_index(const import_ctx *ctx, const bf_stmt *stmt)
+{
+    for (size_t i = 0; i < sizeof stmt_specs / sizeof stmt_specs[0]; i++)
+        if (*stmt_slot((import_ctx *)ctx, i) == stmt)
+            return (stmt_specs[i].index_kinds & KIND(ctx->tpl->kind)) != 0;
+    return false;
+}
+
 /* Run a one-parameter look-up; *found and the first column's text into out. */
 static bf_status lookup(import_ctx *ctx, bf_stmt *stmt, const char *a, const char *b, bool *found,
                         char *out, size_t out_size, bf_error *err)
 {
+    if (ctx->bulk && reads_dropped_index(ctx, stmt)) {
+        /* Seldom (the checks skip most such reads, see import_probe): a
+         * table scan per read would cost more than the indexes. */
+        bf_status rc = bulk_end(ctx, err);
+        if (rc)
+            return rc;
+    }
     ctx->reads++;
     store_reset(stmt);
     store_bind_str(stmt, 1, a);
@@ -1379,29 +1434,41 @@ static void report_duplicate(import_ctx *ctx)
 
 /* ---------- writing ---------- */
 
-/* Bind a parameter of the upsert, batched or not. */
+/* What rows are written with: the upsert, or on the bulk path the plain
+ * INSERT; each batched (ctx->batch_on) or not. */
+static bf_stmt *write_stmt(const import_ctx *ctx)
+{
+    return ctx->bulk ? ctx->bulk_insert : ctx->upsert;
+}
+
+static store_batch *write_batch(const import_ctx *ctx)
+{
+    return ctx->bulk ? ctx->bulk_batch : ctx->batch;
+}
+
+/* Bind a parameter of the row being written. */
 static void write_int64(import_ctx *ctx, int index, int64_t value)
 {
     if (ctx->batch_on)
-        store_batch_bind_int64(ctx->batch, index, value);
+        store_batch_bind_int64(write_batch(ctx), index, value);
     else
-        store_bind_int64(ctx->upsert, index, value);
+        store_bind_int64(write_stmt(ctx), index, value);
 }
 
 static void write_text(import_ctx *ctx, int index, const char *text, size_t len)
 {
     if (ctx->batch_on)
-        store_batch_bind_text(ctx->batch, index, text, len);
+        store_batch_bind_text(write_batch(ctx), index, text, len);
     else
-        store_bind_text(ctx->upsert, index, text, len);
+        store_bind_text(write_stmt(ctx), index, text, len);
 }
 
 static void write_str(import_ctx *ctx, int index, const char *text)
 {
     if (ctx->batch_on)
-        store_batch_bind_str(ctx->batch, index, text);
+        store_batch_bind_str(write_batch(ctx), index, text);
     else
-        store_bind_str(ctx->upsert, index, text);
+        store_bind_str(write_stmt(ctx), index, text);
 }
 
 /* Batch the next rows or not: only while the checks of the last rows seldom
@@ -1421,8 +1488,9 @@ static bf_status write_row(import_ctx *ctx, const char *parent, int64_t level, b
 {
     choose_batch(ctx);
     ctx->written++;
+    bf_stmt *stmt = write_stmt(ctx);
     if (!ctx->batch_on)
-        store_reset(ctx->upsert);
+        store_reset(stmt);
     int index = 1;
     for (size_t i = 0; i < ctx->tpl->ncolumns; i++) {
         const field_value *v = &ctx->values[i];
@@ -1461,11 +1529,91 @@ static bf_status write_row(import_ctx *ctx, const char *parent, int64_t level, b
     if (ctx->tpl->has_version || ctx->tpl->kind == TPL_BENEFITS)
         write_int64(ctx, index++, ctx->now);
     if (ctx->batch_on)
-        return store_batch_add(ctx->batch, err);
-    bf_status rc = store_step_done(ctx->upsert, err);
+        return store_batch_add(write_batch(ctx), err);
+    bf_status rc = store_step_done(stmt, err);
     if (rc == BF_OK)
-        ctx->direct_changes += store_changes(ctx->upsert);
-    store_reset(ctx->upsert);
+        ctx->direct_changes += store_changes(stmt);
+    store_reset(stmt);
+    return rc;
+}
+
+/* ---------- the bulk path ---------- */
+
+static bf_status count_rows(bf_store *store, const char *table, int64_t *count, bf_error *err)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM %s", table);
+    return store_query_int64(store, sql, count, err, 0);
+}
+
+/* A load into a table that was empty when the import began (the first load
+ * of a county or a province) writes its rows the way SQLite and PostgreSQL
+ * advise for a bulk load: the table's droppable indexes, as the catalog
+ * defines them (store_table_indexes), are dropped inside the import's
+ * transaction, the rows go in by plain INSERT (COPY straight into the table
+ * on PostgreSQL), and bulk_end creates the indexes again at the end, each
+ * from one sorted pass over the table instead of a random insertion per
+ * row. The DDL is part of the transaction: a failed or killed import leaves
+ * the table and its indexes as they were. Not for a dry run (rolled back
+ * anyway). */
+static bf_status bulk_begin(import_ctx *ctx, bf_error *err)
+{
+    /* Other writers wait from here on; one may have written since the count. */
+    bf_status rc = store_lock_table(ctx->store, ctx->tpl->table, err);
+    int64_t count = 0;
+    if (rc == BF_OK)
+        rc = count_rows(ctx->store, ctx->tpl->table, &count, err);
+    if (rc || count > 0) {
+        ctx->target_was_empty = false;
+        return rc;
+    }
+    rc = store_table_indexes(ctx->store, ctx->tpl->table, &ctx->bulk_indexes, &ctx->nbulk_indexes,
+                             err);
+    for (size_t i = 0; rc == BF_OK && i < ctx->nbulk_indexes; i++)
+        rc = store_drop_index(ctx->store, &ctx->bulk_indexes[i], err);
+    if (rc == BF_OK)
+        rc = store_prepare(ctx->store, ctx->insert_sql, &ctx->bulk_insert, err);
+    if (rc == BF_OK && ctx->batch)
+        rc = store_batch_new(ctx->store, ctx->insert_sql, &ctx->bulk_batch, err);
+    ctx->bulk = rc == BF_OK;
+    return rc;
+}
+
+/* Leave the bulk path: the pending rows out, the dropped indexes created
+ * again (a unique one fails on rows that break it: the whole import fails),
+ * and the upsert writes the rows that follow. */
+static bf_status bulk_end(import_ctx *ctx, bf_error *err)
+{
+    if (!ctx->bulk)
+        return BF_OK;
+    bf_status rc = ctx->bulk_batch ? store_batch_flush(ctx->bulk_batch, err) : BF_OK;
+    ctx->bulk = false;
+    size_t n = ctx->nbulk_indexes;
+    if (rc == BF_OK && n)
+        rc = store_rebuild_settings(ctx->store, true, err);
+    for (size_t i = 0; rc == BF_OK && i < n; i++) {
+        const store_index *index = &ctx->bulk_indexes[i];
+        if (ctx->opt->on_rebuild)
+            ctx->opt->on_rebuild(ctx->opt->progress_ctx, index->name, i, n);
+        bf_error db_err;
+        bf_error_clear(&db_err);
+        rc = store_exec(ctx->store, index->sql, &db_err);
+        if (rc == BF_ERR_CONFLICT)
+            bf_error_set(err, rc,
+                         "导入的数据不满足 %s 的唯一性或引用约束（%s），导入已全部撤销，"
+                         "数据库保持导入前的状态",
+                         index->name, bf_error_text(&db_err));
+        else if (rc)
+            bf_error_set(err, rc, "无法重建索引 %s（%s），导入已全部撤销，数据库保持导入前的状态",
+                         index->name, bf_error_text(&db_err));
+    }
+    if (rc == BF_OK && n)
+        rc = store_rebuild_settings(ctx->store, false, err);
+    if (rc == BF_OK && n && ctx->opt->on_rebuild)
+        ctx->opt->on_rebuild(ctx->opt->progress_ctx, "", n, n);
+    store_indexes_free(ctx->bulk_indexes, n);
+    ctx->bulk_indexes = NULL;
+    ctx->nbulk_indexes = 0;
     return rc;
 }
 
@@ -1535,12 +1683,13 @@ static bool map_header(import_ctx *ctx, const bf_row *row)
     return ok;
 }
 
-static bf_status process_row(import_ctx *ctx, const bf_row *row, bf_error *err)
+/* The checks of one row that need no database: every cell converted into
+ * ctx->values (text in ctx->row_arena), errors reported. Runs on the
+ * pipeline's thread (see import_pipe). */
+static void convert_row(import_ctx *ctx, const bf_row *row)
 {
-    bf_arena_reset(ctx->row_arena);
     ctx->row_number = row->number;
     ctx->row_errors = 0;
-    ctx->res->rows++;
     /* Cells in unnamed or ignored columns must be empty or known. */
     for (size_t i = 0; ctx->check_unnamed && i < row->ncells; i++) {
         if (i < ctx->nfile_headers && ctx->file_header[i] && ctx->file_header[i][0])
@@ -1569,6 +1718,12 @@ static bf_status process_row(import_ctx *ctx, const bf_row *row, bf_error *err)
         const bf_cell *cell = (size_t)file_col < row->ncells ? &row->cells[file_col] : NULL;
         convert_cell(ctx, (int)col, cell);
     }
+}
+
+/* The rest of a converted row, in order: duplicates, the checks against the
+ * database, and the write. */
+static bf_status check_and_write_row(import_ctx *ctx, bf_error *err)
+{
     char parent[13] = "";
     int64_t level = 0;
     bf_status rc = seen_key(ctx, err);
@@ -1585,11 +1740,234 @@ static bf_status process_row(import_ctx *ctx, const bf_row *row, bf_error *err)
     return write_row(ctx, parent, level, err);
 }
 
-static bf_status count_rows(bf_store *store, const char *table, int64_t *count, bf_error *err)
+static bf_status process_row(import_ctx *ctx, const bf_row *row, bf_error *err)
 {
-    char sql[128];
-    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM %s", table);
-    return store_query_int64(store, sql, count, err, 0);
+    bf_arena_reset(ctx->row_arena);
+    ctx->res->rows++;
+    convert_row(ctx, row);
+    return check_and_write_row(ctx, err);
+}
+
+/* ---------- the pipeline: rows read and converted on a second thread ----------
+ *
+ * Reading the file and converting its cells (validation, the ID numbers'
+ * hash, encryption and mask) need no database; the checks against the
+ * database and the writes do, on the import's one connection. A second
+ * thread (pipe_main) reads and converts rows into batches, IMPORT_PIPE_ROWS at
+ * a time, in a ring of IMPORT_PIPE_SLOTS (memory stays bounded whatever the
+ * file size); the import's thread takes them in file order and goes on with
+ * each row exactly as process_row would. Errors the conversion finds are
+ * kept with their row and reported by the import's thread just before that
+ * row's other checks, so the error report is the same, in the same order. */
+#define IMPORT_PIPE_ROWS  256
+#define IMPORT_PIPE_SLOTS 4
+
+typedef struct {
+    long row;                            /* index of the row in its batch */
+    const char *column, *value, *reason; /* in the batch's arena */
+} pipe_error;
+
+typedef struct {
+    long number;         /* as the spreadsheet shows it */
+    long errors;         /* conversion errors of the row */
+    size_t done;         /* bytes of the file read up to it */
+    field_value *values; /* the template's columns */
+} pipe_row;
+
+typedef struct {
+    pipe_row rows[IMPORT_PIPE_ROWS];
+    size_t nrows;
+    bf_arena *arena; /* text of the values and the errors */
+    pipe_error *errors;
+    size_t nerrors, errors_cap;
+    size_t total;         /* bytes of the file */
+    bool end;             /* the last batch */
+    char read_error[512]; /* the file could not be read on ("" if it could) */
+    bool nomem;
+} pipe_batch;
+
+typedef struct {
+    pthread_t thread;
+    pthread_mutex_t mutex;
+    pthread_cond_t changed;
+    pipe_batch slots[IMPORT_PIPE_SLOTS];
+    size_t head, count; /* the oldest full slot; full slots */
+    bool stop;          /* the import's thread wants no more */
+    bf_sheet *sheet;
+    import_ctx conv; /* the converting thread's context (no database) */
+    import_options conv_opt;
+    import_result conv_res;
+    pipe_batch *filling;
+} import_pipe;
+
+/* The converting thread's error sink: keep the error with its row. */
+static void pipe_keep_error(void *data, const import_error *error)
+{
+    import_pipe *pipe = data;
+    pipe_batch *b = pipe->filling;
+    if (b->nerrors == b->errors_cap) {
+        size_t cap = b->errors_cap ? b->errors_cap * 2 : 64;
+        pipe_error *p = realloc(b->errors, cap * sizeof *p);
+        if (!p) {
+            b->nomem = true;
+            return;
+        }
+        b->errors = p;
+        b->errors_cap = cap;
+    }
+    pipe_error *e = &b->errors[b->nerrors];
+    e->row = (long)b->nrows;
+    e->column = bf_arena_strdup(b->arena, error->column);
+    e->value = bf_arena_strdup(b->arena, error->value);
+    e->reason = bf_arena_strdup(b->arena, error->reason);
+    if (!e->column || !e->value || !e->reason)
+        b->nomem = true;
+    else
+        b->nerrors++;
+}
+
+/* Fill one batch from the file. */
+static void pipe_fill(import_pipe *pipe, pipe_batch *b)
+{
+    import_ctx *conv = &pipe->conv;
+    size_t ncols = conv->tpl->ncolumns;
+    bf_arena_reset(b->arena);
+    b->nrows = b->nerrors = 0;
+    b->end = b->nomem = false;
+    b->read_error[0] = '\0';
+    conv->row_arena = b->arena;
+    pipe->filling = b;
+    while (b->nrows < IMPORT_PIPE_ROWS) {
+        bf_row row;
+        bool has_row = false;
+        bf_error read_err;
+        bf_error_clear(&read_err);
+        if (bf_sheet_next(pipe->sheet, &row, &has_row, &read_err)) {
+            snprintf(b->read_error, sizeof b->read_error, "%s", bf_error_text(&read_err));
+            b->end = true;
+            break;
+        }
+        if (!has_row) {
+            b->end = true;
+            break;
+        }
+        if (row_is_empty(&row))
+            continue;
+        convert_row(conv, &row);
+        pipe_row *r = &b->rows[b->nrows];
+        r->number = row.number;
+        r->errors = conv->row_errors;
+        bf_sheet_progress(pipe->sheet, &r->done, &b->total);
+        memcpy(r->values, conv->values, ncols * sizeof *r->values);
+        b->nrows++;
+        if (b->nomem)
+            break;
+    }
+}
+
+static void *pipe_main(void *data)
+{
+    import_pipe *pipe = data;
+    size_t next = 0;
+    for (bool end = false; !end;) {
+        pthread_mutex_lock(&pipe->mutex);
+        while (pipe->count == IMPORT_PIPE_SLOTS && !pipe->stop)
+            pthread_cond_wait(&pipe->changed, &pipe->mutex);
+        bool stop = pipe->stop;
+        pthread_mutex_unlock(&pipe->mutex);
+        if (stop)
+            break;
+        pipe_batch *b = &pipe->slots[next];
+        pipe_fill(pipe, b);
+        end = b->end || b->nomem;
+        next = (next + 1) % IMPORT_PIPE_SLOTS;
+        pthread_mutex_lock(&pipe->mutex);
+        pipe->count++;
+        pthread_cond_broadcast(&pipe->changed);
+        pthread_mutex_unlock(&pipe->mutex);
+    }
+    return NULL;
+}
+
+static void pipe_free(import_pipe *pipe)
+{
+    for (size_t i = 0; i < IMPORT_PIPE_SLOTS; i++) {
+        bf_arena_free(pipe->slots[i].arena);
+        free(pipe->slots[i].errors);
+        if (i == 0)
+            free(pipe->slots[0].rows[0].values); /* one block for all */
+    }
+    pthread_mutex_destroy(&pipe->mutex);
+    pthread_cond_destroy(&pipe->changed);
+    free(pipe);
+}
+
+/* Start converting the rows after the header on a second thread. NULL when
+ * that cannot be (no memory, no thread): the caller reads on its own. */
+static import_pipe *pipe_start(const import_ctx *ctx, bf_sheet *sheet)
+{
+    import_pipe *pipe = calloc(1, sizeof *pipe);
+    if (!pipe)
+        return NULL;
+    pthread_mutex_init(&pipe->mutex, NULL);
+    pthread_cond_init(&pipe->changed, NULL);
+    size_t ncols = ctx->tpl->ncolumns;
+    field_value *values = calloc(IMPORT_PIPE_SLOTS * IMPORT_PIPE_ROWS * ncols, sizeof *values);
+    bool ok = values != NULL;
+    for (size_t i = 0; i < IMPORT_PIPE_SLOTS; i++) {
+        pipe->slots[i].arena = bf_arena_new(64 * 1024 * 1024);
+        ok = ok && pipe->slots[i].arena;
+        for (size_t r = 0; values && r < IMPORT_PIPE_ROWS; r++)
+            pipe->slots[i].rows[r].values = values + (i * IMPORT_PIPE_ROWS + r) * ncols;
+    }
+    pipe->sheet = sheet;
+    /* The converting thread's own context: the same template, header and
+     * options, its own result and error sink; it never touches the store. */
+    pipe->conv = *ctx;
+    pipe->conv_opt = *ctx->opt;
+    pipe->conv_opt.on_error = pipe_keep_error;
+    pipe->conv_opt.error_ctx = pipe;
+    pipe->conv.opt = &pipe->conv_opt;
+    pipe->conv.res = &pipe->conv_res;
+    if (!ok || pthread_create(&pipe->thread, NULL, pipe_main, pipe) != 0) {
+        pipe_free(pipe);
+        return NULL;
+    }
+    return pipe;
+}
+
+/* Stop the converting thread (it may be waiting for a free slot) and free. */
+static void pipe_stop(import_pipe *pipe)
+{
+    if (!pipe)
+        return;
+    pthread_mutex_lock(&pipe->mutex);
+    pipe->stop = true;
+    pthread_cond_broadcast(&pipe->changed);
+    pthread_mutex_unlock(&pipe->mutex);
+    pthread_join(pipe->thread, NULL);
+    pipe_free(pipe);
+}
+
+/* The oldest batch, waiting for it if need be. */
+static pipe_batch *pipe_take(import_pipe *pipe)
+{
+    pthread_mutex_lock(&pipe->mutex);
+    while (pipe->count == 0)
+        pthread_cond_wait(&pipe->changed, &pipe->mutex);
+    pipe_batch *b = &pipe->slots[pipe->head];
+    pthread_mutex_unlock(&pipe->mutex);
+    return b;
+}
+
+/* Hand the oldest batch back for filling. */
+static void pipe_give_back(import_pipe *pipe)
+{
+    pthread_mutex_lock(&pipe->mutex);
+    pipe->head = (pipe->head + 1) % IMPORT_PIPE_SLOTS;
+    pipe->count--;
+    pthread_cond_broadcast(&pipe->changed);
+    pthread_mutex_unlock(&pipe->mutex);
 }
 
 static bf_status ctx_init(import_ctx *ctx, bf_store *store, tpl_kind kind,
@@ -1643,6 +2021,11 @@ static void ctx_free(import_ctx *ctx)
     ctx->window = NULL;
     free(ctx->regions);
     ctx->regions = NULL;
+    store_indexes_free(ctx->bulk_indexes, ctx->nbulk_indexes);
+    ctx->bulk_indexes = NULL;
+    ctx->nbulk_indexes = 0;
+    free(ctx->insert_sql);
+    ctx->insert_sql = NULL;
 }
 
 /* Commit or roll back at the end of an import, per the options and errors. */
@@ -1651,7 +2034,20 @@ static bf_status finish(import_ctx *ctx, bf_status rc, int64_t count_before, bf_
     import_result *res = ctx->res;
     if (rc == BF_OK && ctx->batch)
         rc = store_batch_flush(ctx->batch, err);
-    ctx->changes = ctx->direct_changes + (ctx->batch ? store_batch_changes(ctx->batch) : 0);
+    /* The indexes of the bulk path come back only for an import that will
+     * be committed: a rollback brings them back anyway. */
+    bool will_keep = !ctx->opt->dry_run && (res->errors == 0 || ctx->opt->skip_bad);
+    if (rc == BF_OK && ctx->bulk_batch)
+        rc = store_batch_flush(ctx->bulk_batch, err);
+    /* The rows are all in: the sets' memory goes back before the indexes
+     * are sorted, so the peak stays that of the rows. */
+    fpset_free(ctx->seen);
+    fpset_free(ctx->probe);
+    ctx->seen = ctx->probe = NULL;
+    if (rc == BF_OK && will_keep)
+        rc = bulk_end(ctx, err);
+    ctx->changes = ctx->direct_changes + (ctx->batch ? store_batch_changes(ctx->batch) : 0) +
+                   (ctx->bulk_batch ? store_batch_changes(ctx->bulk_batch) : 0);
     if (rc == BF_OK) {
         int64_t count_after = count_before;
         rc = count_rows(ctx->store, ctx->tpl->table, &count_after, err);
@@ -1688,10 +2084,8 @@ static bf_status finish(import_ctx *ctx, bf_status rc, int64_t count_before, bf_
  * (a tenth more for rows longer than those), instead of doubling them: a
  * doubling holds the old table and the new at once. Memory stays within the
  * sets' budgets whatever the estimate. */
-static void size_sets(import_ctx *ctx, bf_sheet *sheet)
+static void size_sets(import_ctx *ctx, size_t done, size_t total)
 {
-    size_t done = 0, total = 0;
-    bf_sheet_progress(sheet, &done, &total);
     if (!done || total <= done || ctx->res->rows <= 0)
         return;
     double rows = (double)total / ((double)done / (double)ctx->res->rows) * 1.1;
@@ -1744,13 +2138,89 @@ static bf_status import_sets_init(import_ctx *ctx, int64_t count_before, bf_erro
     return BF_OK;
 }
 
+/* The rows after the header, read here one at a time (when the pipeline
+ * cannot start). */
+static bf_status read_rows(import_ctx *ctx, bf_sheet *sheet, bf_error *err)
+{
+    const import_options *options = ctx->opt;
+    import_result *result = ctx->res;
+    bf_status rc = BF_OK;
+    while (rc == BF_OK) {
+        bf_row row;
+        bool has_row = false;
+        bf_error read_err;
+        bf_error_clear(&read_err);
+        if (bf_sheet_next(sheet, &row, &has_row, &read_err)) {
+            /* A file that cannot be read on: report it as an error of the file. */
+            report_file_column(ctx, 0, "", "", "%s", bf_error_text(&read_err));
+            result->bad++;
+            break;
+        }
+        if (!has_row)
+            break;
+        if (row_is_empty(&row))
+            continue;
+        rc = process_row(ctx, &row, err);
+        size_t done = 0, total = 0;
+        bf_sheet_progress(sheet, &done, &total);
+        if (result->rows == IMPORT_SIZE_AFTER_ROWS)
+            size_sets(ctx, done, total);
+        if (rc == BF_OK && options->on_progress && result->rows % IMPORT_PROGRESS_EVERY == 0)
+            options->on_progress(options->progress_ctx, done, total, result->rows);
+    }
+    return rc;
+}
+
+/* The rows after the header as the pipeline's thread converted them: the
+ * same as read_rows, each row's conversion errors reported first. */
+static bf_status take_rows(import_ctx *ctx, import_pipe *pipe, bf_error *err)
+{
+    const import_options *options = ctx->opt;
+    import_result *result = ctx->res;
+    size_t ncols = ctx->tpl->ncolumns;
+    bf_status rc = BF_OK;
+    for (bool end = false; rc == BF_OK && !end;) {
+        pipe_batch *b = pipe_take(pipe);
+        size_t e = 0;
+        for (size_t i = 0; rc == BF_OK && i < b->nrows; i++) {
+            const pipe_row *r = &b->rows[i];
+            result->rows++;
+            ctx->row_number = r->number;
+            ctx->row_errors = 0;
+            for (; e < b->nerrors && b->errors[e].row == (long)i; e++) {
+                import_error error = {ctx->file_label, r->number, b->errors[e].column,
+                                      b->errors[e].value, b->errors[e].reason};
+                ctx->row_errors++;
+                result->errors++;
+                if (options->on_error)
+                    options->on_error(options->error_ctx, &error);
+            }
+            memcpy(ctx->values, r->values, ncols * sizeof *ctx->values);
+            rc = check_and_write_row(ctx, err);
+            if (result->rows == IMPORT_SIZE_AFTER_ROWS)
+                size_sets(ctx, r->done, b->total);
+            if (rc == BF_OK && options->on_progress && result->rows % IMPORT_PROGRESS_EVERY == 0)
+                options->on_progress(options->progress_ctx, r->done, b->total, result->rows);
+        }
+        if (rc == BF_OK && b->nomem)
+            rc = bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+        if (rc == BF_OK && b->read_error[0]) {
+            report_file_column(ctx, 0, "", "", "%s", b->read_error);
+            result->bad++;
+        }
+        end = b->end || b->nomem;
+        pipe_give_back(pipe);
+    }
+    return rc;
+}
+
 static bf_status import_sheet(bf_store *store, tpl_kind kind, bf_sheet *sheet,
                               const import_options *options, import_result *result, bf_error *err)
 {
     import_ctx ctx;
     bf_status rc = ctx_init(&ctx, store, kind, options, result, err);
     int64_t count_before = 0;
-    bool header_done = false, began = false, bulk = false;
+    bool header_done = false, header_ok = false, began = false, bulk = false;
     if (rc)
         goto out;
     /* Before the transaction: SQLite takes some of its settings only outside one. */
@@ -1765,14 +2235,13 @@ static bf_status import_sheet(bf_store *store, tpl_kind kind, bf_sheet *sheet,
         rc = prepare_statements(&ctx, err);
     if (rc == BF_OK)
         rc = import_sets_init(&ctx, count_before, err);
-    while (rc == BF_OK) {
+    /* The header: the first row that is not empty. */
+    while (rc == BF_OK && !header_done) {
         bf_row row;
         bool has_row = false;
         bf_error read_err;
         bf_error_clear(&read_err);
-        bf_status read_rc = bf_sheet_next(sheet, &row, &has_row, &read_err);
-        if (read_rc) {
-            /* A file that cannot be read on: report it as an error of the file. */
+        if (bf_sheet_next(sheet, &row, &has_row, &read_err)) {
             report_file_column(&ctx, 0, "", "", "%s", bf_error_text(&read_err));
             result->bad++;
             break;
@@ -1781,21 +2250,20 @@ static bf_status import_sheet(bf_store *store, tpl_kind kind, bf_sheet *sheet,
             break;
         if (row_is_empty(&row))
             continue;
-        if (!header_done) {
-            header_done = true;
-            if (!map_header(&ctx, &row))
-                break;
+        header_done = true;
+        header_ok = map_header(&ctx, &row);
+        if (header_ok)
             rc = build_upsert(&ctx, err);
-            continue;
-        }
-        rc = process_row(&ctx, &row, err);
-        if (result->rows == IMPORT_SIZE_AFTER_ROWS)
-            size_sets(&ctx, sheet);
-        if (rc == BF_OK && options->on_progress && result->rows % IMPORT_PROGRESS_EVERY == 0) {
-            size_t done = 0, total = 0;
-            bf_sheet_progress(sheet, &done, &total);
-            options->on_progress(options->progress_ctx, done, total, result->rows);
-        }
+        size_t done = 0, total = 0;
+        bf_sheet_progress(sheet, &done, &total);
+        if (header_ok && rc == BF_OK && ctx.target_was_empty && !options->dry_run &&
+            total >= IMPORT_BULK_MIN_BYTES)
+            rc = bulk_begin(&ctx, err);
+    }
+    if (rc == BF_OK && header_ok) {
+        import_pipe *pipe = pipe_start(&ctx, sheet);
+        rc = pipe ? take_rows(&ctx, pipe, err) : read_rows(&ctx, sheet, err);
+        pipe_stop(pipe);
     }
     if (rc == BF_OK && !header_done)
         report_file_column(&ctx, 0, "", "", "文件为空：第一行应为列名");

@@ -31,6 +31,10 @@ typedef struct {
 
 typedef void (*import_error_fn)(void *ctx, const import_error *error);
 typedef void (*import_progress_fn)(void *ctx, size_t done, size_t total, long rows);
+/* The bulk path creates the indexes of the table again at the end: called
+ * before each (done of total created so far), and once more when done ==
+ * total. */
+typedef void (*import_rebuild_fn)(void *ctx, const char *index, size_t done, size_t total);
 
 typedef struct {
     bool dry_run;
@@ -43,6 +47,7 @@ typedef struct {
     import_error_fn on_error;
     void *error_ctx;
     import_progress_fn on_progress; /* called every few thousand rows */
+    import_rebuild_fn on_rebuild;   /* may be NULL; gets progress_ctx too */
     void *progress_ctx;
     const char *actor;        /* who imports (for updated_by/audit); may be NULL */
     const char *scope_region; /* rows (and the records they touch or refer to) must lie in

@@ -7,7 +7,8 @@
  * and rows bound one by one like a statement's parameters. On PostgreSQL the
  * rows are gathered and sent with COPY ... FROM STDIN into a temporary staging
  * table, then written by the same statement as INSERT ... SELECT from it (the
- * ON CONFLICT clause kept, so upserts stay upserts). On SQLite, which runs in
+ * ON CONFLICT clause kept, so upserts stay upserts); a plain INSERT (nothing
+ * after its VALUES) is copied straight into its table. On SQLite, which runs in
  * the process, each row is executed at once, unless the batch is asked to
  * gather (store_batch_gather): then rows go out as multi-row INSERTs.
  * An INSERT not of that shape (expressions among the values, parameters after

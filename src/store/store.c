@@ -6,6 +6,7 @@
 #include "store/store.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -207,4 +208,104 @@ void store_bulk_mode(bf_store *store, bool on)
 {
     if (store->ops->bulk_mode)
         store->ops->bulk_mode(store, on);
+}
+
+/* ---- the indexes of a bulk load (store.h) ------------------------------ */
+
+void store_indexes_free(store_index *indexes, size_t n)
+{
+    for (size_t i = 0; indexes && i < n; i++) {
+        free(indexes[i].name);
+        free(indexes[i].drop_sql);
+        free(indexes[i].sql);
+    }
+    free(indexes);
+}
+
+bf_status store_table_indexes(bf_store *store, const char *table, store_index **out, size_t *n,
+                              bf_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    if (!store->ops->indexes_sql)
+        return BF_OK;
+    bf_stmt *stmt = NULL;
+    bf_status rc = store_prepare(store, store->ops->indexes_sql, &stmt, err);
+    if (rc == BF_OK)
+        rc = store_bind_str(stmt, 1, table);
+    store_index *list = NULL;
+    size_t count = 0, cap = 0;
+    bool has_row = false;
+    while (rc == BF_OK && (rc = store_step(stmt, &has_row, err)) == BF_OK && has_row) {
+        if (count == cap) {
+            size_t grown = cap ? cap * 2 : 8;
+            store_index *p = realloc(list, grown * sizeof *p);
+            if (!p) {
+                rc = bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+                break;
+            }
+            list = p;
+            cap = grown;
+        }
+        list[count].name = strdup(store_column_text(stmt, 0, NULL));
+        list[count].drop_sql = strdup(store_column_text(stmt, 1, NULL));
+        list[count].sql = strdup(store_column_text(stmt, 2, NULL));
+        count++;
+        if (!list[count - 1].name || !list[count - 1].drop_sql || !list[count - 1].sql)
+            rc = bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+    }
+    store_finalize(stmt);
+    if (rc) {
+        store_indexes_free(list, count);
+        return rc;
+    }
+    *out = list;
+    *n = count;
+    return BF_OK;
+}
+
+/* A name from the catalog as a quoted identifier ("" doubles a quote). */
+static bf_status quote_name(const char *name, char *out, size_t size)
+{
+    size_t n = 0;
+    if (size < 3)
+        return BF_ERR_TOO_LARGE;
+    out[n++] = '"';
+    for (const char *p = name; *p; p++) {
+        if (n + 3 >= size)
+            return BF_ERR_TOO_LARGE;
+        if (*p == '"')
+            out[n++] = '"';
+        out[n++] = *p;
+    }
+    out[n++] = '"';
+    out[n] = '\0';
+    return BF_OK;
+}
+
+bf_status store_lock_table(bf_store *store, const char *table, bf_error *err)
+{
+    if (!store->ops->lock_sql)
+        return BF_OK;
+    char quoted[256], sql[512];
+    if (quote_name(table, quoted, sizeof quoted))
+        return bf_error_set(err, BF_ERR_TOO_LARGE, "表名过长");
+    /* The statement names the table where it says {TABLE}. */
+    const char *at = strstr(store->ops->lock_sql, "{TABLE}");
+    if (!at)
+        return bf_error_set(err, BF_ERR_INTERNAL, "锁表语句有误");
+    snprintf(sql, sizeof sql, "%.*s%s%s", (int)(at - store->ops->lock_sql), store->ops->lock_sql,
+             quoted, at + 7);
+    return store_exec(store, sql, err);
+}
+
+bf_status store_drop_index(bf_store *store, const store_index *index, bf_error *err)
+{
+    return store_exec(store, index->drop_sql, err);
+}
+
+bf_status store_rebuild_settings(bf_store *store, bool on, bf_error *err)
+{
+    const char *sql = on ? store->ops->rebuild_sql : store->ops->rebuilt_sql;
+    return sql ? store_exec(store, sql, err) : BF_OK;
 }

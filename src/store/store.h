@@ -51,6 +51,17 @@ typedef struct {
     /* Optional (may be NULL): tune the connection for one long bulk write
      * (a large import) and back. */
     void (*bulk_mode)(bf_store *store, bool on);
+    /* The bulk load of an empty table (see store_table_indexes):
+     * indexes_sql lists (name, CREATE statement) of the indexes of table `?`
+     * that may be dropped and created again; lock_sql ({TABLE} stands
+     * for the quoted table name; NULL when the write transaction excludes other writers
+     * already) keeps other writers out until commit; rebuild_sql (may be NULL)
+     * runs before the indexes are created again, rebuilt_sql (may be NULL)
+     * after. */
+    const char *indexes_sql;
+    const char *lock_sql;
+    const char *rebuild_sql;
+    const char *rebuilt_sql;
 } bf_store_ops;
 
 /* Every backend handle starts with this header. */
@@ -116,6 +127,33 @@ bf_store_kind store_kind(const bf_store *store);
  * off, so the caller must have checked every reference it writes (the
  * importer does); a backend may ignore it. */
 void store_bulk_mode(bf_store *store, bool on);
+
+/* One index (or constraint) of a table as the catalog defines it. */
+typedef struct {
+    char *name;     /* as the catalog spells it */
+    char *drop_sql; /* the statement that drops it */
+    char *sql;      /* the statement that creates it again */
+} store_index;
+
+/* The indexes of table that a bulk load into the empty table may drop and
+ * create again at the end, in the same transaction, in the order to create
+ * them: on SQLite every index the catalog holds a definition of (the indexes
+ * of an inline PRIMARY KEY or UNIQUE have none: they go only with the table);
+ * on PostgreSQL its PRIMARY KEY and UNIQUE constraints that no foreign key
+ * refers to, its indexes that back no constraint, and its own foreign keys
+ * (checked again, in one pass, when added back). Free with
+ * store_indexes_free. */
+bf_status store_table_indexes(bf_store *store, const char *table, store_index **out, size_t *n,
+                              bf_error *err);
+void store_indexes_free(store_index *indexes, size_t n);
+/* Keep other writers away from table until the transaction ends (where the
+ * write transaction does not already; call it inside one). */
+bf_status store_lock_table(bf_store *store, const char *table, bf_error *err);
+/* Drop one entry of store_table_indexes. */
+bf_status store_drop_index(bf_store *store, const store_index *index, bf_error *err);
+/* Settings for creating the indexes of a bulk load (sorter threads, memory):
+ * on before the first, off after the last. */
+bf_status store_rebuild_settings(bf_store *store, bool on, bf_error *err);
 
 /* Backends. */
 extern const bf_store_ops store_sqlite_ops;

@@ -1137,10 +1137,13 @@ static bf_status stage_send(store_pg_stage *st, bool async, bf_error *err)
     bf_status rc = pg_collect(store, err);
     if (rc)
         return rc;
-    PGresult *res = PQexec(conn, st->prepare_sql);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK)
-        goto fail;
-    PQclear(res);
+    PGresult *res = NULL;
+    if (st->prepare_sql) {
+        res = PQexec(conn, st->prepare_sql);
+        if (PQresultStatus(res) != PGRES_COMMAND_OK)
+            goto fail;
+        PQclear(res);
+    }
     res = PQexec(conn, st->copy_sql);
     if (PQresultStatus(res) != PGRES_COPY_IN)
         goto fail;
@@ -1161,6 +1164,11 @@ static bf_status stage_send(store_pg_stage *st, bool async, bf_error *err)
     }
     if (PQresultStatus(res) != PGRES_COMMAND_OK)
         goto fail;
+    if (!st->merge_sql) { /* copied straight into the table */
+        st->changes += atoll(PQcmdTuples(res));
+        PQclear(res);
+        goto out;
+    }
     PQclear(res);
     res = NULL;
     if (async) {
@@ -1278,21 +1286,33 @@ bf_status store_pg_stage_new(bf_store *base, const store_batch_insert *insert, s
     bf_status rc = BF_OK;
     for (int i = 0; i < insert->ncols && rc == BF_OK; i++)
         rc = bf_buf_printf(&cols, "%s\"%s\"", i ? ", " : "", insert->cols[i]);
-    if (rc == BF_OK)
+    /* A plain INSERT (nothing after its VALUES) needs no staging table: its
+     * rows are copied straight into the table. */
+    const char *rest = insert->rest;
+    while (rest && (*rest == ' ' || *rest == '\t' || *rest == '\n' || *rest == '\r'))
+        rest++;
+    bool direct = !rest || *rest == '\0' || strcmp(rest, ";") == 0;
+    if (direct) {
+        if (rc == BF_OK)
+            rc = bf_buf_printf(&sql, "COPY \"%s\" (%s) FROM STDIN", insert->table, cols.data);
+        if (rc == BF_OK && !(st->copy_sql = bf_buf_detach(&sql)))
+            rc = BF_ERR_NOMEM;
+    }
+    if (rc == BF_OK && !direct)
         rc = bf_buf_printf(&sql,
                            "CREATE TEMP TABLE IF NOT EXISTS %s AS SELECT %s FROM \"%s\" WITH NO "
                            "DATA; TRUNCATE %s",
                            st->name, cols.data, insert->table, st->name);
-    if (rc == BF_OK && !(st->prepare_sql = bf_buf_detach(&sql)))
+    if (rc == BF_OK && !direct && !(st->prepare_sql = bf_buf_detach(&sql)))
         rc = BF_ERR_NOMEM;
-    if (rc == BF_OK)
+    if (rc == BF_OK && !direct)
         rc = bf_buf_printf(&sql, "COPY %s (%s) FROM STDIN", st->name, cols.data);
-    if (rc == BF_OK && !(st->copy_sql = bf_buf_detach(&sql)))
+    if (rc == BF_OK && !direct && !(st->copy_sql = bf_buf_detach(&sql)))
         rc = BF_ERR_NOMEM;
-    if (rc == BF_OK)
+    if (rc == BF_OK && !direct)
         rc = bf_buf_printf(&sql, "INSERT INTO \"%s\" (%s) SELECT %s FROM %s WHERE true %s",
                            insert->table, cols.data, cols.data, st->name, insert->rest);
-    if (rc == BF_OK && !(st->merge_sql = bf_buf_detach(&sql)))
+    if (rc == BF_OK && !direct && !(st->merge_sql = bf_buf_detach(&sql)))
         rc = BF_ERR_NOMEM;
     bf_buf_free(&cols);
     bf_buf_free(&sql);
@@ -1390,7 +1410,7 @@ void store_pg_stage_free(store_pg_stage *st)
     }
     /* Drop the staging table where that cannot disturb a transaction: a
      * pooled connection lives long and would collect them. */
-    if (store && PQstatus(store->conn) == CONNECTION_OK &&
+    if (store && st->prepare_sql && PQstatus(store->conn) == CONNECTION_OK &&
         (PQtransactionStatus(store->conn) == PQTRANS_IDLE ||
          PQtransactionStatus(store->conn) == PQTRANS_INTRANS)) {
         char sql[NAME_SIZE + 32];
@@ -1425,4 +1445,37 @@ const bf_store_ops store_pg_ops = {
     .commit = pg_commit,
     .rollback = pg_rollback,
     .dialect_word = pg_dialect_word,
+    /* In the order to create them again: primary key and unique constraints
+     * no foreign key refers to (pg_constraint.conindid of a foreign key names
+     * the index it refers to), indexes that back no constraint, then the
+     * table's own foreign keys. */
+    .indexes_sql =
+        "WITH t AS (SELECT to_regclass(?) AS oid) "
+        "SELECT name, drop_sql, create_sql FROM ("
+        " SELECT 1 AS rank, c.conname::text AS name,"
+        "  'ALTER TABLE ' || c.conrelid::regclass || ' DROP CONSTRAINT ' || quote_ident(c.conname)"
+        "   AS drop_sql,"
+        "  'ALTER TABLE ' || c.conrelid::regclass || ' ADD CONSTRAINT ' || quote_ident(c.conname)"
+        "   || ' ' || pg_get_constraintdef(c.oid) AS create_sql"
+        " FROM pg_constraint c, t WHERE c.conrelid = t.oid AND c.contype IN ('p', 'u')"
+        " AND NOT EXISTS (SELECT 1 FROM pg_constraint f"
+        "  WHERE f.contype = 'f' AND f.conindid = c.conindid)"
+        " UNION ALL"
+        " SELECT 2, i.relname::text, 'DROP INDEX ' || i.oid::regclass, pg_get_indexdef(i.oid)"
+        " FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid, t"
+        " WHERE x.indrelid = t.oid"
+        " AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid)"
+        " UNION ALL"
+        " SELECT 3, c.conname::text,"
+        "  'ALTER TABLE ' || c.conrelid::regclass || ' DROP CONSTRAINT ' || quote_ident(c.conname),"
+        "  'ALTER TABLE ' || c.conrelid::regclass || ' ADD CONSTRAINT ' || quote_ident(c.conname)"
+        "   || ' ' || pg_get_constraintdef(c.oid)"
+        " FROM pg_constraint c, t WHERE c.conrelid = t.oid AND c.contype = 'f'"
+        ") AS d ORDER BY rank, name",
+    /* Other writers wait until the import ends (DROP INDEX then takes the
+     * table for itself: readers wait too). */
+    .lock_sql = "LOCK TABLE {TABLE} IN EXCLUSIVE MODE",
+    /* A bigger sort for CREATE INDEX, and the server's parallel workers. */
+    .rebuild_sql = "SET LOCAL maintenance_work_mem = '256MB'; "
+                   "SET LOCAL max_parallel_maintenance_workers = 2",
 };

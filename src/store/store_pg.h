@@ -57,7 +57,10 @@ bf_status store_pg_rewrite(const char *sql, bf_buf *out, int *nparams, bf_error 
  * format) in memory and sent, when a sending is due, as
  *   COPY stage (cols) FROM STDIN;
  *   INSERT INTO table (cols) SELECT cols FROM stage WHERE true <rest>;
- * where stage is a temporary table with the columns' types. The handle sends
+ * where stage is a temporary table with the columns' types; an INSERT with
+ * nothing after its VALUES needs no stage table and is sent as
+ *   COPY table (cols) FROM STDIN;
+ * The handle sends
  * every stage's pending rows (in the order the stages were made) before any
  * other statement and before commit, and drops them on rollback. A sending
  * forced by a full stage does not wait for the INSERT ... SELECT: the caller

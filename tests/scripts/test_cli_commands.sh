@@ -362,6 +362,19 @@ if [ "$rc" = 1 ] && ! grep -q "已处理" "$work/err" && [ "$(wc -l <"$work/err"
 else
   fail "import, stderr not a terminal: no progress line (exit $rc)" "$work/err"
 fi
+# The first load of a table (the bulk path) makes its indexes again at the
+# end: the progress line says so, then the same indexes are there.
+head -n 15001 "$work/big.csv" >"$work/big-good.csv"
+BF_PROGRESS_AFTER=0 script -qfec "'$bin' import projects '$work/big-good.csv' --db '$errdb'" \
+  /dev/null >"$work/tty.out" 2>&1 </dev/null
+sed 's/\r$//' "$work/tty.out" >"$work/tty.txt"
+if grep -qa $'\r.*正在重建索引 [a-z_]*（1/[0-9]*）' "$work/tty.txt" &&
+  grep -qa $'\r.*索引已重建（[0-9]* 个）' "$work/tty.txt" &&
+  grep -qa "帮扶项目：共 15000 行" "$work/tty.txt"; then
+  ok "import on a terminal, first load: the indexes made again are shown"
+else
+  fail "import on a terminal, first load: the indexes made again are shown" "$work/tty.txt"
+fi
 run 2 import projects "$work/many.csv" --db "$errdb" --dry-run --skip-bad
 verdict "--dry-run with --skip-bad: usage error"
 

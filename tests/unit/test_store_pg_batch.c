@@ -203,6 +203,58 @@ static void test_upsert_and_changes(void **state)
     store_close(store);
 }
 
+/* A plain INSERT (nothing after VALUES): on PostgreSQL copied straight into
+ * the table, without a staging table; rows and changes as on SQLite, and a
+ * constraint error still surfaces. */
+static void test_plain_insert(void **state)
+{
+    (void)state;
+    char target[4096];
+    bf_store *store = fresh(target, sizeof target);
+    bf_error err;
+    bf_error_clear(&err);
+    store_batch *batch = NULL;
+    assert_int_equal(store_batch_new(store, "INSERT INTO bt (k, s) VALUES (?, ?)", &batch, &err),
+                     BF_OK);
+    assert_int_equal(store_begin(store, &err), BF_OK);
+    for (int i = 1; i <= 5; i++) {
+        store_batch_bind_int64(batch, 1, i);
+        store_batch_bind_str(batch, 2, i == 3 ? NULL : "v\t1");
+        assert_int_equal(store_batch_add(batch, &err), BF_OK);
+    }
+    assert_int_equal(store_batch_flush(batch, &err), BF_OK);
+    assert_int_equal(store_batch_changes(batch), 5);
+    if (store_kind(store) == BF_STORE_PG)
+        assert_int_equal(bf_test_query_int(store, "SELECT COUNT(*) FROM pg_class "
+                                                  "WHERE relname LIKE 'bf_stage_%'"),
+                         0);
+    /* The same key again: the table's primary key refuses it. */
+    store_batch_bind_int64(batch, 1, 2);
+    store_batch_bind_str(batch, 2, "again");
+    bf_status rc = store_batch_add(batch, &err);
+    if (rc == BF_OK)
+        rc = store_batch_flush(batch, &err);
+    assert_int_equal(rc, BF_ERR_CONFLICT);
+    store_rollback(store);
+    store_batch_free(batch);
+    assert_int_equal(bf_test_query_int(store, "SELECT COUNT(*) FROM bt"), 0);
+    assert_int_equal(store_begin(store, &err), BF_OK);
+    assert_int_equal(store_batch_new(store, "INSERT INTO bt (k, s) VALUES (?, ?)", &batch, &err),
+                     BF_OK);
+    store_batch_bind_int64(batch, 1, 7);
+    store_batch_bind_str(batch, 2, "a\\b\nc");
+    assert_int_equal(store_batch_add(batch, &err), BF_OK);
+    assert_int_equal(store_batch_flush(batch, &err), BF_OK);
+    assert_int_equal(store_commit(store, &err), BF_OK);
+    store_batch_free(batch);
+    int64_t found = 0;
+    assert_int_equal(store_query_int64(store, "SELECT COUNT(*) FROM bt WHERE k = 7 AND s = ?",
+                                       &found, &err, 1, "a\\b\nc"),
+                     BF_OK);
+    assert_int_equal(found, 1);
+    store_close(store);
+}
+
 static void test_rollback_and_errors(void **state)
 {
     (void)state;
@@ -409,6 +461,7 @@ int main(void)
         cmocka_unit_test(test_parse_insert),
         cmocka_unit_test(test_rows_round_trip),
         cmocka_unit_test(test_upsert_and_changes),
+        cmocka_unit_test(test_plain_insert),
         cmocka_unit_test(test_rollback_and_errors),
         cmocka_unit_test(test_error_in_a_full_sending),
         cmocka_unit_test(test_other_shapes_row_by_row),
