@@ -244,10 +244,11 @@ static void seed_warnings(const test_server *ts)
 {
     bf_store *store = bf_test_db_open(ts->db);
     bf_test_exec(store, "INSERT INTO warnings (id, subject_kind, subject_code, region_code, year, "
-                        "rule_code, rule_set_id, explanation, status, firing, opened_at) VALUES "
+                        "rule_code, rule_set_id, explanation, status, firing, opened_at, "
+                        "county_code) VALUES "
                         "(9001, 'project', 'PA2', '360102001001', 2024, 'W1', 1, '闲置', 'open', "
-                        "1, 1), (9002, 'project', 'PB2', '360103001001', 2024, 'W1', 1, '停产', "
-                        "'open', 1, 1)");
+                        "1, 1, '360102'), (9002, 'project', 'PB2', '360103001001', 2024, 'W1', 1, "
+                        "'停产', 'open', 1, 1, '360103')");
     store_close(store);
 }
 
