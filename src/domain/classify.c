@@ -1118,9 +1118,10 @@ bf_status classify_decide(bf_store *store, const char *project_code, int64_t yea
                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                            &stmt, err);
     if (rc == BF_OK) {
-        rc = add_history(stmt, project_code, county, year, out->overridden ? "overridden" : "confirmed",
-                         batches.items[decided].id, proposed_id, rule_set_id, rule_code, NULL,
-                         actor, reason && reason[0] ? reason : NULL, 0, now, err);
+        rc = add_history(stmt, project_code, county, year,
+                         out->overridden ? "overridden" : "confirmed", batches.items[decided].id,
+                         proposed_id, rule_set_id, rule_code, NULL, actor,
+                         reason && reason[0] ? reason : NULL, 0, now, err);
         store_finalize(stmt);
     }
     if (rc == BF_OK) {
@@ -1145,14 +1146,16 @@ bf_status classify_decide(bf_store *store, const char *project_code, int64_t yea
 bf_status classify_list(bf_store *store, int64_t year, const char *region_prefix, const char *batch,
                         classify_row_fn fn, void *ctx, bf_error *err)
 {
-    static const char sql[] =
+    /* The county key first: "= ?" within one county, else a range. */
+    static const char sql_format[] =
         "SELECT c.project_code, p.name, p.region_code, c.year, c.proposed_batch, "
         "COALESCE(c.rule_code, ''), c.rule_name, c.explanation, c.indicators, c.rule_set_id, "
         "c.proposed_at, COALESCE(c.confirmed_batch, ''), COALESCE(c.confirmed_by, ''), "
         "COALESCE(c.confirmed_at, 0), COALESCE(c.reason, '') "
-        "FROM classifications c JOIN projects p ON p.code = c.project_code "
-        "WHERE c.year = ? AND p.region_code BETWEEN ? AND ? AND (? = '' OR c.proposed_batch = ?) "
-        "ORDER BY c.project_code";
+        "FROM classifications c JOIN projects p ON p.county_code = c.county_code "
+        "AND p.code = c.project_code "
+        "WHERE %s AND c.year = ? AND p.region_code BETWEEN ? AND ? "
+        "AND (? = '' OR c.proposed_batch = ?) ORDER BY c.project_code";
     batch_table batches;
     bf_status rc = check_year(year, err);
     if (rc == BF_OK)
@@ -1175,14 +1178,24 @@ bf_status classify_list(bf_store *store, int64_t year, const char *region_prefix
     bf_stmt *stmt = NULL;
     bf_buf snapshot;
     bf_buf_init(&snapshot, TEXT_CAP);
+    bool one_county = region_prefix && strnlen(region_prefix, 12) >= 6;
+    char sql[1024];
+    snprintf(sql, sizeof sql, sql_format,
+             one_county ? "c.county_code = ?" : "c.county_code BETWEEN ? AND ?");
     rc = store_prepare(store, sql, &stmt, err);
-    if (rc)
+    if (rc) {
+        bf_buf_free(&snapshot);
         return rc;
-    store_bind_int64(stmt, 1, year);
-    store_bind_str(stmt, 2, lo);
-    store_bind_str(stmt, 3, hi);
-    store_bind_str(stmt, 4, batch_id);
-    store_bind_str(stmt, 5, batch_id);
+    }
+    int p = 1;
+    store_bind_text(stmt, p++, lo, 6);
+    if (!one_county)
+        store_bind_text(stmt, p++, hi, 6);
+    store_bind_int64(stmt, p++, year);
+    store_bind_str(stmt, p++, lo);
+    store_bind_str(stmt, p++, hi);
+    store_bind_str(stmt, p++, batch_id);
+    store_bind_str(stmt, p, batch_id);
     while (rc == BF_OK) {
         bool has_row = false;
         rc = store_step(stmt, &has_row, err);

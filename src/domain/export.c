@@ -25,22 +25,24 @@ static const struct {
 } export_sources[TPL_KIND_COUNT] = {
     [TPL_REGIONS] = {"regions t", "t.code", "t.code"},
     [TPL_PROJECTS] = {"projects t", "t.region_code", "t.code"},
-    [TPL_ASSETS] = {"assets t JOIN projects p ON p.county_code = t.county_code AND p.code = t.project_code", "p.region_code",
-                    "t.code"},
+    [TPL_ASSETS] =
+        {"assets t JOIN projects p ON p.county_code = t.county_code AND p.code = t.project_code",
+         "p.region_code", "t.code"},
     [TPL_PROJECT_YEARS] = {"project_years t JOIN projects p ON p.county_code = t.county_code AND "
                            "p.code = t.project_code",
                            "p.region_code", "t.project_code, t.year"},
     [TPL_HOUSEHOLDS] = {"households t", "t.region_code", "t.code"},
     [TPL_MEMBERS] = {"members t JOIN households h ON h.county_code = t.county_code AND "
-                     "h.code = t.household_code", "h.region_code",
+                     "h.code = t.household_code",
+                     "h.region_code",
                      "t.household_code, CASE WHEN t.relation = '户主' THEN 0 ELSE 1 END, "
                      "t.id_masked, t.id_hash"},
     [TPL_HOUSEHOLD_YEARS] = {"household_years t JOIN households h ON h.county_code = "
                              "t.county_code AND h.code = t.household_code",
                              "h.region_code", "t.household_code, t.year"},
     [TPL_BENEFITS] = {"benefits t JOIN households h ON h.county_code = t.county_code AND "
-                      "h.code = t.household_code", "h.region_code",
-                      "t.household_code, t.project_code, t.kind"},
+                      "h.code = t.household_code",
+                      "h.region_code", "t.household_code, t.project_code, t.kind"},
 };
 
 static bf_status build_select(const tpl_template *tpl, bool scoped, bool one_county, bf_buf *sql)

@@ -739,8 +739,8 @@ static const stmt_spec stmt_specs[] = {
      "AND id_hash <> ?",
      KIND(TPL_MEMBERS)},
     {NULL,
-     "SELECT p.region_code FROM assets a JOIN projects p ON p.code = a.project_code "
-     "WHERE a.code = ?",
+     "SELECT p.region_code FROM assets a JOIN projects p ON p.county_code = a.county_code "
+     "AND p.code = a.project_code WHERE a.code = ?",
      KIND(TPL_ASSETS)},
 };
 
@@ -1079,8 +1079,7 @@ static bf_status check_exists(import_ctx *ctx, bf_stmt *stmt, const char *alias,
  * in another county than the row's is refused. Looks only when the record may
  * exist: the table had rows when the import began, or an earlier row had the
  * key (reported as a duplicate anyway). */
-static bf_status check_same_county(import_ctx *ctx, bf_stmt *stmt, const char *what,
-                                   bf_error *err)
+static bf_status check_same_county(import_ctx *ctx, bf_stmt *stmt, const char *what, bf_error *err)
 {
     const field_value *code = field(ctx, "code");
     if (!stmt || !code || code->is_null || !ctx->county[0] || ctx->target_was_empty)
@@ -1091,8 +1090,7 @@ static bf_status check_same_county(import_ctx *ctx, bf_stmt *stmt, const char *w
     char stored[7];
     county_of(region_of(value), stored);
     /* One outside the scope is reported by check_own_record, naming nothing. */
-    if (rc == BF_OK && found && in_scope(ctx, region_of(value)) &&
-        strcmp(stored, ctx->county) != 0)
+    if (rc == BF_OK && found && in_scope(ctx, region_of(value)) && strcmp(stored, ctx->county) != 0)
         report(ctx, col_index(ctx, "code"), code->text, code->len,
                "该%s已登记在县级区划 %s000000，不能改到另一个县（%s000000）："
                "跨县迁移须先在原县注销，再在新县以新编号登记",
@@ -1369,15 +1367,16 @@ static bf_status check_row(import_ctx *ctx, char parent[13], int64_t *level, bf_
         if (rc)
             return rc;
         char project_county[7];
-        rc = check_exists(ctx, ctx->project_exists, "project_code",
-                          "项目编号不存在，请先导入项目", project_county, err);
+        rc = check_exists(ctx, ctx->project_exists, "project_code", "项目编号不存在，请先导入项目",
+                          project_county, err);
         /* Both keys of a benefit lead with the one county_code. */
         if (rc == BF_OK && ctx->county[0] && project_county[0] &&
             strcmp(ctx->county, project_county) != 0) {
             const field_value *project = field(ctx, "project_code");
-            report(ctx, col_index(ctx, "project_code"), project->text, project->len,
-                   "该项目属于县级区划 %s000000，该户属于 %s000000：联农带农关系只能登记在同一个县内",
-                   project_county, ctx->county);
+            report(
+                ctx, col_index(ctx, "project_code"), project->text, project->len,
+                "该项目属于县级区划 %s000000，该户属于 %s000000：联农带农关系只能登记在同一个县内",
+                project_county, ctx->county);
         }
         return rc;
     }

@@ -47,7 +47,8 @@ struct reg_def {
 /* The batch of a project's latest classified year: confirmed, else proposed. */
 #define LATEST_BATCH                                                                               \
     "(SELECT COALESCE(c.confirmed_batch, c.proposed_batch) FROM classifications c "                \
-    "WHERE c.county_code = t.county_code AND c.project_code = t.code ORDER BY c.year DESC LIMIT 1)"
+    "WHERE c.county_code = t.county_code AND c.project_code = t.code ORDER BY c.year DESC LIMIT "  \
+    "1)"
 
 static const reg_def reg_defs[] = {
     {"projects",
@@ -642,8 +643,8 @@ static bf_status order_by(qb *q, const reg_def *def, const char *sort, bf_error 
  * where the scope is on the main table itself (its own region, or the county
  * key alone for a scope of whole counties) and no search names a joined
  * column, the joins only feed extra columns, so the table alone. */
-static void filter_from(qb *q, const reg_def *def, const reg_scope *scope,
-                        const reg_param *params, size_t nparams)
+static void filter_from(qb *q, const reg_def *def, const reg_scope *scope, const reg_param *params,
+                        size_t nparams)
 {
     list_state st = {0};
     bf_error ignored;
@@ -818,10 +819,11 @@ static bf_status add_members(bf_store *store, json_t *obj, const char *household
     json_t *list = json_array();
     if (!list)
         return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
-    bf_status rc = store_prepare(store,
-                                 "SELECT id_hash, id_masked, name, relation, version FROM members "
-                                 "WHERE county_code = ? AND household_code = ? ORDER BY name, id_hash",
-                                 &stmt, err);
+    bf_status rc =
+        store_prepare(store,
+                      "SELECT id_hash, id_masked, name, relation, version FROM members "
+                      "WHERE county_code = ? AND household_code = ? ORDER BY name, id_hash",
+                      &stmt, err);
     if (rc == BF_OK) {
         store_bind_str(stmt, 1, county);
         store_bind_str(stmt, 2, household);
@@ -1569,8 +1571,8 @@ bf_status reg_reveal(bf_store *store, const reg_scope *scope, const char *househ
     }
     char county[7];
     record_county(rec, county);
-    rc = store_prepare(store, "SELECT head_id_enc FROM households WHERE county_code = ? AND code = ?",
-                       &stmt, err);
+    rc = store_prepare(
+        store, "SELECT head_id_enc FROM households WHERE county_code = ? AND code = ?", &stmt, err);
     if (rc == BF_OK) {
         store_bind_str(stmt, 1, county);
         store_bind_str(stmt, 2, household);

@@ -455,7 +455,8 @@ bf_status warn_transition(bf_store *store, int64_t id, const char *county, warn_
     snprintf(id_text, sizeof id_text, "%lld", (long long)id);
     int64_t exists = 0;
     snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM warnings WHERE id = ?%s", in_county);
-    bf_status rc = store_query_int64(store, sql, &exists, err, in_county[0] ? 2 : 1, id_text, county);
+    bf_status rc =
+        store_query_int64(store, sql, &exists, err, in_county[0] ? 2 : 1, id_text, county);
     if (rc)
         return rc;
     if (!exists)

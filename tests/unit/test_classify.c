@@ -187,13 +187,14 @@ static int generate_n(bf_store *store, uint64_t seed, int nhouseholds)
             step_ok(year);
         }
     }
-    assert_int_equal(store_prepare(store,
-                                   "INSERT INTO households (code, region_code, head_id_hash, "
-                                   "head_id_enc, head_id_masked, head_name, kind, size, "
-                                   "risk_status, county_code) VALUES (?, ?, ?, 'x', 'x', '张三', ?, ?, "
-                                   "'none', ?)",
-                                   &hh, &err),
-                     BF_OK);
+    assert_int_equal(
+        store_prepare(store,
+                      "INSERT INTO households (code, region_code, head_id_hash, "
+                      "head_id_enc, head_id_masked, head_name, kind, size, "
+                      "risk_status, county_code) VALUES (?, ?, ?, 'x', 'x', '张三', ?, ?, "
+                      "'none', ?)",
+                      &hh, &err),
+        BF_OK);
     assert_int_equal(store_prepare(store,
                                    "INSERT INTO household_years (household_code, year, "
                                    "income_per_capita, county_code) VALUES (?, ?, ?, ?)",
@@ -731,14 +732,15 @@ static void test_terminate_disposes_nothing(void **state)
     char target[4096];
     bf_store *store = fresh_db(target, sizeof target);
     small_fixture(store);
-    exec_ok(store, "INSERT INTO assets (county_code, code, project_code, name, type, nature, "
-                   "original_value, acquired_on, useful_life_years, state, idle_since) VALUES "
-                   "('360102', 'A1', 'P2', '大棚', 'facility', 'operating', 5000000, '2020-03-01', 10, "
-                   "'in_use', NULL),"
-                   "('360102', 'A2', 'P2', '冷库', 'equipment', 'operating', 2000000, '2020-03-01', 8, "
-                   "'idle', '2024-01-01'),"
-                   "('360102', 'A3', 'P1', '机械', 'equipment', 'operating', 300000, '2021-05-01', 5, "
-                   "'in_use', NULL)");
+    exec_ok(store,
+            "INSERT INTO assets (county_code, code, project_code, name, type, nature, "
+            "original_value, acquired_on, useful_life_years, state, idle_since) VALUES "
+            "('360102', 'A1', 'P2', '大棚', 'facility', 'operating', 5000000, '2020-03-01', 10, "
+            "'in_use', NULL),"
+            "('360102', 'A2', 'P2', '冷库', 'equipment', 'operating', 2000000, '2020-03-01', 8, "
+            "'idle', '2024-01-01'),"
+            "('360102', 'A3', 'P1', '机械', 'equipment', 'operating', 300000, '2021-05-01', 5, "
+            "'in_use', NULL)");
     exec_ok(store, "INSERT INTO households (county_code, code, region_code, head_id_hash, "
                    "head_id_enc, head_id_masked, head_name, kind, size, risk_status) VALUES "
                    "('360102', 'H1', '360102001001', 'h1', 'x', 'x', '张三', 'alleviated', 3, "
@@ -830,13 +832,17 @@ static void test_warning_life_cycle(void **state)
     warn_filter filter = {NULL, YEAR, WARN_OPEN, IND_PROJECT, 0};
     assert_int_equal(warn_list(store, &filter, first_id, &id, &err), BF_OK);
     assert_true(id > 0);
-    assert_int_equal(warn_transition(store, id, NULL, WARN_ACKNOWLEDGED, "", NULL, &err), BF_ERR_INVALID);
-    assert_int_equal(warn_transition(store, id, NULL, WARN_ACKNOWLEDGED, "李四", NULL, &err), BF_OK);
+    assert_int_equal(warn_transition(store, id, NULL, WARN_ACKNOWLEDGED, "", NULL, &err),
+                     BF_ERR_INVALID);
+    assert_int_equal(warn_transition(store, id, NULL, WARN_ACKNOWLEDGED, "李四", NULL, &err),
+                     BF_OK);
     assert_int_equal(warn_transition(store, id, NULL, WARN_ACKNOWLEDGED, "李四", NULL, &err),
                      BF_ERR_STATE);
     assert_non_null(strstr(err.msg, "已知悉"));
-    assert_int_equal(warn_transition(store, id, NULL, WARN_RESOLVED, "李四", NULL, &err), BF_ERR_INVALID);
-    assert_int_equal(warn_transition(store, id, NULL, WARN_RESOLVED, "李四", "已复产", &err), BF_OK);
+    assert_int_equal(warn_transition(store, id, NULL, WARN_RESOLVED, "李四", NULL, &err),
+                     BF_ERR_INVALID);
+    assert_int_equal(warn_transition(store, id, NULL, WARN_RESOLVED, "李四", "已复产", &err),
+                     BF_OK);
     assert_int_equal(warn_transition(store, id, NULL, WARN_ACKNOWLEDGED, "李四", NULL, &err),
                      BF_ERR_STATE);
     assert_int_equal(warn_transition(store, 999999, NULL, WARN_RESOLVED, "李四", "x", &err),

@@ -478,7 +478,8 @@ static void run_case(void **state)
                                      "SELECT MAX(id) FROM warnings WHERE subject_kind = ? AND "
                                      "subject_code = ? AND rule_code = ? AND year = ?",
                                      4, words[1], words[2], words[3], year);
-            if (warn_transition(cs.store, id, NULL, WARN_RESOLVED, "test", "核实已解决", &err) != BF_OK)
+            if (warn_transition(cs.store, id, NULL, WARN_RESOLVED, "test", "核实已解决", &err) !=
+                BF_OK)
                 CASE_FAIL(&cs, "resolve: %s", err.msg);
         } else if (strcmp(words[0], "decide") == 0 && (n == 3 || n == 4)) {
             /* decide CODE BATCH|- [REASON]: the county confirms (-, or the

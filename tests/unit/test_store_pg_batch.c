@@ -231,8 +231,8 @@ static void test_rollback_and_errors(void **state)
                                      &batch, &err),
                      BF_OK);
     assert_int_equal(store_begin(store, &err), BF_OK);
-    static const char *const row[] = {"P1", "x",    "999999999999", "s", "2020",
-                                      "1",  "m",    "s",            "999999"};
+    static const char *const row[] = {"P1", "x", "999999999999", "s", "2020", "1",
+                                      "m",  "s", "999999"};
     for (int i = 0; i < 9; i++)
         store_batch_bind_str(batch, i + 1, row[i]);
     rc = store_batch_add(batch, &err);
