@@ -441,7 +441,8 @@ static void test_county_check_itself(void **state)
     assert_string_equal(missing_county("INSERT INTO warnings (id, year) VALUES (?, ?)"),
                         "warnings");
     assert_null(missing_county("INSERT INTO warnings (id, county_code) VALUES (?, ?)"));
-    assert_string_equal(missing_county("UPDATE members SET name = ? WHERE household_code = ?"), "members");
+    assert_string_equal(missing_county("UPDATE members SET name = ? WHERE household_code = ?"),
+                        "members");
     assert_null(missing_county("SELECT code FROM regions WHERE code = ?"));
 }
 
