@@ -20,9 +20,13 @@
 --   asset code is unique in the whole database (projects_code, households_code,
 --   assets_code), a person belongs to one household only (members_person).
 --   docs/citus/constraints.sql replaces each of them for Citus.
--- - Indexes keyed by region alone that the county key makes redundant are
---   gone (projects_region: projects_key serves a county's projects in code
---   order; household_years_year: a prefix of household_years_income).
+-- - Indexes that no query uses any more are gone: projects_region
+--   (projects_key serves a county's projects in code order),
+--   household_years_year (a prefix of household_years_income), and the five
+--   *_updated indexes of 0003 (the summary's freshness fingerprint became
+--   COUNT(*), SUM(version), MAX(updated_at) of each table, a scan of the
+--   table that no index on updated_at serves; PostgreSQL's statistics showed
+--   them never used). Every import paid for them.
 --
 -- SQLite cannot change a table's keys in place, so each table is rebuilt:
 -- created under a new name, filled from the old, the old dropped (children
@@ -373,22 +377,17 @@ CREATE UNIQUE INDEX benefits_key ON benefits (county_code, household_code, proje
 CREATE UNIQUE INDEX classifications_key ON classifications (county_code, project_code, year);
 CREATE UNIQUE INDEX evaluator_assignments_key ON evaluator_assignments (user_id, county_code, project_code);
 
-CREATE INDEX projects_updated ON projects(updated_at);
 CREATE INDEX projects_sector_status_region ON projects(sector, status, county_code, region_code);
 CREATE INDEX projects_status_region ON projects(status, county_code, region_code);
 CREATE INDEX assets_project ON assets(county_code, project_code);
-CREATE INDEX assets_updated ON assets(updated_at);
 CREATE INDEX assets_state ON assets(state, county_code, project_code);
 CREATE INDEX project_years_year ON project_years(year);
-CREATE INDEX project_years_updated ON project_years(updated_at);
 CREATE INDEX households_region ON households(county_code, region_code);
 CREATE INDEX households_head ON households(head_id_hash);
-CREATE INDEX households_updated ON households(updated_at);
 CREATE INDEX households_kind_region ON households(kind, county_code, region_code);
 CREATE INDEX households_risk_region ON households(risk_status, county_code, region_code);
 CREATE INDEX household_years_income ON household_years(year, household_code, income_per_capita);
 CREATE INDEX benefits_project ON benefits(county_code, project_code);
-CREATE INDEX benefits_updated ON benefits(updated_at);
 CREATE INDEX classifications_year ON classifications(year, proposed_batch);
 CREATE INDEX classification_history_project ON classification_history(county_code, project_code, year);
 CREATE INDEX warnings_year ON warnings(year, subject_kind, county_code, region_code);
