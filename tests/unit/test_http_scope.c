@@ -71,6 +71,12 @@ static const scope_case cases[] = {
     {"opA", "PATCH", "/api/v1/households/HB1", "{\"size\":1,\"version\":1}", 404, NULL, NULL},
     {"opA", "PATCH", "/api/v1/household-years/HB1/2024", "{\"wages\":\"1\",\"version\":1}", 404,
      NULL, NULL},
+    /* A province account may move a record between counties of its scope, but
+     * the county is part of every key: refused, naming both counties. */
+    {"admin1", "PATCH", "/api/v1/projects/PA2", "{\"region_code\":\"360103001001\",\"version\":1}",
+     422, "不能改到另一个县", NULL},
+    {"admin1", "PATCH", "/api/v1/households/HA1",
+     "{\"region_code\":\"360103001001\",\"version\":1}", 422, "不能改到另一个县", NULL},
     {"opA", "PATCH", "/api/v1/projects/PA1", "{\"region_code\":\"360103001001\",\"version\":1}",
      422, "管辖范围", NULL},
     {"opA", "POST", "/api/v1/projects",
