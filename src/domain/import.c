@@ -163,7 +163,7 @@ typedef struct {
     bool scoped; /* rows must stay within [scope_lo, scope_hi) */
     char scope_lo[13], scope_hi[13];
     /* The row's county_code (the first 6 digits of its region code, or of
-     * its parent's: see set_county); written with every registry row. */
+     * its parent's: county_of, set in check_row); written with every registry row. */
     char county[7];
 
     /* Positive look-ups repeat row after row (a file is usually sorted by
