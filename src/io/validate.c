@@ -7,7 +7,6 @@
  */
 #include "io/validate.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #define ID_LEN   18
@@ -440,11 +439,17 @@ bool bf_region_range_counties(const char lo[13], const char hi[13], char clo[7],
         b++;
     if (b < a)
         b = a;
-    snprintf(clo, 7, "%06ld", a % 1000000);
-    snprintf(chi, 7, "%06ld", b > 999999 ? 999999L : b);
+    if (b > 999999)
+        b = 999999;
+    bool one_county = b - a == 1;
+    for (int i = 5; i >= 0; i--, a /= 10, b /= 10) {
+        clo[i] = (char)('0' + a % 10);
+        chi[i] = (char)('0' + b % 10);
+    }
+    clo[6] = chi[6] = '\0';
     if (aligned)
         *aligned = !lo_tail && !hi_tail;
-    return b - a == 1;
+    return one_county;
 }
 
 const char *bf_region_level_name(bf_region_level level)
