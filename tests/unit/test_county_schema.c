@@ -213,9 +213,10 @@ static void test_foreign_keys_include_the_county(void **state)
     store_close(store);
 }
 
-/* The writers: a demo county, the import fixtures on top (households of a
- * second county, members, years, benefits), a classification with warnings.
- * Every row's county agrees with its region or its parent. */
+/* The writers: a demo county (SQLite), the import fixtures on top (two
+ * counties: projects, assets, years, households, members, benefits), a
+ * classification with its warnings. Every row's county agrees with its
+ * region or its parent. */
 static void test_writers_fill_the_county(void **state)
 {
     (void)state;
@@ -223,14 +224,15 @@ static void test_writers_fill_the_county(void **state)
     bf_store *store = bf_test_db_fresh(target, sizeof target);
     store_close(store);
     char *out = NULL, *errout = NULL;
-    if (bf_test_run(&out, &errout, "demo --db '%s' --seed 7", target) != 0)
-        fail_msg("demo: %s", errout);
-    free(out);
-    free(errout);
-    if (bf_test_run(&out, &errout, "classify --year 2025 --db '%s'", target) != 0)
-        fail_msg("classify: %s", errout);
-    free(out);
-    free(errout);
+    /* The demo writes row by row (on PostgreSQL a round trip each: minutes
+     * for a county), with the same statements on both backends: SQLite's
+     * run checks it. */
+    if (!is_pg()) {
+        if (bf_test_run(&out, &errout, "demo --db '%s' --seed 7", target) != 0)
+            fail_msg("demo: %s", errout);
+        free(out);
+        free(errout);
+    }
     char path[4200];
     static const char *const kinds[] = {"regions", "projects",      "assets",          "households",
                                         "members", "project_years", "household_years", "benefits"};
@@ -243,6 +245,10 @@ static void test_writers_fill_the_county(void **state)
         free(out);
         free(errout);
     }
+    if (bf_test_run(&out, &errout, "classify --year 2024 --db '%s'", target) != 0)
+        fail_msg("classify: %s", errout);
+    free(out);
+    free(errout);
     store = bf_test_db_open(target);
     static const char *const zero[] = {
         "SELECT COUNT(*) FROM projects WHERE county_code <> substr(region_code, 1, 6)",
