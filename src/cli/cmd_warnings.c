@@ -194,7 +194,7 @@ static int warnings_move(const char *command, warn_status to, int argc, char **a
     bf_store *store = NULL;
     bf_status rc = cli_open_db(a.o.db, &store, &err);
     if (rc == BF_OK)
-        rc = warn_transition(store, id, to, a.o.by, a.o.note, &err);
+        rc = warn_transition(store, id, NULL, to, a.o.by, a.o.note, &err);
     store_close(store);
     if (rc)
         return cli_fail(&err);

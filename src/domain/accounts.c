@@ -429,16 +429,17 @@ bf_status accounts_assign_project(bf_store *store, const char *evaluator, const 
         return bf_error_set_field(err, BF_ERR_NOT_FOUND, "project_code", "项目 %s 不存在",
                                   project_code);
     rc = store_prepare(store,
-                       "INSERT INTO evaluator_assignments (user_id, project_code, assigned_by, "
-                       "assigned_at) VALUES (?, ?, ?, ?) ON CONFLICT (user_id, project_code) "
-                       "DO NOTHING",
+                       /* The county comes with the project (the key leads with it). */
+                       "INSERT INTO evaluator_assignments (county_code, user_id, project_code, "
+                       "assigned_by, assigned_at) SELECT county_code, ?, code, ?, ? FROM projects "
+                       "WHERE code = ? ON CONFLICT (user_id, county_code, project_code) DO NOTHING",
                        &stmt, err);
     if (rc)
         return rc;
     store_bind_int64(stmt, 1, user.id);
-    store_bind_str(stmt, 2, project_code);
-    store_bind_str(stmt, 3, by ? by : "");
-    store_bind_int64(stmt, 4, bf_time_now());
+    store_bind_str(stmt, 2, by ? by : "");
+    store_bind_int64(stmt, 3, bf_time_now());
+    store_bind_str(stmt, 4, project_code);
     rc = store_step_done(stmt, err);
     store_finalize(stmt);
     return rc;

@@ -112,7 +112,7 @@ static bf_status load_previous(run_ctx *ctx, const char *prefix, bf_error *err)
     static const char sql_region[] =
         "SELECT c.project_code, c.proposed_batch, COALESCE(c.rule_code, ''), c.evidence, "
         "c.confirmed_batch FROM classifications c "
-        "JOIN projects p ON p.code = c.project_code "
+        "JOIN projects p ON p.county_code = c.county_code AND p.code = c.project_code "
         "WHERE c.year = ? AND p.region_code BETWEEN ? AND ?";
     char year_text[24];
     snprintf(year_text, sizeof year_text, "%lld", (long long)ctx->options->year);
@@ -175,28 +175,28 @@ static bf_status prepare_statements(run_ctx *ctx, bf_error *err)
     bf_status rc = store_batch_new(
         ctx->store,
         "INSERT INTO classifications (project_code, year, proposed_batch, rule_set_id, rule_code, "
-        "rule_name, explanation, indicators, evidence, run_id, proposed_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "rule_name, explanation, indicators, evidence, run_id, proposed_at, county_code) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         &ctx->insert, err);
     if (rc == BF_OK)
         rc = store_prepare(ctx->store,
                            "UPDATE classifications SET proposed_batch = ?, rule_set_id = ?, "
                            "rule_code = ?, rule_name = ?, explanation = ?, indicators = ?, "
                            "evidence = ?, run_id = ?, proposed_at = ? "
-                           "WHERE project_code = ? AND year = ?",
+                           "WHERE project_code = ? AND year = ? AND county_code = ?",
                            &ctx->update_batch, err);
     if (rc == BF_OK)
         rc = store_prepare(ctx->store,
                            "UPDATE classifications SET rule_set_id = ?, rule_code = ?, "
                            "rule_name = ?, explanation = ?, indicators = ?, evidence = ?, "
-                           "run_id = ? WHERE project_code = ? AND year = ?",
+                           "run_id = ? WHERE project_code = ? AND year = ? AND county_code = ?",
                            &ctx->update_evidence, err);
     if (rc == BF_OK)
         rc = store_batch_new(ctx->store,
                              "INSERT INTO classification_history (project_code, year, event, "
                              "batch, previous_batch, rule_set_id, rule_code, explanation, actor, "
-                             "reason, run_id, happened_at) "
-                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                             "reason, run_id, happened_at, county_code) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                              &ctx->history, err);
     if (rc == BF_OK)
         rc = store_batch_gather(ctx->insert, CLASSIFY_GATHER_ROWS, err);
@@ -206,8 +206,9 @@ static bf_status prepare_statements(run_ctx *ctx, bf_error *err)
 }
 
 /* A proposal of the run into the history (a batch of rows). */
-static bf_status run_history(run_ctx *ctx, const char *code, const char *batch,
-                             const char *previous, const char *rule_code, bf_error *err)
+static bf_status run_history(run_ctx *ctx, const char *code, const char *region_code,
+                             const char *batch, const char *previous, const char *rule_code,
+                             bf_error *err)
 {
     store_batch *h = ctx->history;
     store_batch_bind_str(h, 1, code);
@@ -222,13 +223,15 @@ static bf_status run_history(run_ctx *ctx, const char *code, const char *batch,
     store_batch_bind_null(h, 10);
     store_batch_bind_int64(h, 11, ctx->result->run_id);
     store_batch_bind_int64(h, 12, ctx->now);
+    store_batch_bind_text(h, 13, region_code, 6); /* county_code */
     return store_batch_add(h, err);
 }
 
-static bf_status add_history(bf_stmt *h, const char *code, int64_t year, const char *event,
-                             const char *batch, const char *previous, int64_t rule_set_id,
-                             const char *rule_code, const char *explanation, const char *actor,
-                             const char *reason, int64_t run_id, int64_t at, bf_error *err)
+static bf_status add_history(bf_stmt *h, const char *code, const char *county, int64_t year,
+                             const char *event, const char *batch, const char *previous,
+                             int64_t rule_set_id, const char *rule_code, const char *explanation,
+                             const char *actor, const char *reason, int64_t run_id, int64_t at,
+                             bf_error *err)
 {
     store_bind_str(h, 1, code);
     store_bind_int64(h, 2, year);
@@ -248,6 +251,7 @@ static bf_status add_history(bf_stmt *h, const char *code, int64_t year, const c
     else
         store_bind_null(h, 11);
     store_bind_int64(h, 12, at);
+    store_bind_str(h, 13, county);
     bf_status rc = store_step_done(h, err);
     store_reset(h);
     return rc;
@@ -306,9 +310,10 @@ static bf_status on_project(void *vctx, const ind_project *p, bf_error *err)
         store_batch_bind_int64(b, 9, (int64_t)hash);
         store_batch_bind_int64(b, 10, res->run_id);
         store_batch_bind_int64(b, 11, ctx->now);
+        store_batch_bind_text(b, 12, p->region_code, 6); /* county_code */
         rc = store_batch_add(b, err);
         if (rc == BF_OK)
-            rc = run_history(ctx, p->code, batch_id, NULL, rule_code, err);
+            rc = run_history(ctx, p->code, p->region_code, batch_id, NULL, rule_code, err);
     } else if (prev->batch != batch) {
         res->changed++;
         if (prev->confirmed)
@@ -327,10 +332,11 @@ static bf_status on_project(void *vctx, const ind_project *p, bf_error *err)
         store_bind_int64(s, 9, ctx->now);
         store_bind_str(s, 10, p->code);
         store_bind_int64(s, 11, year);
+        store_bind_text(s, 12, p->region_code, 6);
         rc = store_step_done(s, err);
         store_reset(s);
         if (rc == BF_OK)
-            rc = run_history(ctx, p->code, batch_id,
+            rc = run_history(ctx, p->code, p->region_code, batch_id,
                              prev->batch >= 0 ? batches->items[prev->batch].id : NULL, rule_code,
                              err);
     } else if (strcmp(prev->rule_code, rule_code) != 0 || prev->hash != hash) {
@@ -345,6 +351,7 @@ static bf_status on_project(void *vctx, const ind_project *p, bf_error *err)
         store_bind_int64(s, 7, res->run_id);
         store_bind_str(s, 8, p->code);
         store_bind_int64(s, 9, year);
+        store_bind_text(s, 10, p->region_code, 6);
         rc = store_step_done(s, err);
         store_reset(s);
     } else {
@@ -1068,8 +1075,8 @@ bf_status classify_decide(bf_store *store, const char *project_code, int64_t yea
         return rc;
     bf_stmt *stmt = NULL;
     rc = store_prepare(store,
-                       "SELECT proposed_batch, rule_set_id, COALESCE(rule_code, ''), explanation "
-                       "FROM classifications WHERE project_code = ? AND year = ?",
+                       "SELECT proposed_batch, rule_set_id, COALESCE(rule_code, ''), explanation, "
+                       "county_code FROM classifications WHERE project_code = ? AND year = ?",
                        &stmt, err);
     if (rc)
         return rc;
@@ -1077,10 +1084,11 @@ bf_status classify_decide(bf_store *store, const char *project_code, int64_t yea
     store_bind_int64(stmt, 2, year);
     bool has_row = false;
     rc = store_step(stmt, &has_row, err);
-    char proposed_id[32] = "", rule_code[RULES_MAX_CODE + 1] = "";
+    char proposed_id[32] = "", rule_code[RULES_MAX_CODE + 1] = "", county[8] = "";
     int64_t rule_set_id = 0;
     if (rc == BF_OK && has_row) {
         snprintf(proposed_id, sizeof proposed_id, "%s", store_column_text(stmt, 0, NULL));
+        snprintf(county, sizeof county, "%s", store_column_text(stmt, 4, NULL));
         rule_set_id = store_column_int64(stmt, 1);
         snprintf(rule_code, sizeof rule_code, "%s", store_column_text(stmt, 2, NULL));
     }
@@ -1116,7 +1124,8 @@ bf_status classify_decide(bf_store *store, const char *project_code, int64_t yea
         return rc;
     rc = store_prepare(store,
                        "UPDATE classifications SET confirmed_batch = ?, confirmed_by = ?, "
-                       "confirmed_at = ?, reason = ? WHERE project_code = ? AND year = ?",
+                       "confirmed_at = ?, reason = ? WHERE project_code = ? AND year = ? "
+                       "AND county_code = ?",
                        &stmt, err);
     if (rc == BF_OK) {
         store_bind_str(stmt, 1, batches.items[decided].id);
@@ -1125,6 +1134,7 @@ bf_status classify_decide(bf_store *store, const char *project_code, int64_t yea
         store_bind_str(stmt, 4, reason && reason[0] ? reason : NULL);
         store_bind_str(stmt, 5, project_code);
         store_bind_int64(stmt, 6, year);
+        store_bind_str(stmt, 7, county);
         rc = store_step_done(stmt, err);
         store_finalize(stmt);
     }
@@ -1132,13 +1142,14 @@ bf_status classify_decide(bf_store *store, const char *project_code, int64_t yea
         rc = store_prepare(store,
                            "INSERT INTO classification_history (project_code, year, event, "
                            "batch, previous_batch, rule_set_id, rule_code, explanation, actor, "
-                           "reason, run_id, happened_at) "
-                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           "reason, run_id, happened_at, county_code) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                            &stmt, err);
     if (rc == BF_OK) {
-        rc = add_history(stmt, project_code, year, out->overridden ? "overridden" : "confirmed",
-                         batches.items[decided].id, proposed_id, rule_set_id, rule_code, NULL,
-                         actor, reason && reason[0] ? reason : NULL, 0, now, err);
+        rc = add_history(stmt, project_code, county, year,
+                         out->overridden ? "overridden" : "confirmed", batches.items[decided].id,
+                         proposed_id, rule_set_id, rule_code, NULL, actor,
+                         reason && reason[0] ? reason : NULL, 0, now, err);
         store_finalize(stmt);
     }
     if (rc == BF_OK) {
@@ -1163,14 +1174,16 @@ bf_status classify_decide(bf_store *store, const char *project_code, int64_t yea
 bf_status classify_list(bf_store *store, int64_t year, const char *region_prefix, const char *batch,
                         classify_row_fn fn, void *ctx, bf_error *err)
 {
-    static const char sql[] =
+    /* The county key first: "= ?" within one county, else a range. */
+    static const char sql_format[] =
         "SELECT c.project_code, p.name, p.region_code, c.year, c.proposed_batch, "
         "COALESCE(c.rule_code, ''), c.rule_name, c.explanation, c.indicators, c.rule_set_id, "
         "c.proposed_at, COALESCE(c.confirmed_batch, ''), COALESCE(c.confirmed_by, ''), "
         "COALESCE(c.confirmed_at, 0), COALESCE(c.reason, '') "
-        "FROM classifications c JOIN projects p ON p.code = c.project_code "
-        "WHERE c.year = ? AND p.region_code BETWEEN ? AND ? AND (? = '' OR c.proposed_batch = ?) "
-        "ORDER BY c.project_code";
+        "FROM classifications c JOIN projects p ON p.county_code = c.county_code "
+        "AND p.code = c.project_code "
+        "WHERE %s AND c.year = ? AND p.region_code BETWEEN ? AND ? "
+        "AND (? = '' OR c.proposed_batch = ?) ORDER BY c.project_code";
     batch_table batches;
     bf_status rc = check_year(year, err);
     if (rc == BF_OK)
@@ -1193,14 +1206,24 @@ bf_status classify_list(bf_store *store, int64_t year, const char *region_prefix
     bf_stmt *stmt = NULL;
     bf_buf snapshot;
     bf_buf_init(&snapshot, TEXT_CAP);
+    bool one_county = region_prefix && strnlen(region_prefix, 12) >= 6;
+    char sql[1024];
+    snprintf(sql, sizeof sql, sql_format,
+             one_county ? "c.county_code = ?" : "c.county_code BETWEEN ? AND ?");
     rc = store_prepare(store, sql, &stmt, err);
-    if (rc)
+    if (rc) {
+        bf_buf_free(&snapshot);
         return rc;
-    store_bind_int64(stmt, 1, year);
-    store_bind_str(stmt, 2, lo);
-    store_bind_str(stmt, 3, hi);
-    store_bind_str(stmt, 4, batch_id);
-    store_bind_str(stmt, 5, batch_id);
+    }
+    int p = 1;
+    store_bind_text(stmt, p++, lo, 6);
+    if (!one_county)
+        store_bind_text(stmt, p++, hi, 6);
+    store_bind_int64(stmt, p++, year);
+    store_bind_str(stmt, p++, lo);
+    store_bind_str(stmt, p++, hi);
+    store_bind_str(stmt, p++, batch_id);
+    store_bind_str(stmt, p, batch_id);
     while (rc == BF_OK) {
         bool has_row = false;
         rc = store_step(stmt, &has_row, err);

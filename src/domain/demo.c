@@ -400,6 +400,7 @@ typedef struct {
     id_forms last_id;
     long households_done, households_planned;
     int county_project_seq, county_pv_seq;
+    char county[7]; /* county_code of every row of the village being generated */
 } gen;
 
 /* Project trajectories: what happens to a project over 2022-2025. The shares
@@ -852,8 +853,9 @@ static bf_status emitter_open(gen *g, tpl_kind kind)
     bf_status rc = BF_OK;
     if (kind != TPL_REGIONS) {
         char sql[1024], values[256];
-        int n = snprintf(sql, sizeof sql, "INSERT INTO %s (", e->tpl->table);
-        int nv = 0, params = 0;
+        /* county_code first: every registry row carries its county (0006). */
+        int n = snprintf(sql, sizeof sql, "INSERT INTO %s (county_code, ", e->tpl->table);
+        int nv = 0, params = 1;
         for (int f = 0; f < e->nfields; f++) {
             const char *dbc = e->col[f]->db_column;
             if (e->col[f]->type == TPL_ID_NUMBER) {
@@ -968,6 +970,7 @@ static bf_status emit(gen *g, tpl_kind kind, const dv *vals)
     bf_status rc = BF_OK;
     if (e->stmt) {
         int p = 1;
+        store_bind_text(e->stmt, p++, g->county, 6);
         for (int f = 0; f < e->nfields; f++) {
             dv v = vals[f];
             if (e->col[f]->type == TPL_ID_NUMBER) {
@@ -1601,6 +1604,8 @@ static bf_status generate_village(gen *g, int vi)
 {
     demo_village *v = &g->villages[vi];
     demo_county *c = &g->counties[v->county];
+    memcpy(g->county, v->code, 6);
+    g->county[6] = '\0';
     bf_arena_reset(g->scratch);
     rng_t r;
     rng_seed(&r, g->opt->seed, v->code, 2);

@@ -16,7 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
-/* How each registry is joined to the region it belongs to. */
+/* How each registry is joined to the region it belongs to (joins between
+ * registries name the county key too: docs/scaling.md). */
 static const struct {
     const char *from;
     const char *region_column;
@@ -24,21 +25,27 @@ static const struct {
 } export_sources[TPL_KIND_COUNT] = {
     [TPL_REGIONS] = {"regions t", "t.code", "t.code"},
     [TPL_PROJECTS] = {"projects t", "t.region_code", "t.code"},
-    [TPL_ASSETS] = {"assets t JOIN projects p ON p.code = t.project_code", "p.region_code",
-                    "t.code"},
-    [TPL_PROJECT_YEARS] = {"project_years t JOIN projects p ON p.code = t.project_code",
+    [TPL_ASSETS] =
+        {"assets t JOIN projects p ON p.county_code = t.county_code AND p.code = t.project_code",
+         "p.region_code", "t.code"},
+    [TPL_PROJECT_YEARS] = {"project_years t JOIN projects p ON p.county_code = t.county_code AND "
+                           "p.code = t.project_code",
                            "p.region_code", "t.project_code, t.year"},
     [TPL_HOUSEHOLDS] = {"households t", "t.region_code", "t.code"},
-    [TPL_MEMBERS] = {"members t JOIN households h ON h.code = t.household_code", "h.region_code",
+    [TPL_MEMBERS] = {"members t JOIN households h ON h.county_code = t.county_code AND "
+                     "h.code = t.household_code",
+                     "h.region_code",
                      "t.household_code, CASE WHEN t.relation = '户主' THEN 0 ELSE 1 END, "
                      "t.id_masked, t.id_hash"},
-    [TPL_HOUSEHOLD_YEARS] = {"household_years t JOIN households h ON h.code = t.household_code",
+    [TPL_HOUSEHOLD_YEARS] = {"household_years t JOIN households h ON h.county_code = "
+                             "t.county_code AND h.code = t.household_code",
                              "h.region_code", "t.household_code, t.year"},
-    [TPL_BENEFITS] = {"benefits t JOIN households h ON h.code = t.household_code", "h.region_code",
-                      "t.household_code, t.project_code, t.kind"},
+    [TPL_BENEFITS] = {"benefits t JOIN households h ON h.county_code = t.county_code AND "
+                      "h.code = t.household_code",
+                      "h.region_code", "t.household_code, t.project_code, t.kind"},
 };
 
-static bf_status build_select(const tpl_template *tpl, bool scoped, bf_buf *sql)
+static bf_status build_select(const tpl_template *tpl, bool scoped, bool one_county, bf_buf *sql)
 {
     bf_status rc = bf_buf_append_str(sql, "SELECT ");
     for (size_t i = 0; i < tpl->ncolumns && rc == BF_OK; i++) {
@@ -49,7 +56,13 @@ static bf_status build_select(const tpl_template *tpl, bool scoped, bf_buf *sql)
         else
             rc = bf_buf_printf(sql, "%st.%s", i ? ", " : "", column->db_column);
     }
-    const char *where = scoped ? " WHERE %s >= ? AND %s < ?" : "";
+    /* A region's rows: its counties by the county key (= for one county), then
+     * the region range. Regions themselves are not distributed. */
+    const char *where = scoped ? tpl->kind == TPL_REGIONS ? " WHERE %s >= ? AND %s < ?"
+                                 : one_county ? " WHERE t.county_code = ? AND %s >= ? AND %s < ?"
+                                              : " WHERE t.county_code >= ? AND t.county_code < ? "
+                                                "AND %s >= ? AND %s < ?"
+                               : "";
     if (rc == BF_OK)
         rc = bf_buf_printf(sql, " FROM %s", export_sources[tpl->kind].from);
     if (rc == BF_OK && scoped)
@@ -123,7 +136,9 @@ bf_status export_rows(bf_store *store, tpl_kind kind, const export_options *opti
         rc = bf_error_set(err, BF_ERR_IO, "写出失败");
         goto out;
     }
-    rc = build_select(tpl, scoped, &sql);
+    char clo[7] = "", chi[7] = "";
+    bool one_county = scoped && bf_region_range_counties(lo, hi, clo, chi, NULL);
+    rc = build_select(tpl, scoped, one_county, &sql);
     if (rc) {
         bf_error_set(err, rc, "内存不足");
         goto out;
@@ -132,8 +147,14 @@ bf_status export_rows(bf_store *store, tpl_kind kind, const export_options *opti
     if (rc)
         goto out;
     if (scoped) {
-        store_bind_str(stmt, 1, lo);
-        store_bind_str(stmt, 2, hi);
+        int p = 1;
+        if (kind != TPL_REGIONS) {
+            store_bind_str(stmt, p++, clo);
+            if (!one_county)
+                store_bind_str(stmt, p++, chi);
+        }
+        store_bind_str(stmt, p++, lo);
+        store_bind_str(stmt, p, hi);
     }
     long number = 1;
     for (;;) {

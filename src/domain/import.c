@@ -181,6 +181,9 @@ typedef struct {
     char *insert_sql;
 
     char scope_lo[13], scope_hi[13];
+    /* The row's county_code (the first 6 digits of its region code, or of
+     * its parent's: county_of, set in check_row); written with every registry row. */
+    char county[7];
 
     /* Positive look-ups repeat row after row (a file is usually sorted by
      * village or household): remember them. Records never disappear during
@@ -682,6 +685,17 @@ static bf_status build_upsert(import_ctx *ctx, bf_error *err)
         rc |= bf_buf_append_str(&cols, ", updated_at");
         rc |= bf_buf_append_str(&vals, ", ?");
     }
+    if (tpl->kind != TPL_REGIONS) {
+        /* The key of every registry leads with the county (migration 0006);
+         * a member's is (county_code, household_code, id_hash). */
+        rc |= bf_buf_append_str(&cols, ", county_code");
+        rc |= bf_buf_append_str(&vals, ", ?");
+        char *key_text = bf_arena_printf(ctx->row_arena, "county_code, %s%s",
+                                         tpl->kind == TPL_MEMBERS ? "household_code, " : "",
+                                         key.data ? key.data : "");
+        bf_buf_reset(&key);
+        rc |= key_text ? bf_buf_append_str(&key, key_text) : BF_ERR_NOMEM;
+    }
     if (tpl->has_version && set.len)
         rc |= bf_buf_printf(&set, ", version = %s.version + 1, updated_at = excluded.updated_at",
                             tpl->table);
@@ -758,8 +772,8 @@ static const stmt_spec stmt_specs[] = {
      "AND id_hash <> ?",
      KIND(TPL_MEMBERS), KIND(TPL_MEMBERS)},
     {NULL,
-     "SELECT p.region_code FROM assets a JOIN projects p ON p.code = a.project_code "
-     "WHERE a.code = ?",
+     "SELECT p.region_code FROM assets a JOIN projects p ON p.county_code = a.county_code "
+     "AND p.code = a.project_code WHERE a.code = ?",
      KIND(TPL_ASSETS), KIND(TPL_ASSETS)},
 };
 
@@ -1080,12 +1094,25 @@ static bf_status check_region_ref(import_ctx *ctx, const char *alias, bf_region_
     return BF_OK;
 }
 
+/* The county code of a region code: its first 6 digits ("" if too short). */
+static void county_of(const char *region, char county[7])
+{
+    size_t n = strlen(region);
+    if (n < 6)
+        n = 0;
+    memcpy(county, region, n ? 6 : 0);
+    county[n ? 6 : 0] = '\0';
+}
+
 /* The record a column refers to must exist and, for a scoped import, lie in
- * the scope (one outside is reported as missing: its existence must not leak). */
+ * the scope (one outside is reported as missing: its existence must not leak).
+ * county (may be NULL) receives the parent's county code, "" if none. */
 static bf_status check_exists(import_ctx *ctx, bf_stmt *stmt, const char *alias,
-                              const char *message, bf_error *err)
+                              const char *message, char county[7], bf_error *err)
 {
     const field_value *v = field(ctx, alias);
+    if (county)
+        county[0] = '\0';
     if (!v || v->is_null)
         return BF_OK;
     bool found = false;
@@ -1095,7 +1122,35 @@ static bf_status check_exists(import_ctx *ctx, bf_stmt *stmt, const char *alias,
         return rc;
     if (!found || !in_scope(ctx, region_of(value)))
         report(ctx, col_index(ctx, alias), v->text, v->len, "%s", message);
+    else if (county)
+        county_of(region_of(value), county);
     return BF_OK;
+}
+
+/* A record stays in its county: the county is part of every key (migration
+ * 0006), and moving a project or household to another county would have to
+ * move every row that hangs on it (years, assets, members, classifications,
+ * warnings). So a stored record whose region (or, for an asset, project) lies
+ * in another county than the row's is refused. Looks only when the record may
+ * exist: the table had rows when the import began, or an earlier row had the
+ * key (reported as a duplicate anyway). */
+static bf_status check_same_county(import_ctx *ctx, bf_stmt *stmt, const char *what, bf_error *err)
+{
+    const field_value *code = field(ctx, "code");
+    if (!stmt || !code || code->is_null || !ctx->county[0] || ctx->target_was_empty)
+        return BF_OK;
+    bool found = false;
+    char value[PII_HASH_HEX_LEN + 24];
+    bf_status rc = lookup_cached(ctx, stmt, code->text, &found, value, sizeof value, err);
+    char stored[7];
+    county_of(region_of(value), stored);
+    /* One outside the scope is reported by check_own_record, naming nothing. */
+    if (rc == BF_OK && found && in_scope(ctx, region_of(value)) && strcmp(stored, ctx->county) != 0)
+        report(ctx, col_index(ctx, "code"), code->text, code->len,
+               "该%s已登记在县级区划 %s000000，不能改到另一个县（%s000000）："
+               "跨县迁移须先在原县注销，再在新县以新编号登记",
+               what, stored, ctx->county);
+    return rc;
 }
 
 /* Whether the household with this code lies outside the scope. */
@@ -1189,6 +1244,8 @@ static bf_status check_members_row(import_ctx *ctx, bf_error *err)
         return rc;
     if (found && !in_scope(ctx, region_of(head_hash)))
         found = false; /* another region's household: as if it did not exist */
+    if (found)
+        county_of(region_of(head_hash), ctx->county);
     char *bar = strchr(head_hash, '|');
     if (bar)
         *bar = '\0';
@@ -1297,12 +1354,19 @@ static bf_status check_row(import_ctx *ctx, char parent[13], int64_t *level, bf_
     switch (ctx->tpl->kind) {
     case TPL_REGIONS:
         return check_regions_row(ctx, parent, level, err);
-    case TPL_PROJECTS:
+    case TPL_PROJECTS: {
         check_idle_since(ctx, "status", "idle");
         rc = check_own_record(ctx, ctx->project_exists, "项目", err);
         if (rc)
             return rc;
+        const field_value *region = field(ctx, "region_code");
+        if (region && !region->is_null)
+            county_of(region->text, ctx->county);
+        rc = check_same_county(ctx, ctx->project_exists, "项目", err);
+        if (rc)
+            return rc;
         return check_region_ref(ctx, "region_code", BF_LEVEL_VILLAGE, err);
+    }
     case TPL_ASSETS: {
         check_idle_since(ctx, "state", "idle");
         const field_value *type = field(ctx, "type");
@@ -1320,8 +1384,11 @@ static bf_status check_row(import_ctx *ctx, char parent[13], int64_t *level, bf_
         rc = check_own_record(ctx, ctx->asset_region, "资产", err);
         if (rc)
             return rc;
-        return check_exists(ctx, ctx->project_exists, "project_code",
-                            "项目编号不存在，请先导入项目", err);
+        rc = check_exists(ctx, ctx->project_exists, "project_code", "项目编号不存在，请先导入项目",
+                          ctx->county, err);
+        if (rc)
+            return rc;
+        return check_same_county(ctx, ctx->asset_region, "资产", err);
     }
     case TPL_PROJECT_YEARS: {
         const field_value *all = field(ctx, "households_benefited");
@@ -1330,25 +1397,43 @@ static bf_status check_row(import_ctx *ctx, char parent[13], int64_t *level, bf_
             report(ctx, col_index(ctx, "poor_households_benefited"), poor->text, poor->len,
                    "带动脱贫户和监测户数不能大于带动户数");
         return check_exists(ctx, ctx->project_exists, "project_code",
-                            "项目编号不存在，请先导入项目", err);
+                            "项目编号不存在，请先导入项目", ctx->county, err);
     }
-    case TPL_HOUSEHOLDS:
+    case TPL_HOUSEHOLDS: {
         rc = check_own_record(ctx, ctx->household_head, "户", err);
         if (rc)
             return rc;
+        const field_value *region = field(ctx, "region_code");
+        if (region && !region->is_null)
+            county_of(region->text, ctx->county);
+        rc = check_same_county(ctx, ctx->household_head, "户", err);
+        if (rc)
+            return rc;
         return check_households_row(ctx, err);
+    }
     case TPL_MEMBERS:
         return check_members_row(ctx, err);
     case TPL_HOUSEHOLD_YEARS:
         return check_exists(ctx, ctx->household_head, "household_code",
-                            "户编号不存在，请先导入农户", err);
+                            "户编号不存在，请先导入农户", ctx->county, err);
     case TPL_BENEFITS: {
         rc = check_exists(ctx, ctx->household_head, "household_code", "户编号不存在，请先导入农户",
-                          err);
+                          ctx->county, err);
         if (rc)
             return rc;
-        return check_exists(ctx, ctx->project_exists, "project_code",
-                            "项目编号不存在，请先导入项目", err);
+        char project_county[7];
+        rc = check_exists(ctx, ctx->project_exists, "project_code", "项目编号不存在，请先导入项目",
+                          project_county, err);
+        /* Both keys of a benefit lead with the one county_code. */
+        if (rc == BF_OK && ctx->county[0] && project_county[0] &&
+            strcmp(ctx->county, project_county) != 0) {
+            const field_value *project = field(ctx, "project_code");
+            report(
+                ctx, col_index(ctx, "project_code"), project->text, project->len,
+                "该项目属于县级区划 %s000000，该户属于 %s000000：联农带农关系只能登记在同一个县内",
+                project_county, ctx->county);
+        }
+        return rc;
     }
     case TPL_KIND_COUNT:
         break;
@@ -1486,6 +1571,9 @@ static void choose_batch(import_ctx *ctx)
 
 static bf_status write_row(import_ctx *ctx, const char *parent, int64_t level, bf_error *err)
 {
+    if (ctx->tpl->kind != TPL_REGIONS && strlen(ctx->county) != 6)
+        return bf_error_set(err, BF_ERR_INTERNAL, "内部错误：第 %ld 行的县级区划代码未确定",
+                            ctx->row_number);
     choose_batch(ctx);
     ctx->written++;
     bf_stmt *stmt = write_stmt(ctx);
@@ -1528,6 +1616,8 @@ static bf_status write_row(import_ctx *ctx, const char *parent, int64_t level, b
     }
     if (ctx->tpl->has_version || ctx->tpl->kind == TPL_BENEFITS)
         write_int64(ctx, index++, ctx->now);
+    if (ctx->tpl->kind != TPL_REGIONS)
+        write_text(ctx, index++, ctx->county, 6);
     if (ctx->batch_on)
         return store_batch_add(write_batch(ctx), err);
     bf_status rc = store_step_done(stmt, err);
@@ -1726,6 +1816,7 @@ static bf_status check_and_write_row(import_ctx *ctx, bf_error *err)
 {
     char parent[13] = "";
     int64_t level = 0;
+    ctx->county[0] = '\0';
     bf_status rc = seen_key(ctx, err);
     if (rc == BF_OK)
         rc = check_row(ctx, parent, &level, err);

@@ -588,7 +588,8 @@ static bf_status linked_load_idle(bf_store *store, int64_t year, bf_date cutoff,
 {
     static const char sql[] =
         "SELECT p.code, p.status, p.idle_since, MIN(a.idle_since) FROM projects p "
-        "LEFT JOIN assets a ON a.project_code = p.code AND a.nature = 'operating' "
+        "LEFT JOIN assets a ON a.county_code = p.county_code AND a.project_code = p.code "
+        "AND a.nature = 'operating' "
         "AND a.state = 'idle' AND a.idle_since IS NOT NULL "
         "WHERE p.start_year <= ? AND (p.status IN ('idle', 'stopped') OR a.project_code IS NOT "
         "NULL) GROUP BY p.code, p.status, p.idle_since";

@@ -47,7 +47,8 @@ struct reg_def {
 /* The batch of a project's latest classified year: confirmed, else proposed. */
 #define LATEST_BATCH                                                                               \
     "(SELECT COALESCE(c.confirmed_batch, c.proposed_batch) FROM classifications c "                \
-    "WHERE c.project_code = t.code ORDER BY c.year DESC LIMIT 1)"
+    "WHERE c.county_code = t.county_code AND c.project_code = t.code ORDER BY c.year DESC LIMIT "  \
+    "1)"
 
 static const reg_def reg_defs[] = {
     {"projects",
@@ -66,7 +67,7 @@ static const reg_def reg_defs[] = {
     {"assets",
      "asset",
      TPL_ASSETS,
-     "assets t JOIN projects p ON p.code = t.project_code",
+     "assets t JOIN projects p ON p.county_code = t.county_code AND p.code = t.project_code",
      "p.region_code",
      "t.project_code",
      {{"project", "t.project_code", F_TEXT, NULL},
@@ -78,7 +79,7 @@ static const reg_def reg_defs[] = {
     {"project-years",
      "project_year",
      TPL_PROJECT_YEARS,
-     "project_years t JOIN projects p ON p.code = t.project_code",
+     "project_years t JOIN projects p ON p.county_code = t.county_code AND p.code = t.project_code",
      "p.region_code",
      "t.project_code",
      {{"project", "t.project_code", F_TEXT, NULL}, {"year", "t.year", F_INT, NULL}},
@@ -97,7 +98,8 @@ static const reg_def reg_defs[] = {
     {"household-years",
      "household_year",
      TPL_HOUSEHOLD_YEARS,
-     "household_years t JOIN households h ON h.code = t.household_code",
+     "household_years t JOIN households h ON h.county_code = t.county_code "
+     "AND h.code = t.household_code",
      "h.region_code",
      NULL,
      {{"household", "t.household_code", F_TEXT, NULL}, {"year", "t.year", F_INT, NULL}},
@@ -106,8 +108,8 @@ static const reg_def reg_defs[] = {
     {"benefits",
      "benefit",
      TPL_BENEFITS,
-     "benefits t JOIN households h ON h.code = t.household_code "
-     "JOIN projects p ON p.code = t.project_code",
+     "benefits t JOIN households h ON h.county_code = t.county_code AND h.code = t.household_code "
+     "JOIN projects p ON p.county_code = t.county_code AND p.code = t.project_code",
      "h.region_code",
      NULL,
      {{"household", "t.household_code", F_TEXT, NULL},
@@ -167,6 +169,8 @@ typedef struct {
     } v[QB_MAX_BINDS];
     int n;
     bf_status rc;
+    char own[4][8]; /* short values bound by copy (county codes) */
+    int nown;
 } qb;
 
 static void qb_init(qb *q)
@@ -190,6 +194,54 @@ static void qb_text(qb *q, const char *s)
     q->v[q->n].is_int = false;
     q->v[q->n].s = s;
     q->n++;
+}
+
+/* Bind a copy of a short value (at most 7 bytes). */
+static void qb_text_copy(qb *q, const char *s)
+{
+    if (q->nown >= 4 || strlen(s) >= sizeof q->own[0]) {
+        q->rc = BF_ERR_INTERNAL;
+        return;
+    }
+    snprintf(q->own[q->nown], sizeof q->own[0], "%s", s);
+    qb_text(q, q->own[q->nown++]);
+}
+
+/* " AND column = ?" for a region range [lo, hi) within one county, else
+ * " AND column >= ? AND column < ?" over the counties it meets: every scoped
+ * statement names the county key, so that a county's requests stay on its
+ * node once the tables are distributed by county (docs/scaling.md), and the
+ * county-first keys serve them on one machine. */
+static void county_where(qb *q, const char *column, const char *lo, const char *hi)
+{
+    char clo[7], chi[7];
+    qb_sql(q, " AND ");
+    qb_sql(q, column);
+    if (bf_region_range_counties(lo, hi, clo, chi, NULL)) {
+        qb_sql(q, " = ?");
+        qb_text_copy(q, clo);
+        return;
+    }
+    qb_sql(q, " >= ? AND ");
+    qb_sql(q, column);
+    qb_sql(q, " < ?");
+    qb_text_copy(q, clo);
+    qb_text_copy(q, chi);
+}
+
+/* Whether a scope [lo, hi) needs the region range besides the county key:
+ * only for a scope smaller than a county. A scope of whole counties (a
+ * county, a city, the province) is exactly its county range, since
+ * county_code is the first 6 digits of the region (migration 0006's CHECK
+ * and foreign keys), so the county key alone serves it: a county's first
+ * page is the first rows of the table's key, not a sort of the county. */
+static bool needs_region(const reg_def *def, const char *lo, const char *hi)
+{
+    (void)def;
+    char clo[7], chi[7];
+    bool aligned = false;
+    bf_region_range_counties(lo, hi, clo, chi, &aligned);
+    return !aligned;
 }
 
 static void qb_int(qb *q, int64_t i)
@@ -250,24 +302,29 @@ static void select_list(qb *q, const reg_def *def)
     qb_sql(q, def->from);
 }
 
-/* WHERE with the scope (region range, evaluator assignment). */
+/* WHERE with the scope (county key, region range, evaluator assignment). */
 static void scope_where(qb *q, const reg_def *def, const reg_scope *scope, const char *lo,
                         const char *hi)
 {
-    qb_sql(q, " WHERE ");
-    qb_sql(q, def->region_expr);
-    qb_sql(q, " >= ? AND ");
-    qb_sql(q, def->region_expr);
-    qb_sql(q, " < ?");
-    qb_text(q, lo);
-    qb_text(q, hi);
+    qb_sql(q, " WHERE 1 = 1");
+    county_where(q, "t.county_code", lo, hi);
+    if (needs_region(def, lo, hi)) {
+        qb_sql(q, " AND ");
+        qb_sql(q, def->region_expr);
+        qb_sql(q, " >= ? AND ");
+        qb_sql(q, def->region_expr);
+        qb_sql(q, " < ?");
+        qb_text(q, lo);
+        qb_text(q, hi);
+    }
     if (scope->evaluator_id > 0) {
         if (!def->project_expr) {
             qb_sql(q, " AND 1 = 0");
         } else {
-            qb_sql(q, " AND ");
+            qb_sql(q, " AND (t.county_code, ");
             qb_sql(q, def->project_expr);
-            qb_sql(q, " IN (SELECT project_code FROM evaluator_assignments WHERE user_id = ?)");
+            qb_sql(q, ") IN (SELECT county_code, project_code FROM evaluator_assignments "
+                      "WHERE user_id = ?)");
             qb_int(q, scope->evaluator_id);
         }
     }
@@ -374,20 +431,35 @@ static json_t *row_json(bf_stmt *stmt, const reg_def *def)
 static void add_batch(bf_store *store, json_t *obj)
 {
     const char *code = json_string_value(json_object_get(obj, "code"));
+    const char *region = json_string_value(json_object_get(obj, "region_code"));
     bf_stmt *stmt = NULL;
     bf_error err;
     bool has_row = false;
     json_t *batch = json_null();
-    if (code && store_prepare(store,
-                              "SELECT COALESCE(confirmed_batch, proposed_batch) FROM "
-                              "classifications WHERE project_code = ? ORDER BY year DESC LIMIT 1",
-                              &stmt, &err) == BF_OK) {
-        store_bind_str(stmt, 1, code);
+    if (code && region && strlen(region) >= 6 &&
+        store_prepare(store,
+                      "SELECT COALESCE(confirmed_batch, proposed_batch) FROM classifications "
+                      "WHERE county_code = ? AND project_code = ? ORDER BY year DESC LIMIT 1",
+                      &stmt, &err) == BF_OK) {
+        store_bind_text(stmt, 1, region, 6); /* the project's county */
+        store_bind_str(stmt, 2, code);
         if (store_step(stmt, &has_row, &err) == BF_OK && has_row)
             batch = text_json(store_column_text(stmt, 0, NULL));
         store_finalize(stmt);
     }
     json_object_set_new(obj, "batch", batch ? batch : json_null());
+}
+
+/* The county of a project or household record (JSON with region_code): the
+ * first 6 digits of its region, "" if it has none. */
+static void record_county(json_t *obj, char county[7])
+{
+    const char *region = json_string_value(json_object_get(obj, "region_code"));
+    county[0] = '\0';
+    if (region && strlen(region) >= 6) {
+        memcpy(county, region, 6);
+        county[6] = '\0';
+    }
 }
 
 /* ---- list ---- */
@@ -454,18 +526,24 @@ typedef struct {
     int64_t ints[6];
 } list_state;
 
-static bf_status list_where(qb *q, const reg_def *def, const reg_scope *scope,
-                            const reg_param *params, size_t nparams, list_state *st, bf_error *err)
+/* The region range of a list: the scope, narrowed by the region parameter. */
+static bf_status list_range(const reg_scope *scope, const reg_param *params, size_t nparams,
+                            list_state *st, bf_error *err)
 {
     memcpy(st->lo, scope->lo, 13);
     memcpy(st->hi, scope->hi, 13);
     const char *region = param(params, nparams, "region");
-    bf_status rc = BF_OK;
-    if (region && *region) {
-        rc = narrow_region(region, st->lo, st->hi, err);
-        if (rc)
-            return rc;
-    }
+    if (region && *region)
+        return narrow_region(region, st->lo, st->hi, err);
+    return BF_OK;
+}
+
+static bf_status list_where(qb *q, const reg_def *def, const reg_scope *scope,
+                            const reg_param *params, size_t nparams, list_state *st, bf_error *err)
+{
+    bf_status rc = list_range(scope, params, nparams, st, err);
+    if (rc)
+        return rc;
     scope_where(q, def, scope, st->lo, st->hi);
     for (size_t i = 0; i < 6 && def->filters[i].param; i++) {
         const reg_filter *f = &def->filters[i];
@@ -566,11 +644,19 @@ static bf_status order_by(qb *q, const reg_def *def, const char *sort, bf_error 
 }
 
 /* The FROM of the queries that only filter (the count, the page's keys):
- * where the scope is on the main table itself, its joins only feed extra
- * columns, so the table alone. */
-static void filter_from(qb *q, const reg_def *def)
+ * where the scope is on the main table itself (its own region, or the county
+ * key alone for a scope of whole counties) and no search names a joined
+ * column, the joins only feed extra columns, so the table alone. */
+static void filter_from(qb *q, const reg_def *def, const reg_scope *scope, const reg_param *params,
+                        size_t nparams)
 {
-    if (strncmp(def->region_expr, "t.", 2) == 0) {
+    list_state st = {0};
+    bf_error ignored;
+    const char *text = param(params, nparams, "q");
+    bool bare = strncmp(def->region_expr, "t.", 2) == 0 ||
+                (list_range(scope, params, nparams, &st, &ignored) == BF_OK &&
+                 !needs_region(def, st.lo, st.hi) && !(text && *text));
+    if (bare) {
         qb_sql(q, tpl_get(def->kind)->table);
         qb_sql(q, " t");
     } else {
@@ -591,17 +677,6 @@ static void key_list(qb *q, const reg_def *def)
         qb_sql(q, item);
         first = false;
     }
-}
-
-/* "t.a" for one key column, the row value "(t.a, t.b)" for several. */
-static void key_tuple(qb *q, const reg_def *def)
-{
-    bool several = reg_key_count(def) > 1;
-    if (several)
-        qb_sql(q, "(");
-    key_list(q, def);
-    if (several)
-        qb_sql(q, ")");
 }
 
 bf_status reg_list(bf_store *store, const reg_def *def, const reg_scope *scope,
@@ -626,7 +701,7 @@ bf_status reg_list(bf_store *store, const reg_def *def, const reg_scope *scope,
     if (rc)
         goto out;
     qb_sql(&count_q, "SELECT COUNT(*) FROM ");
-    filter_from(&count_q, def);
+    filter_from(&count_q, def, scope, params, nparams);
     rc = list_where(&count_q, def, scope, params, nparams, &st1, err);
     if (rc)
         goto out;
@@ -635,12 +710,12 @@ bf_status reg_list(bf_store *store, const reg_def *def, const reg_scope *scope,
      * alone (a filtered page of thousands of candidates costs a few ms
      * instead of sorting and joining every candidate row). */
     select_list(&rows_q, def);
-    qb_sql(&rows_q, " WHERE ");
-    key_tuple(&rows_q, def);
-    qb_sql(&rows_q, " IN (SELECT ");
+    qb_sql(&rows_q, " WHERE (t.county_code, ");
+    key_list(&rows_q, def);
+    qb_sql(&rows_q, ") IN (SELECT t.county_code, ");
     key_list(&rows_q, def);
     qb_sql(&rows_q, " FROM ");
-    filter_from(&rows_q, def);
+    filter_from(&rows_q, def, scope, params, nparams);
     rc = list_where(&rows_q, def, scope, params, nparams, &st2, err);
     if (rc == BF_OK)
         rc = order_by(&rows_q, def, param(params, nparams, "sort"), err);
@@ -649,6 +724,7 @@ bf_status reg_list(bf_store *store, const reg_def *def, const reg_scope *scope,
     qb_sql(&rows_q, " LIMIT ? OFFSET ?)");
     qb_int(&rows_q, page_size);
     qb_int(&rows_q, (page - 1) * page_size);
+    county_where(&rows_q, "t.county_code", st2.lo, st2.hi);
     rc = order_by(&rows_q, def, param(params, nparams, "sort"), err);
     if (rc)
         goto out;
@@ -742,15 +818,20 @@ static bf_status add_members(bf_store *store, json_t *obj, const char *household
 {
     bf_stmt *stmt = NULL;
     bool has_row = false;
+    char county[7];
+    record_county(obj, county);
     json_t *list = json_array();
     if (!list)
         return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
-    bf_status rc = store_prepare(store,
-                                 "SELECT id_hash, id_masked, name, relation, version FROM members "
-                                 "WHERE household_code = ? ORDER BY name, id_hash",
-                                 &stmt, err);
-    if (rc == BF_OK)
-        store_bind_str(stmt, 1, household);
+    bf_status rc =
+        store_prepare(store,
+                      "SELECT id_hash, id_masked, name, relation, version FROM members "
+                      "WHERE county_code = ? AND household_code = ? ORDER BY name, id_hash",
+                      &stmt, err);
+    if (rc == BF_OK) {
+        store_bind_str(stmt, 1, county);
+        store_bind_str(stmt, 2, household);
+    }
     while (rc == BF_OK && (rc = store_step(stmt, &has_row, err)) == BF_OK && has_row) {
         json_t *m = json_object();
         if (!m)
@@ -1106,8 +1187,9 @@ static bf_status member_elsewhere(bf_store *store, const reg_scope *scope, const
     bool has_row = false;
     bf_status rc =
         store_prepare(store,
-                      "SELECT h.region_code FROM members m JOIN households h ON h.code = "
-                      "m.household_code WHERE m.id_hash = ? AND m.household_code <> ?",
+                      "SELECT h.region_code FROM members m JOIN households h ON h.county_code = "
+                      "m.county_code AND h.code = m.household_code "
+                      "WHERE m.id_hash = ? AND m.household_code <> ?",
                       &stmt, err);
     if (rc)
         return rc;
@@ -1272,6 +1354,7 @@ static bf_status current_values(bf_store *store, const reg_def *def, const char 
     qb_sql(&q, " FROM ");
     qb_sql(&q, tpl->table);
     qb_sql(&q, " t WHERE 1 = 1");
+    county_where(&q, "t.county_code", scope->lo, scope->hi);
     key_where(&q, tpl, keys);
     bf_status rc = qb_prepare(&q, store, &stmt, err);
     if (rc == BF_OK)
@@ -1348,6 +1431,7 @@ bf_status reg_update(bf_store *store, const reg_def *def, const reg_scope *scope
     qb_sql(&q, tpl->table);
     qb_sql(&q, " SET version = version WHERE version = ?");
     qb_int(&q, if_version);
+    county_where(&q, "county_code", scope->lo, scope->hi);
     /* key_where writes " AND t.col = ?": alias the table as t is not portable
      * in UPDATE, so build the key condition without the alias. */
     for (size_t i = 0, k = 0; i < tpl->ncolumns; i++) {
@@ -1445,6 +1529,7 @@ bf_status reg_delete(bf_store *store, const reg_def *def, const reg_scope *scope
     qb_text(&q, keys[0]);
     qb_text(&q, keys[1]);
     qb_text(&q, keys[2]);
+    county_where(&q, "county_code", scope->lo, scope->hi);
     rc = qb_prepare(&q, store, &stmt, err);
     qb_free(&q);
     if (rc == BF_OK)
@@ -1488,9 +1573,14 @@ bf_status reg_reveal(bf_store *store, const reg_scope *scope, const char *househ
         rc = bf_error_set(err, BF_ERR_NOMEM, "内存不足");
         goto out;
     }
-    rc = store_prepare(store, "SELECT head_id_enc FROM households WHERE code = ?", &stmt, err);
-    if (rc == BF_OK)
-        store_bind_str(stmt, 1, household);
+    char county[7];
+    record_county(rec, county);
+    rc = store_prepare(
+        store, "SELECT head_id_enc FROM households WHERE county_code = ? AND code = ?", &stmt, err);
+    if (rc == BF_OK) {
+        store_bind_str(stmt, 1, county);
+        store_bind_str(stmt, 2, household);
+    }
     if (rc == BF_OK)
         rc = store_step(stmt, &has_row, err);
     if (rc == BF_OK && has_row)
@@ -1504,11 +1594,13 @@ bf_status reg_reveal(bf_store *store, const reg_scope *scope, const char *househ
     json_object_set_new(result, "code", json_string(household));
     json_object_set_new(result, "head_id_number", json_string(plain));
     rc = store_prepare(store,
-                       "SELECT id_hash, name, id_enc FROM members WHERE household_code = ? "
-                       "ORDER BY name, id_hash",
+                       "SELECT id_hash, name, id_enc FROM members WHERE county_code = ? AND "
+                       "household_code = ? ORDER BY name, id_hash",
                        &stmt, err);
-    if (rc == BF_OK)
-        store_bind_str(stmt, 1, household);
+    if (rc == BF_OK) {
+        store_bind_str(stmt, 1, county);
+        store_bind_str(stmt, 2, household);
+    }
     while (rc == BF_OK && (rc = store_step(stmt, &has_row, err)) == BF_OK && has_row) {
         rc = pii_id_decrypt(scope->keys, store_column_text(stmt, 2, NULL), plain, sizeof plain);
         if (rc) {
@@ -1557,20 +1649,21 @@ out:
 /* ---- members of an existing household ---- */
 
 /* One member of a household as JSON (masked number), or NULL if absent. */
-static bf_status member_json(bf_store *store, const char *household, const char *id_hash,
-                             json_t **out, bf_error *err)
+static bf_status member_json(bf_store *store, const char *county, const char *household,
+                             const char *id_hash, json_t **out, bf_error *err)
 {
     bf_stmt *stmt = NULL;
     bool has_row = false;
     *out = NULL;
     bf_status rc = store_prepare(store,
                                  "SELECT id_hash, id_masked, name, relation, version FROM members "
-                                 "WHERE household_code = ? AND id_hash = ?",
+                                 "WHERE county_code = ? AND household_code = ? AND id_hash = ?",
                                  &stmt, err);
     if (rc)
         return rc;
-    store_bind_str(stmt, 1, household);
-    store_bind_str(stmt, 2, id_hash);
+    store_bind_str(stmt, 1, county);
+    store_bind_str(stmt, 2, household);
+    store_bind_str(stmt, 3, id_hash);
     rc = store_step(stmt, &has_row, err);
     if (rc == BF_OK && has_row) {
         json_t *m = json_object();
@@ -1600,6 +1693,8 @@ bf_status reg_member_add(bf_store *store, const reg_scope *scope, const char *ho
         return bf_error_set(err, BF_ERR_UNAVAILABLE, "服务器未加载身份证号密钥文件");
     /* The household must be in scope (404 otherwise, like a missing one). */
     bf_status rc = reg_get(store, def, scope, keys, false, &rec, NULL, err);
+    char county[7];
+    record_county(rec, county);
     json_decref(rec);
     if (rc)
         return rc;
@@ -1613,7 +1708,7 @@ bf_status reg_member_add(bf_store *store, const reg_scope *scope, const char *ho
     rc = store_begin(store, err);
     if (rc)
         return rc;
-    rc = member_json(store, household, hash, &member, err);
+    rc = member_json(store, county, household, hash, &member, err);
     if (rc == BF_OK && member)
         rc = bf_error_set_field(err, BF_ERR_CONFLICT, "id_number", "此人已是户 %s 的成员",
                                 household);
@@ -1631,7 +1726,7 @@ bf_status reg_member_add(bf_store *store, const reg_scope *scope, const char *ho
             memmove(err->field, err->field + 11, strlen(err->field + 11) + 1);
     }
     if (rc == BF_OK)
-        rc = member_json(store, household, hash, &member, err);
+        rc = member_json(store, county, household, hash, &member, err);
     if (rc == BF_OK && !member)
         rc = bf_error_set(err, BF_ERR_INTERNAL, "内部错误：成员保存后找不到");
     if (rc == BF_OK) {
@@ -1666,6 +1761,8 @@ bf_status reg_member_remove(bf_store *store, const reg_scope *scope, const char 
     bf_stmt *stmt = NULL;
     bool has_row = false;
     bf_status rc = reg_get(store, def, scope, keys, false, &rec, NULL, err);
+    char county[7];
+    record_county(rec, county);
     json_decref(rec);
     if (rc)
         return rc;
@@ -1674,16 +1771,19 @@ bf_status reg_member_remove(bf_store *store, const reg_scope *scope, const char 
     rc = store_begin(store, err);
     if (rc)
         return rc;
-    rc = member_json(store, household, member_id, &member, err);
+    rc = member_json(store, county, household, member_id, &member, err);
     if (rc == BF_OK && !member)
         rc = bf_error_set(err, BF_ERR_NOT_FOUND, "户 %s 没有这个成员", household);
     /* The head stays: a household without its head is not a household. */
     if (rc == BF_OK)
-        rc = store_prepare(store, "SELECT 1 FROM households WHERE code = ? AND head_id_hash = ?",
+        rc = store_prepare(store,
+                           "SELECT 1 FROM households WHERE county_code = ? AND code = ? AND "
+                           "head_id_hash = ?",
                            &stmt, err);
     if (rc == BF_OK) {
-        store_bind_str(stmt, 1, household);
-        store_bind_str(stmt, 2, member_id);
+        store_bind_str(stmt, 1, county);
+        store_bind_str(stmt, 2, household);
+        store_bind_str(stmt, 3, member_id);
         rc = store_step(stmt, &has_row, err);
         store_finalize(stmt);
         stmt = NULL;
@@ -1691,11 +1791,14 @@ bf_status reg_member_remove(bf_store *store, const reg_scope *scope, const char 
             rc = bf_error_set(err, BF_ERR_STATE, "不能删除户主；请先变更户主");
     }
     if (rc == BF_OK)
-        rc = store_prepare(store, "DELETE FROM members WHERE household_code = ? AND id_hash = ?",
+        rc = store_prepare(store,
+                           "DELETE FROM members WHERE county_code = ? AND household_code = ? AND "
+                           "id_hash = ?",
                            &stmt, err);
     if (rc == BF_OK) {
-        store_bind_str(stmt, 1, household);
-        store_bind_str(stmt, 2, member_id);
+        store_bind_str(stmt, 1, county);
+        store_bind_str(stmt, 2, household);
+        store_bind_str(stmt, 3, member_id);
         rc = store_step_done(stmt, err);
         store_finalize(stmt);
     }

@@ -224,7 +224,9 @@ static bf_status pass_projects(bf_store *store, acc *a, const pass_ctx *pc, int6
              "SELECT p.region_code, p.sector, p.status, p.investment, p.linkage_funds%s "
              "FROM projects p%s WHERE p.start_year <= ?",
              join ? ", COALESCE(c.confirmed_batch, c.proposed_batch)" : "",
-             join ? " LEFT JOIN classifications c ON c.project_code = p.code AND c.year = ?" : "");
+             join ? " LEFT JOIN classifications c ON c.county_code = p.county_code AND "
+                    "c.project_code = p.code AND c.year = ?"
+                  : "");
     bf_stmt *stmt = NULL;
     int n = 1;
     bf_status rc = prepare_ranged(store, sql, "p.region_code", pc, &stmt, &n, err);
@@ -260,9 +262,13 @@ static bf_status pass_assets(bf_store *store, acc *a, const pass_ctx *pc, int64_
     char sql[700];
     snprintf(sql, sizeof sql,
              "SELECT p.region_code, p.sector, p.status, a.original_value%s "
-             "FROM assets a JOIN projects p ON p.code = a.project_code%s WHERE p.start_year <= ?",
+             "FROM assets a JOIN projects p ON p.county_code = a.county_code AND p.code = "
+             "a.project_code%s "
+             "WHERE p.start_year <= ?",
              join ? ", COALESCE(c.confirmed_batch, c.proposed_batch)" : "",
-             join ? " LEFT JOIN classifications c ON c.project_code = p.code AND c.year = ?" : "");
+             join ? " LEFT JOIN classifications c ON c.county_code = p.county_code AND "
+                    "c.project_code = p.code AND c.year = ?"
+                  : "");
     bf_stmt *stmt = NULL;
     int n = 1;
     bf_status rc = prepare_ranged(store, sql, "p.region_code", pc, &stmt, &n, err);
@@ -297,9 +303,11 @@ static bf_status pass_project_years(bf_store *store, acc *a, const pass_ctx *pc,
     snprintf(sql, sizeof sql,
              "SELECT p.region_code, p.sector, p.status, y.year, y.revenue, y.profit, "
              "y.collective_income, y.households_benefited, y.poor_households_benefited, y.jobs%s "
-             "FROM project_years y JOIN projects p ON p.code = y.project_code%s WHERE 1 = 1",
+             "FROM project_years y JOIN projects p ON p.county_code = y.county_code AND "
+             "p.code = y.project_code%s WHERE 1 = 1",
              join ? ", COALESCE(c.confirmed_batch, c.proposed_batch)" : "",
-             join ? " LEFT JOIN classifications c ON c.project_code = y.project_code AND "
+             join ? " LEFT JOIN classifications c ON c.county_code = y.county_code AND "
+                    "c.project_code = y.project_code AND "
                     "c.year = y.year"
                   : "");
     bf_stmt *stmt = NULL;

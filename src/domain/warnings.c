@@ -213,7 +213,8 @@ bf_status warn_sync_begin(bf_store *store, int64_t year, const char *region_pref
         rc = store_batch_new(store,
                              "INSERT INTO warnings (subject_kind, subject_code, region_code, "
                              "year, rule_code, rule_set_id, explanation, status, firing, "
-                             "opened_at, opened_run) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                             "opened_at, opened_run, county_code) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                              &sync->insert, err);
     if (rc == BF_OK)
         rc = store_batch_gather(sync->insert, WARN_GATHER_ROWS, err);
@@ -271,6 +272,7 @@ bf_status warn_sync_fire(warn_sync *sync, ind_subject subject, const char *code,
     store_batch_bind_int64(s, 9, 1);
     store_batch_bind_int64(s, 10, sync->now);
     store_batch_bind_int64(s, 11, sync->run_id);
+    store_batch_bind_text(s, 12, region_code, 6); /* county_code */
     rc = store_batch_add(s, err);
     if (rc == BF_OK)
         counts->opened++;
@@ -315,7 +317,21 @@ bf_status warn_sync_finish(warn_sync *sync, const bool covered[2], warn_counts c
     "AND (? = '' OR w.subject_kind = ?) AND w.region_code BETWEEN ? AND ? "                        \
     "AND (? = 0 OR w.id = ?) "
 
-static void bind_filter(bf_stmt *stmt, const warn_filter *filter)
+/* The county key of a filter (warnings are distributed by county_code, the
+ * first 6 digits of region_code): "= ?" for a prefix within one county, a
+ * range otherwise. Appended to WARN_FILTER_WHERE; binds after its 10. */
+static bool filter_one_county(const warn_filter *filter)
+{
+    return filter->region_prefix && strnlen(filter->region_prefix, 12) >= 6;
+}
+
+static const char *filter_county_sql(const warn_filter *filter)
+{
+    return filter_one_county(filter) ? "AND w.county_code = ? "
+                                     : "AND w.county_code BETWEEN ? AND ? ";
+}
+
+static int bind_filter(bf_stmt *stmt, const warn_filter *filter)
 {
     char lo[13] = "000000000000", hi[13] = "999999999999";
     if (filter->region_prefix && filter->region_prefix[0]) {
@@ -336,14 +352,21 @@ static void bind_filter(bf_stmt *stmt, const warn_filter *filter)
     store_bind_str(stmt, 8, hi);
     store_bind_int64(stmt, 9, filter->id);
     store_bind_int64(stmt, 10, filter->id);
+    store_bind_text(stmt, 11, lo, 6);
+    if (filter_one_county(filter))
+        return 12;
+    store_bind_text(stmt, 12, hi, 6);
+    return 13;
 }
 
 bf_status warn_count(bf_store *store, const warn_filter *filter, int64_t *total, bf_error *err)
 {
     *total = 0;
     bf_stmt *stmt = NULL;
-    bf_status rc =
-        store_prepare(store, "SELECT COUNT(*) FROM warnings w " WARN_FILTER_WHERE, &stmt, err);
+    char sql[512];
+    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM warnings w " WARN_FILTER_WHERE "%s",
+             filter_county_sql(filter));
+    bf_status rc = store_prepare(store, sql, &stmt, err);
     if (rc)
         return rc;
     bind_filter(stmt, filter);
@@ -358,14 +381,14 @@ bf_status warn_count(bf_store *store, const warn_filter *filter, int64_t *total,
 bf_status warn_list(bf_store *store, const warn_filter *filter, warn_row_fn fn, void *ctx,
                     bf_error *err)
 {
-    static const char sql[] =
+    static const char list_sql[] =
         "SELECT w.id, w.subject_kind, w.subject_code, w.region_code, w.year, w.rule_code, "
         "COALESCE(r.name, w.rule_code), COALESCE(r.outcome, ''), w.explanation, w.status, "
         "w.firing, w.opened_at, COALESCE(w.acknowledged_by, ''), "
         "COALESCE(w.acknowledged_at, 0), COALESCE(w.acknowledged_note, ''), "
         "COALESCE(w.resolved_by, ''), COALESCE(w.resolved_at, 0), COALESCE(w.resolved_note, '') "
         "FROM warnings w LEFT JOIN rules r ON r.rule_set_id = w.rule_set_id "
-        "AND r.code = w.rule_code " WARN_FILTER_WHERE
+        "AND r.code = w.rule_code " WARN_FILTER_WHERE "%s"
         "ORDER BY w.year, w.subject_kind DESC, w.subject_code, w.rule_code, w.id";
     /* A page (the API's inbox) shows the newest first, walking the primary key
      * backwards: no sort of the province's hundreds of thousands of rows. */
@@ -376,15 +399,17 @@ bf_status warn_list(bf_store *store, const warn_filter *filter, warn_row_fn fn, 
         "COALESCE(w.acknowledged_at, 0), COALESCE(w.acknowledged_note, ''), "
         "COALESCE(w.resolved_by, ''), COALESCE(w.resolved_at, 0), COALESCE(w.resolved_note, '') "
         "FROM warnings w LEFT JOIN rules r ON r.rule_set_id = w.rule_set_id "
-        "AND r.code = w.rule_code " WARN_FILTER_WHERE "ORDER BY w.id DESC LIMIT ? OFFSET ?";
+        "AND r.code = w.rule_code " WARN_FILTER_WHERE "%sORDER BY w.id DESC LIMIT ? OFFSET ?";
     bool paged = filter->limit > 0;
     bf_stmt *stmt = NULL;
-    bf_status rc = store_prepare(store, paged ? paged_sql : sql, &stmt, err);
+    char sql[2048];
+    snprintf(sql, sizeof sql, paged ? paged_sql : list_sql, filter_county_sql(filter));
+    bf_status rc = store_prepare(store, sql, &stmt, err);
     if (rc == BF_OK) {
-        bind_filter(stmt, filter);
+        int next = bind_filter(stmt, filter);
         if (paged) {
-            store_bind_int64(stmt, 11, filter->limit);
-            store_bind_int64(stmt, 12, filter->offset > 0 ? filter->offset : 0);
+            store_bind_int64(stmt, next, filter->limit);
+            store_bind_int64(stmt, next + 1, filter->offset > 0 ? filter->offset : 0);
         }
     }
     while (rc == BF_OK) {
@@ -421,9 +446,12 @@ bf_status warn_list(bf_store *store, const warn_filter *filter, warn_row_fn fn, 
     return rc;
 }
 
-bf_status warn_transition(bf_store *store, int64_t id, warn_status to, const char *actor,
-                          const char *note, bf_error *err)
+bf_status warn_transition(bf_store *store, int64_t id, const char *county, warn_status to,
+                          const char *actor, const char *note, bf_error *err)
 {
+    /* With the county known the statements name it (one shard on Citus). */
+    const char *in_county = county && county[0] ? " AND county_code = ?" : "";
+    char sql[512];
     if (!actor || !actor[0])
         return bf_error_set(err, BF_ERR_INVALID, "请注明处理人");
     if (to == WARN_RESOLVED && (!note || !note[0]))
@@ -431,8 +459,9 @@ bf_status warn_transition(bf_store *store, int64_t id, warn_status to, const cha
     char id_text[24];
     snprintf(id_text, sizeof id_text, "%lld", (long long)id);
     int64_t exists = 0;
-    bf_status rc = store_query_int64(store, "SELECT COUNT(*) FROM warnings WHERE id = ?", &exists,
-                                     err, 1, id_text);
+    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM warnings WHERE id = ?%s", in_county);
+    bf_status rc =
+        store_query_int64(store, sql, &exists, err, in_county[0] ? 2 : 1, id_text, county);
     if (rc)
         return rc;
     if (!exists)
@@ -441,13 +470,16 @@ bf_status warn_transition(bf_store *store, int64_t id, warn_status to, const cha
     for (size_t i = 0; i < sizeof transitions / sizeof transitions[0]; i++) {
         if (transitions[i].to != to)
             continue;
-        rc = store_prepare(store, transitions[i].sql, &stmt, err);
+        snprintf(sql, sizeof sql, "%s%s", transitions[i].sql, in_county);
+        rc = store_prepare(store, sql, &stmt, err);
         if (rc)
             return rc;
         store_bind_str(stmt, 1, actor);
         store_bind_int64(stmt, 2, bf_time_now());
         store_bind_str(stmt, 3, note && note[0] ? note : NULL);
         store_bind_int64(stmt, 4, id);
+        if (in_county[0])
+            store_bind_str(stmt, 5, county);
         rc = store_begin(store, err);
         if (rc) {
             store_finalize(stmt);
@@ -479,10 +511,13 @@ bf_status warn_transition(bf_store *store, int64_t id, warn_status to, const cha
     }
     /* No allowed move from the current status. */
     bf_stmt *q = NULL;
-    rc = store_prepare(store, "SELECT status FROM warnings WHERE id = ?", &q, err);
+    snprintf(sql, sizeof sql, "SELECT status FROM warnings WHERE id = ?%s", in_county);
+    rc = store_prepare(store, sql, &q, err);
     if (rc)
         return rc;
     store_bind_int64(q, 1, id);
+    if (in_county[0])
+        store_bind_str(q, 2, county);
     bool has_row = false;
     rc = store_step(q, &has_row, err);
     warn_status current = WARN_OPEN;

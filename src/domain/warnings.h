@@ -99,9 +99,11 @@ bf_status warn_count(bf_store *store, const warn_filter *filter, int64_t *total,
 
 /* Move warning id to `to` (acknowledged or resolved) by actor with a note
  * (required to resolve). Allowed: open -> acknowledged, open -> resolved,
- * acknowledged -> resolved. BF_ERR_NOT_FOUND, BF_ERR_STATE (with the current
- * status in the message) or BF_ERR_INVALID otherwise. */
-bf_status warn_transition(bf_store *store, int64_t id, warn_status to, const char *actor,
-                          const char *note, bf_error *err);
+ * acknowledged -> resolved. county (6 digits; NULL: look in every county)
+ * names the warning's county_code, so the statements stay in one county.
+ * BF_ERR_NOT_FOUND, BF_ERR_STATE (with the current status in the message) or
+ * BF_ERR_INVALID otherwise. */
+bf_status warn_transition(bf_store *store, int64_t id, const char *county, warn_status to,
+                          const char *actor, const char *note, bf_error *err);
 
 #endif

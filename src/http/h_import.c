@@ -26,7 +26,9 @@
 
 #define MAX_REPORTED 1000
 
-/* How to reach a registry's region, for the out-of-scope fingerprint. */
+/* How to reach a registry's region, for the out-of-scope fingerprint: a
+ * scan of everything outside the scope, so of every other county (once per
+ * import; on Citus a parallel query over the other shards). */
 static const struct {
     tpl_kind kind;
     const char *sql; /* COUNT and SUM(version) of rows outside [?, ?) */
@@ -34,20 +36,25 @@ static const struct {
     {TPL_PROJECTS, "SELECT COUNT(*), COALESCE(SUM(version), 0) FROM projects "
                    "WHERE region_code < ? OR region_code >= ?"},
     {TPL_ASSETS, "SELECT COUNT(*), COALESCE(SUM(a.version), 0) FROM assets a JOIN projects p ON "
-                 "p.code = a.project_code WHERE p.region_code < ? OR p.region_code >= ?"},
+                 "p.county_code = a.county_code AND p.code = a.project_code WHERE p.region_code < "
+                 "? OR p.region_code >= ?"},
     {TPL_PROJECT_YEARS,
      "SELECT COUNT(*), COALESCE(SUM(y.version), 0) FROM project_years y JOIN projects p ON "
-     "p.code = y.project_code WHERE p.region_code < ? OR p.region_code >= ?"},
+     "p.county_code = y.county_code AND p.code = y.project_code WHERE p.region_code < ? OR "
+     "p.region_code >= ?"},
     {TPL_HOUSEHOLDS, "SELECT COUNT(*), COALESCE(SUM(version), 0) FROM households "
                      "WHERE region_code < ? OR region_code >= ?"},
     {TPL_MEMBERS, "SELECT COUNT(*), COALESCE(SUM(m.version), 0) FROM members m JOIN households h "
-                  "ON h.code = m.household_code WHERE h.region_code < ? OR h.region_code >= ?"},
+                  "ON h.county_code = m.county_code AND h.code = m.household_code WHERE "
+                  "h.region_code < ? OR h.region_code >= ?"},
     {TPL_HOUSEHOLD_YEARS,
      "SELECT COUNT(*), COALESCE(SUM(y.version), 0) FROM household_years y JOIN households h ON "
-     "h.code = y.household_code WHERE h.region_code < ? OR h.region_code >= ?"},
+     "h.county_code = y.county_code AND h.code = y.household_code WHERE h.region_code < ? OR "
+     "h.region_code >= ?"},
     {TPL_BENEFITS, "SELECT COUNT(*), COALESCE(SUM(b.updated_at), 0) FROM benefits b JOIN "
-                   "households h ON h.code = b.household_code JOIN projects p ON p.code = "
-                   "b.project_code WHERE h.region_code < ? OR h.region_code >= ? OR "
+                   "households h ON h.county_code = b.county_code AND h.code = b.household_code "
+                   "JOIN projects p ON p.county_code = b.county_code AND p.code = b.project_code "
+                   "WHERE h.region_code < ? OR h.region_code >= ? OR "
                    "p.region_code < ? OR p.region_code >= ?"},
 };
 

@@ -65,11 +65,17 @@ static bf_status own_counts(bf_store *store, const char *code, json_t *obj, bf_e
     int64_t projects = 0, households = 0;
     bf_status rc;
     if (bf_region_code_level(code) == BF_LEVEL_VILLAGE) {
-        rc = store_query_int64(store, "SELECT COUNT(*) FROM projects WHERE region_code = ?",
-                               &projects, err, 1, code);
+        char county[7];
+        snprintf(county, sizeof county, "%.6s", code);
+        rc = store_query_int64(store,
+                               "SELECT COUNT(*) FROM projects WHERE county_code = ? AND "
+                               "region_code = ?",
+                               &projects, err, 2, county, code);
         if (rc == BF_OK)
-            rc = store_query_int64(store, "SELECT COUNT(*) FROM households WHERE region_code = ?",
-                                   &households, err, 1, code);
+            rc = store_query_int64(store,
+                                   "SELECT COUNT(*) FROM households WHERE county_code = ? AND "
+                                   "region_code = ?",
+                                   &households, err, 2, county, code);
     } else {
         rc = store_query_int64(store,
                                "SELECT COALESCE(MAX(projects), 0) FROM summary_cells WHERE "

@@ -194,18 +194,27 @@ bf_status h_assignments_list(http_request *req, http_response *res, bf_error *er
         req->store,
         filter ? "SELECT u.username, a.project_code, a.assigned_by, a.assigned_at FROM "
                  "evaluator_assignments a JOIN users u ON u.id = a.user_id JOIN projects p ON "
-                 "p.code = a.project_code WHERE p.region_code >= ? AND p.region_code < ? AND "
+                 "p.county_code = a.county_code AND p.code = a.project_code "
+                 "WHERE a.county_code >= ? AND a.county_code < ? AND "
+                 "p.region_code >= ? AND p.region_code < ? AND "
                  "a.project_code = ? ORDER BY a.project_code, u.username"
                : "SELECT u.username, a.project_code, a.assigned_by, a.assigned_at FROM "
                  "evaluator_assignments a JOIN users u ON u.id = a.user_id JOIN projects p ON "
-                 "p.code = a.project_code WHERE p.region_code >= ? AND p.region_code < ? "
+                 "p.county_code = a.county_code AND p.code = a.project_code "
+                 "WHERE a.county_code >= ? AND a.county_code < ? AND "
+                 "p.region_code >= ? AND p.region_code < ? "
                  "ORDER BY a.project_code, u.username",
         &stmt, err);
     if (rc == BF_OK) {
-        store_bind_str(stmt, 1, req->scope_lo);
-        store_bind_str(stmt, 2, req->scope_hi);
+        /* The scope's counties (an administrator's page, not a hot path). */
+        char clo[7], chi[7];
+        bf_region_range_counties(req->scope_lo, req->scope_hi, clo, chi, NULL);
+        store_bind_str(stmt, 1, clo);
+        store_bind_str(stmt, 2, chi);
+        store_bind_str(stmt, 3, req->scope_lo);
+        store_bind_str(stmt, 4, req->scope_hi);
         if (filter)
-            store_bind_str(stmt, 3, project);
+            store_bind_str(stmt, 5, project);
     }
     while (rc == BF_OK && (rc = store_step(stmt, &has_row, err)) == BF_OK && has_row) {
         json_t *obj = json_object();

@@ -144,13 +144,15 @@ static bf_status move(http_request *req, http_response *res, warn_status to, bf_
         if (rc == BF_OK)
             rc = http_json_string(body, "note", false, 2000, &note, err);
     }
+    char county[7];
+    snprintf(county, sizeof county, "%.6s", region);
     if (rc == BF_OK)
-        rc = warn_transition(req->store, id, to, req->user.username, note, err);
+        rc = warn_transition(req->store, id, county, to, req->user.username, note, err);
     json_decref(body);
     if (rc)
         return rc;
     list_ctx ctx = {json_array(), 0, 0, 1};
-    filter.region_prefix = NULL;
+    filter.region_prefix = region; /* the warning's own: its county */
     if (!ctx.items)
         return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
     rc = warn_list(req->store, &filter, collect, &ctx, err);

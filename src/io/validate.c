@@ -418,6 +418,40 @@ void bf_region_code_range(const char code[12], char lo[13], char hi[13])
     }
 }
 
+bool bf_region_range_counties(const char lo[13], const char hi[13], char clo[7], char chi[7],
+                              bool *aligned)
+{
+    long a = 0, b = 0;
+    bool hi_tail = false, lo_tail = false;
+    for (int i = 0; i < 12; i++) {
+        bool lo_digit = lo[i] >= '0' && lo[i] <= '9';
+        bool hi_digit = hi[i] >= '0' && hi[i] <= '9';
+        if (i < 6) {
+            a = a * 10 + (lo_digit ? lo[i] - '0' : 0);
+            b = b * 10 + (hi_digit ? hi[i] - '0' : 0);
+        } else {
+            lo_tail = lo_tail || lo[i] != '0';
+            hi_tail = hi_tail || hi[i] != '0';
+        }
+    }
+    /* Regions below hi's county, if any, are in scope: their county too. */
+    if (hi_tail)
+        b++;
+    if (b < a)
+        b = a;
+    if (b > 999999)
+        b = 999999;
+    bool one_county = b - a == 1;
+    for (int i = 5; i >= 0; i--, a /= 10, b /= 10) {
+        clo[i] = (char)('0' + a % 10);
+        chi[i] = (char)('0' + b % 10);
+    }
+    clo[6] = chi[6] = '\0';
+    if (aligned)
+        *aligned = !lo_tail && !hi_tail;
+    return one_county;
+}
+
 const char *bf_region_level_name(bf_region_level level)
 {
     if ((unsigned)level > BF_LEVEL_VILLAGE)

@@ -76,6 +76,15 @@ bool bf_region_code_parent(const char code[12], char out[13]);
  * [360000000000, 370000000000), village -> [itself, itself + 1). Both are
  * 12 digits. For a malformed code both are "000000000000" (an empty range). */
 void bf_region_code_range(const char code[12], char lo[13], char hi[13]);
+
+/* The counties whose regions meet the region range [lo, hi) of
+ * bf_region_code_range, as the range [clo, chi) of 6-digit county codes (the
+ * county_code column: the first 6 digits of a region code). Returns true when
+ * that is exactly one county (clo): a scope of a county or anything within
+ * one. aligned (may be NULL) tells whether [lo, hi) holds whole counties only,
+ * so that the county range alone selects the same rows. */
+bool bf_region_range_counties(const char lo[13], const char hi[13], char clo[7], char chi[7],
+                              bool *aligned);
 /* English name of a level ("province", ...) and Chinese ("省", "市", "县", "乡镇", "村");
  * BF_LEVEL_NONE (or any other value) gives "none" / "无". Never NULL. */
 const char *bf_region_level_name(bf_region_level level);

@@ -57,14 +57,27 @@ void store_close(bf_store *store)
     free(target);
 }
 
+static store_trace_fn trace_fn;
+static void *trace_ctx;
+
+void store_set_trace(store_trace_fn fn, void *ctx)
+{
+    trace_ctx = ctx;
+    trace_fn = fn;
+}
+
 bf_status store_exec(bf_store *store, const char *sql, bf_error *err)
 {
+    if (trace_fn)
+        trace_fn(trace_ctx, sql);
     return store->ops->exec(store, sql, err);
 }
 
 bf_status store_prepare(bf_store *store, const char *sql, bf_stmt **out, bf_error *err)
 {
     *out = NULL;
+    if (trace_fn)
+        trace_fn(trace_ctx, sql);
     return store->ops->prepare(store, sql, out, err);
 }
 

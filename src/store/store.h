@@ -155,6 +155,13 @@ bf_status store_drop_index(bf_store *store, const store_index *index, bf_error *
  * on before the first, off after the last. */
 bf_status store_rebuild_settings(bf_store *store, bool on, bf_error *err);
 
+/* A process-wide statement log, for tests that check which SQL the program
+ * runs (tests/unit/test_county_sql.c): fn receives the text of every
+ * statement prepared or executed on any handle, from any thread, so it must
+ * be thread-safe. NULL turns it off. Set it while no other thread uses a store. */
+typedef void (*store_trace_fn)(void *ctx, const char *sql);
+void store_set_trace(store_trace_fn fn, void *ctx);
+
 /* Backends. */
 extern const bf_store_ops store_sqlite_ops;
 extern const bf_store_ops store_pg_ops; /* store_pg.c */

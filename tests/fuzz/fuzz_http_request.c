@@ -60,9 +60,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
                    "('360102000000','县',3,'360100000000',0),"
                    "('360102001000','镇',4,'360102000000',0),"
                    "('360102001001','村',5,'360102001000',0);"
-                   "INSERT INTO projects (code, name, region_code, sector, start_year, "
-                   "investment, operation_mode, status, updated_at) VALUES "
-                   "('P1','项目','360102001001','pv',2020,100,'collective','operating',1)",
+                   "INSERT INTO projects (county_code, code, name, region_code, sector, "
+                   "start_year, investment, operation_mode, status, updated_at) VALUES "
+                   "('360102','P1','项目','360102001001','pv',2020,100,'collective',"
+                   "'operating',1)",
                    &err))
         die("seed", &err);
     int64_t uid = 0;

@@ -52,8 +52,8 @@ static void add_household(bf_store *store, const pii_keys *keys, const char *cod
     assert_int_equal(store_prepare(store,
                                    "INSERT INTO households (code, region_code, head_id_hash, "
                                    "head_id_enc, head_id_masked, head_name, kind, size, "
-                                   "risk_status, updated_at) VALUES (?, ?, ?, ?, ?, '张三', "
-                                   "'alleviated', 3, 'none', 1)",
+                                   "risk_status, updated_at, county_code) VALUES (?, ?, ?, ?, ?, "
+                                   "'张三', 'alleviated', 3, 'none', 1, substr(?, 1, 6))",
                                    &stmt, &err),
                      BF_OK);
     store_bind_str(stmt, 1, code);
@@ -61,6 +61,7 @@ static void add_household(bf_store *store, const pii_keys *keys, const char *cod
     store_bind_str(stmt, 3, hash);
     store_bind_str(stmt, 4, enc);
     store_bind_str(stmt, 5, masked);
+    store_bind_str(stmt, 6, region);
     assert_int_equal(store_step_done(stmt, &err), BF_OK);
     store_finalize(stmt);
     pii_id_hash(keys, member_id, 18, hash);
@@ -68,14 +69,15 @@ static void add_household(bf_store *store, const pii_keys *keys, const char *cod
     pii_id_mask(member_id, 18, masked);
     assert_int_equal(store_prepare(store,
                                    "INSERT INTO members (id_hash, household_code, id_enc, "
-                                   "id_masked, name, relation, updated_at) VALUES (?, ?, ?, ?, "
-                                   "'张小三', '子', 1)",
+                                   "id_masked, name, relation, updated_at, county_code) VALUES "
+                                   "(?, ?, ?, ?, '张小三', '子', 1, substr(?, 1, 6))",
                                    &stmt, &err),
                      BF_OK);
     store_bind_str(stmt, 1, hash);
     store_bind_str(stmt, 2, code);
     store_bind_str(stmt, 3, enc);
     store_bind_str(stmt, 4, masked);
+    store_bind_str(stmt, 5, region);
     assert_int_equal(store_step_done(stmt, &err), BF_OK);
     store_finalize(stmt);
 }
@@ -92,35 +94,39 @@ static void seed(const char *target)
                     "('360103001000', '乙镇', 4, '360103000000', 0),"
                     "('360102001001', '甲村', 5, '360102001000', 4),"
                     "('360103001001', '乙村', 5, '360103001000', 4)");
-    exec_sql(store,
-             "INSERT INTO projects (code, name, region_code, sector, start_year, investment, "
-             "linkage_funds, operation_mode, status, idle_since, updated_at) VALUES "
-             "('PA1', '甲村光伏电站', '360102001001', 'pv', 2019, 100000000, 50000000, "
-             "'collective', 'operating', NULL, 1),"
-             "('PA2', '甲村茶园', '360102001001', 'planting', 2020, 20000000, 10000000, "
-             "'cooperative', 'idle', '2024-01-01', 1),"
-             "('PB1', '乙村养殖场', '360103001001', 'breeding', 2019, 30000000, 10000000, "
-             "'collective', 'operating', NULL, 1),"
-             "('PB2', '乙村加工厂', '360103001001', 'processing', 2021, 40000000, 20000000, "
-             "'lease', 'stopped', '2023-06-01', 1)");
-    exec_sql(store,
-             "INSERT INTO assets (code, project_code, name, type, nature, original_value, "
-             "acquired_on, state, idle_since, updated_at) VALUES "
-             "('AA1', 'PA1', '光伏板', 'pv_station', 'operating', 90000000, '2019-06-01', "
-             "'in_use', NULL, 1),"
-             "('AA2', 'PA2', '茶园设施', 'greenhouse', 'operating', 15000000, '2020-03-01', "
-             "'idle', '2024-01-01', 1),"
-             "('AB1', 'PB1', '牛舍', 'farm', 'operating', 25000000, '2019-05-01', 'in_use', NULL, "
-             "1),"
-             "('AB2', 'PB2', '厂房', 'factory', 'operating', 35000000, '2021-01-01', "
-             "'idle', '2023-06-01', 1)");
-    exec_sql(store,
-             "INSERT INTO project_years (project_code, year, revenue, profit, collective_income, "
-             "households_benefited, poor_households_benefited, jobs, updated_at) VALUES "
-             "('PA1', 2024, 1200000, 800000, 700000, 40, 12, 2, 1),"
-             "('PA2', 2024, 300000, -50000, 0, 10, 3, 5, 1),"
-             "('PB1', 2024, 900000, 100000, 200000, 20, 8, 6, 1),"
-             "('PB2', 2024, 0, -300000, 0, 0, 0, 0, 1)");
+    exec_sql(
+        store,
+        "INSERT INTO projects (county_code, code, name, region_code, sector, start_year, "
+        "investment, "
+        "linkage_funds, operation_mode, status, idle_since, updated_at) VALUES "
+        "('360102', 'PA1', '甲村光伏电站', '360102001001', 'pv', 2019, 100000000, 50000000, "
+        "'collective', 'operating', NULL, 1),"
+        "('360102', 'PA2', '甲村茶园', '360102001001', 'planting', 2020, 20000000, 10000000, "
+        "'cooperative', 'idle', '2024-01-01', 1),"
+        "('360103', 'PB1', '乙村养殖场', '360103001001', 'breeding', 2019, 30000000, 10000000, "
+        "'collective', 'operating', NULL, 1),"
+        "('360103', 'PB2', '乙村加工厂', '360103001001', 'processing', 2021, 40000000, 20000000, "
+        "'lease', 'stopped', '2023-06-01', 1)");
+    exec_sql(
+        store,
+        "INSERT INTO assets (county_code, code, project_code, name, type, nature, original_value, "
+        "acquired_on, state, idle_since, updated_at) VALUES "
+        "('360102', 'AA1', 'PA1', '光伏板', 'pv_station', 'operating', 90000000, '2019-06-01', "
+        "'in_use', NULL, 1),"
+        "('360102', 'AA2', 'PA2', '茶园设施', 'greenhouse', 'operating', 15000000, '2020-03-01', "
+        "'idle', '2024-01-01', 1),"
+        "('360103', 'AB1', 'PB1', '牛舍', 'farm', 'operating', 25000000, '2019-05-01', 'in_use', "
+        "NULL, "
+        "1),"
+        "('360103', 'AB2', 'PB2', '厂房', 'factory', 'operating', 35000000, '2021-01-01', "
+        "'idle', '2023-06-01', 1)");
+    exec_sql(store, "INSERT INTO project_years (county_code, project_code, year, revenue, profit, "
+                    "collective_income, "
+                    "households_benefited, poor_households_benefited, jobs, updated_at) VALUES "
+                    "('360102', 'PA1', 2024, 1200000, 800000, 700000, 40, 12, 2, 1),"
+                    "('360102', 'PA2', 2024, 300000, -50000, 0, 10, 3, 5, 1),"
+                    "('360103', 'PB1', 2024, 900000, 100000, 200000, 20, 8, 6, 1),"
+                    "('360103', 'PB2', 2024, 0, -300000, 0, 0, 0, 0, 1)");
     char key_path[4200];
     pii_key_path(target, NULL, key_path, sizeof key_path);
     pii_keys *keys = NULL;
@@ -131,10 +137,13 @@ static void seed(const char *target)
     add_household(store, keys, "HB1", "360103001001", "36010319800101001", "36010320100101002");
     pii_keys_free(keys);
     exec_sql(store,
-             "INSERT INTO household_years (household_code, year, income_per_capita, updated_at) "
-             "VALUES ('HA1', 2024, 1200000, 1), ('HB1', 2024, 900000, 1)");
-    exec_sql(store, "INSERT INTO benefits (household_code, project_code, kind, updated_at) "
-                    "VALUES ('HA1', 'PA1', 'dividend', 1), ('HB1', 'PB1', 'jobs', 1)");
+             "INSERT INTO household_years (county_code, household_code, year, income_per_capita, "
+             "updated_at) "
+             "VALUES ('360102', 'HA1', 2024, 1200000, 1), ('360103', 'HB1', 2024, 900000, 1)");
+    exec_sql(store,
+             "INSERT INTO benefits (county_code, household_code, project_code, kind, updated_at) "
+             "VALUES ('360102', 'HA1', 'PA1', 'dividend', 1), "
+             "('360103', 'HB1', 'PB1', 'jobs', 1)");
     static const struct {
         const char *name, *role, *region;
     } users[] = {

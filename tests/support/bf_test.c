@@ -89,6 +89,19 @@ int bf_test_db_new(char *target, size_t target_size)
     bf_status rc = store_migrate(store, NULL, NULL, &err);
     if (rc == BF_OK)
         rc = bf_init_hooks_run(store, &err);
+    /* BF_TEST_CITUS_CONSTRAINTS names docs/citus/constraints.sql: the tests
+     * then run on a database converted for Citus (PostgreSQL only; see
+     * tests/scripts/test_citus_constraints.sh). */
+    const char *citus = getenv("BF_TEST_CITUS_CONSTRAINTS");
+    if (rc == BF_OK && citus && *citus && backend && strcmp(backend, "pg") == 0) {
+        char *sql = bf_test_read_file(citus, NULL);
+        rc =
+            sql ? store_begin(store, &err) : bf_error_set(&err, BF_ERR_IO, "cannot read %s", citus);
+        if (rc == BF_OK)
+            rc = store_exec(store, sql, &err);
+        rc = rc == BF_OK ? store_commit(store, &err) : (store_rollback(store), rc);
+        free(sql);
+    }
     store_close(store);
     if (rc) {
         fprintf(stderr, "migrate %s: %s\n", target, bf_error_text(&err));

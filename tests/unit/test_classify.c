@@ -104,22 +104,22 @@ static int generate_n(bf_store *store, uint64_t seed, int nhouseholds)
     assert_int_equal(store_begin(store, &err), BF_OK);
     assert_int_equal(store_prepare(store,
                                    "INSERT INTO projects (code, name, region_code, sector, "
-                                   "start_year, investment, operation_mode, status, idle_since) "
-                                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                   "start_year, investment, operation_mode, status, idle_since, "
+                                   "county_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                    &proj, &err),
                      BF_OK);
     assert_int_equal(store_prepare(store,
                                    "INSERT INTO assets (code, project_code, name, type, nature, "
                                    "original_value, acquired_on, useful_life_years, state, "
-                                   "idle_since, capacity_w) VALUES (?, ?, ?, 'equipment', ?, ?, "
-                                   "?, ?, ?, ?, ?)",
+                                   "idle_since, capacity_w, county_code) VALUES (?, ?, ?, "
+                                   "'equipment', ?, ?, ?, ?, ?, ?, ?, ?)",
                                    &asset, &err),
                      BF_OK);
     assert_int_equal(store_prepare(store,
                                    "INSERT INTO project_years (project_code, year, revenue, "
                                    "profit, collective_income, households_benefited, "
-                                   "poor_households_benefited, jobs, generation_kwh) "
-                                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                   "poor_households_benefited, jobs, generation_kwh, county_code) "
+                                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                    &year, &err),
                      BF_OK);
     int existing = 0;
@@ -141,6 +141,7 @@ static int generate_n(bf_store *store, uint64_t seed, int nhouseholds)
         store_bind_str(proj, 8, status);
         random_date(date, sizeof date, 2021, 2026);
         store_bind_str(proj, 9, rnd() % 2 ? date : NULL);
+        store_bind_text(proj, 10, villages[i % 2], 6); /* county_code */
         step_ok(proj);
         int nassets = (int)rnd_range(0, 3);
         for (int a = 0; a < nassets; a++) {
@@ -164,6 +165,7 @@ static int generate_n(bf_store *store, uint64_t seed, int nhouseholds)
                 store_bind_int64(asset, 10, rnd_range(10000, 300000));
             else
                 store_bind_null(asset, 10);
+            store_bind_text(asset, 11, villages[i % 2], 6);
             step_ok(asset);
         }
         for (int y = 2021; y <= YEAR; y++) {
@@ -181,23 +183,26 @@ static int generate_n(bf_store *store, uint64_t seed, int nhouseholds)
                 store_bind_int64(year, 9, rnd_range(0, 300000));
             else
                 store_bind_null(year, 9);
+            store_bind_text(year, 10, villages[i % 2], 6);
             step_ok(year);
         }
     }
-    assert_int_equal(store_prepare(store,
-                                   "INSERT INTO households (code, region_code, head_id_hash, "
-                                   "head_id_enc, head_id_masked, head_name, kind, size, "
-                                   "risk_status) VALUES (?, ?, ?, 'x', 'x', '张三', ?, ?, 'none')",
-                                   &hh, &err),
-                     BF_OK);
+    assert_int_equal(
+        store_prepare(store,
+                      "INSERT INTO households (code, region_code, head_id_hash, "
+                      "head_id_enc, head_id_masked, head_name, kind, size, "
+                      "risk_status, county_code) VALUES (?, ?, ?, 'x', 'x', '张三', ?, ?, "
+                      "'none', ?)",
+                      &hh, &err),
+        BF_OK);
     assert_int_equal(store_prepare(store,
                                    "INSERT INTO household_years (household_code, year, "
-                                   "income_per_capita) VALUES (?, ?, ?)",
+                                   "income_per_capita, county_code) VALUES (?, ?, ?, ?)",
                                    &hy, &err),
                      BF_OK);
     assert_int_equal(store_prepare(store,
-                                   "INSERT INTO benefits (household_code, project_code, kind) "
-                                   "VALUES (?, ?, ?)",
+                                   "INSERT INTO benefits (household_code, project_code, kind, "
+                                   "county_code) VALUES (?, ?, ?, ?)",
                                    &ben, &err),
                      BF_OK);
     for (int i = 0; i < nhouseholds; i++) {
@@ -207,6 +212,7 @@ static int generate_n(bf_store *store, uint64_t seed, int nhouseholds)
         store_bind_str(hh, 3, code);
         store_bind_str(hh, 4, pick(kinds, sizeof kinds / sizeof kinds[0]));
         store_bind_int64(hh, 5, rnd_range(1, 6));
+        store_bind_text(hh, 6, villages[i % 2], 6);
         step_ok(hh);
         for (int y = YEAR - 1; y <= YEAR; y++) {
             if (rnd() % 6 == 0)
@@ -214,15 +220,19 @@ static int generate_n(bf_store *store, uint64_t seed, int nhouseholds)
             store_bind_str(hy, 1, code);
             store_bind_int64(hy, 2, y);
             store_bind_int64(hy, 3, rnd_range(300000, 2000000));
+            store_bind_text(hy, 4, villages[i % 2], 6);
             step_ok(hy);
         }
         int nb = (int)rnd_range(0, 2);
         for (int b = 0; b < nb; b++) {
             char pcode[32];
-            snprintf(pcode, sizeof pcode, "P%04d", (int)rnd_range(0, NPROJECTS - 1));
+            /* A project of the household's county (same parity: same village). */
+            snprintf(pcode, sizeof pcode, "P%04d",
+                     (int)rnd_range(0, NPROJECTS / 2 - 1) * 2 + i % 2);
             store_bind_str(ben, 1, code);
             store_bind_str(ben, 2, pcode);
             store_bind_str(ben, 3, b ? "jobs" : "dividend");
+            store_bind_text(ben, 4, villages[i % 2], 6);
             bf_status rc = store_step_done(ben, &err); /* a duplicate pair is fine to skip */
             (void)rc;
             store_reset(ben);
@@ -602,15 +612,15 @@ static void test_rule_edit_moves_exactly_expected(void **state)
 static void small_fixture(bf_store *store)
 {
     exec_ok(store, regions_sql);
-    exec_ok(store, "INSERT INTO projects (code, name, region_code, sector, start_year, "
-                   "investment, operation_mode, status) VALUES "
-                   "('P1', '甲', '360102001001', 'planting', 2020, 1000000, 'collective', "
-                   "'operating'),"
-                   "('P2', '乙', '360102001001', 'planting', 2020, 1000000, 'collective', "
-                   "'stopped')");
-    exec_ok(store, "INSERT INTO project_years (project_code, year, revenue, profit, "
+    exec_ok(store, "INSERT INTO projects (county_code, code, name, region_code, sector, "
+                   "start_year, investment, operation_mode, status) VALUES "
+                   "('360102', 'P1', '甲', '360102001001', 'planting', 2020, 1000000, "
+                   "'collective', 'operating'),"
+                   "('360102', 'P2', '乙', '360102001001', 'planting', 2020, 1000000, "
+                   "'collective', 'stopped')");
+    exec_ok(store, "INSERT INTO project_years (county_code, project_code, year, revenue, profit, "
                    "collective_income, households_benefited) VALUES "
-                   "('P1', 2025, 0, 0, 100000, 10)");
+                   "('360102', 'P1', 2025, 0, 0, 100000, 10)");
 }
 
 static void test_confirm_override_history(void **state)
@@ -722,19 +732,21 @@ static void test_terminate_disposes_nothing(void **state)
     char target[4096];
     bf_store *store = fresh_db(target, sizeof target);
     small_fixture(store);
-    exec_ok(store, "INSERT INTO assets (code, project_code, name, type, nature, original_value, "
-                   "acquired_on, useful_life_years, state, idle_since) VALUES "
-                   "('A1', 'P2', '大棚', 'facility', 'operating', 5000000, '2020-03-01', 10, "
-                   "'in_use', NULL),"
-                   "('A2', 'P2', '冷库', 'equipment', 'operating', 2000000, '2020-03-01', 8, "
-                   "'idle', '2024-01-01'),"
-                   "('A3', 'P1', '机械', 'equipment', 'operating', 300000, '2021-05-01', 5, "
-                   "'in_use', NULL)");
-    exec_ok(store, "INSERT INTO households (code, region_code, head_id_hash, head_id_enc, "
-                   "head_id_masked, head_name, kind, size, risk_status) VALUES "
-                   "('H1', '360102001001', 'h1', 'x', 'x', '张三', 'alleviated', 3, 'none')");
-    exec_ok(store, "INSERT INTO benefits (household_code, project_code, kind) VALUES "
-                   "('H1', 'P2', 'dividend'), ('H1', 'P1', 'jobs')");
+    exec_ok(store,
+            "INSERT INTO assets (county_code, code, project_code, name, type, nature, "
+            "original_value, acquired_on, useful_life_years, state, idle_since) VALUES "
+            "('360102', 'A1', 'P2', '大棚', 'facility', 'operating', 5000000, '2020-03-01', 10, "
+            "'in_use', NULL),"
+            "('360102', 'A2', 'P2', '冷库', 'equipment', 'operating', 2000000, '2020-03-01', 8, "
+            "'idle', '2024-01-01'),"
+            "('360102', 'A3', 'P1', '机械', 'equipment', 'operating', 300000, '2021-05-01', 5, "
+            "'in_use', NULL)");
+    exec_ok(store, "INSERT INTO households (county_code, code, region_code, head_id_hash, "
+                   "head_id_enc, head_id_masked, head_name, kind, size, risk_status) VALUES "
+                   "('360102', 'H1', '360102001001', 'h1', 'x', 'x', '张三', 'alleviated', 3, "
+                   "'none')");
+    exec_ok(store, "INSERT INTO benefits (county_code, household_code, project_code, kind) "
+                   "VALUES ('360102', 'H1', 'P2', 'dividend'), ('360102', 'H1', 'P1', 'jobs')");
     char *before = dump_registry(store);
     assert_non_null(strstr(before, "P2|"));
     classify_result *r = calloc(1, sizeof *r);
@@ -778,9 +790,10 @@ static void test_run_restores_foreign_keys(void **state)
     run_ok(store, NULL, r);
     assert_int_equal(r->projects, 2);
     static const char orphan[] =
-        "INSERT INTO classifications (project_code, year, proposed_batch, rule_set_id, "
-        "rule_name, explanation, indicators, evidence, run_id, proposed_at) "
-        "SELECT 'NO-SUCH-PROJECT', 2025, 'consolidate', rule_set_id, 'x', 'x', '[]', 0, 0, 0 "
+        "INSERT INTO classifications (county_code, project_code, year, proposed_batch, "
+        "rule_set_id, rule_name, explanation, indicators, evidence, run_id, proposed_at) "
+        "SELECT county_code, 'NO-SUCH-PROJECT', 2025, 'consolidate', rule_set_id, 'x', 'x', "
+        "'[]', 0, 0, 0 "
         "FROM classifications WHERE project_code = 'P1'";
     bf_error err;
     bf_error_clear(&err);
@@ -819,16 +832,20 @@ static void test_warning_life_cycle(void **state)
     warn_filter filter = {NULL, YEAR, WARN_OPEN, IND_PROJECT, 0};
     assert_int_equal(warn_list(store, &filter, first_id, &id, &err), BF_OK);
     assert_true(id > 0);
-    assert_int_equal(warn_transition(store, id, WARN_ACKNOWLEDGED, "", NULL, &err), BF_ERR_INVALID);
-    assert_int_equal(warn_transition(store, id, WARN_ACKNOWLEDGED, "李四", NULL, &err), BF_OK);
-    assert_int_equal(warn_transition(store, id, WARN_ACKNOWLEDGED, "李四", NULL, &err),
+    assert_int_equal(warn_transition(store, id, NULL, WARN_ACKNOWLEDGED, "", NULL, &err),
+                     BF_ERR_INVALID);
+    assert_int_equal(warn_transition(store, id, NULL, WARN_ACKNOWLEDGED, "李四", NULL, &err),
+                     BF_OK);
+    assert_int_equal(warn_transition(store, id, NULL, WARN_ACKNOWLEDGED, "李四", NULL, &err),
                      BF_ERR_STATE);
     assert_non_null(strstr(err.msg, "已知悉"));
-    assert_int_equal(warn_transition(store, id, WARN_RESOLVED, "李四", NULL, &err), BF_ERR_INVALID);
-    assert_int_equal(warn_transition(store, id, WARN_RESOLVED, "李四", "已复产", &err), BF_OK);
-    assert_int_equal(warn_transition(store, id, WARN_ACKNOWLEDGED, "李四", NULL, &err),
+    assert_int_equal(warn_transition(store, id, NULL, WARN_RESOLVED, "李四", NULL, &err),
+                     BF_ERR_INVALID);
+    assert_int_equal(warn_transition(store, id, NULL, WARN_RESOLVED, "李四", "已复产", &err),
+                     BF_OK);
+    assert_int_equal(warn_transition(store, id, NULL, WARN_ACKNOWLEDGED, "李四", NULL, &err),
                      BF_ERR_STATE);
-    assert_int_equal(warn_transition(store, 999999, WARN_RESOLVED, "李四", "x", &err),
+    assert_int_equal(warn_transition(store, 999999, NULL, WARN_RESOLVED, "李四", "x", &err),
                      BF_ERR_NOT_FOUND);
     char sql[200];
     snprintf(sql, sizeof sql,
@@ -991,13 +1008,13 @@ static void test_cli(void **state)
     char target[4096];
     bf_store *store = fresh_db(target, sizeof target);
     small_fixture(store);
-    exec_ok(store, "INSERT INTO projects (code, name, region_code, sector, start_year, "
-                   "investment, operation_mode, status, idle_since) VALUES "
-                   "('P3', '丙', '360103001001', 'planting', 2020, 1000000, 'collective', "
-                   "'idle', '2025-06-30')");
-    exec_ok(store, "INSERT INTO project_years (project_code, year, revenue, profit, "
+    exec_ok(store, "INSERT INTO projects (county_code, code, name, region_code, sector, "
+                   "start_year, investment, operation_mode, status, idle_since) VALUES "
+                   "('360103', 'P3', '丙', '360103001001', 'planting', 2020, 1000000, "
+                   "'collective', 'idle', '2025-06-30')");
+    exec_ok(store, "INSERT INTO project_years (county_code, project_code, year, revenue, profit, "
                    "collective_income, households_benefited) VALUES "
-                   "('P3', 2025, 0, 0, 100000, 10)");
+                   "('360103', 'P3', 2025, 0, 0, 100000, 10)");
     store_close(store);
     char *out = NULL, *errout = NULL;
     /* thresholds */

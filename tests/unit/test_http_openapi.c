@@ -366,9 +366,9 @@ static int64_t seed_warning(const test_server *ts)
 {
     bf_store *store = bf_test_db_open(ts->db);
     bf_test_exec(store, "INSERT INTO warnings (subject_kind, subject_code, region_code, year, "
-                        "rule_code, rule_set_id, explanation, status, firing, opened_at) VALUES "
-                        "('project', 'PA2', '360102001001', 2024, 'WTEST', 1, '闲置', 'open', 1, "
-                        "1)");
+                        "rule_code, rule_set_id, explanation, status, firing, opened_at, "
+                        "county_code) VALUES ('project', 'PA2', '360102001001', 2024, 'WTEST', 1, "
+                        "'闲置', 'open', 1, 1, '360102')");
     int64_t id = bf_test_query_int(store, "SELECT id FROM warnings WHERE rule_code = 'WTEST'");
     store_close(store);
     return id;

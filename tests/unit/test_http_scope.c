@@ -19,9 +19,12 @@
 #include "http/router.h"
 #include "io/validate.h"
 
+#include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 typedef struct {
     const char *user;
@@ -68,6 +71,12 @@ static const scope_case cases[] = {
     {"opA", "PATCH", "/api/v1/households/HB1", "{\"size\":1,\"version\":1}", 404, NULL, NULL},
     {"opA", "PATCH", "/api/v1/household-years/HB1/2024", "{\"wages\":\"1\",\"version\":1}", 404,
      NULL, NULL},
+    /* A province account may move a record between counties of its scope, but
+     * the county is part of every key: refused, naming both counties. */
+    {"admin1", "PATCH", "/api/v1/projects/PA2", "{\"region_code\":\"360103001001\",\"version\":1}",
+     422, "不能改到另一个县", NULL},
+    {"admin1", "PATCH", "/api/v1/households/HA1",
+     "{\"region_code\":\"360103001001\",\"version\":1}", 422, "不能改到另一个县", NULL},
     {"opA", "PATCH", "/api/v1/projects/PA1", "{\"region_code\":\"360103001001\",\"version\":1}",
      422, "管辖范围", NULL},
     {"opA", "POST", "/api/v1/projects",
@@ -244,11 +253,203 @@ static void seed_warnings(const test_server *ts)
 {
     bf_store *store = bf_test_db_open(ts->db);
     bf_test_exec(store, "INSERT INTO warnings (id, subject_kind, subject_code, region_code, year, "
-                        "rule_code, rule_set_id, explanation, status, firing, opened_at) VALUES "
+                        "rule_code, rule_set_id, explanation, status, firing, opened_at, "
+                        "county_code) VALUES "
                         "(9001, 'project', 'PA2', '360102001001', 2024, 'W1', 1, '闲置', 'open', "
-                        "1, 1), (9002, 'project', 'PB2', '360103001001', 2024, 'W1', 1, '停产', "
-                        "'open', 1, 1)");
+                        "1, 1, '360102'), (9002, 'project', 'PB2', '360103001001', 2024, 'W1', 1, "
+                        "'停产', 'open', 1, 1, '360103')");
     store_close(store);
+}
+
+/* ---- the county key in the SQL of county-scoped requests ----
+ * Every table distributed by county (docs/scaling.md) must be reached through
+ * county_code in each statement the server runs for an account of a county or
+ * below: FROM/JOIN with alias a needs "a.county_code" in the statement, an
+ * INSERT names county_code among its columns, an UPDATE or DELETE filters it.
+ * The statements are captured by the store's statement log (store_set_trace)
+ * while such requests run. */
+
+static const char *const distributed[] = {"projects",
+                                          "assets",
+                                          "project_years",
+                                          "households",
+                                          "members",
+                                          "household_years",
+                                          "benefits",
+                                          "classifications",
+                                          "classification_history",
+                                          "warnings",
+                                          "evaluator_assignments",
+                                          NULL};
+
+/* Statements that may reach a distributed table without the county, and why
+ * (docs/scaling.md, "What the hot queries name"). Matched as substrings. */
+static const struct {
+    const char *sql; /* a substring, or "=" and the whole statement */
+    const char *why;
+} county_exceptions[] = {
+    {"COALESCE(MAX(updated_at), 0) FROM", "summary freshness fingerprint: whole tables"},
+    {"AS fp FROM", "summary freshness fingerprint: whole tables"},
+    {"p.start_year <= ?", "summary refresher: whole-table aggregates, a background job"},
+    {"FROM households WHERE 1 = 1", "summary refresher: whole-table aggregates"},
+    {"SELECT DISTINCT year FROM project_years", "summary refresher: the years present"},
+    {"SELECT proposed_batch, confirmed_batch FROM classifications", "summary: table probe"},
+    {"SELECT COALESCE(MAX(year), 0) FROM project_years", "summary: the latest year"},
+    {"SELECT 1 FROM projects t WHERE 1 = 1 AND t.code", "create: is the code taken nationally"},
+    {"SELECT 1 FROM households t WHERE 1 = 1 AND t.code", "create: is the code taken nationally"},
+    {"SELECT 1 FROM assets t WHERE 1 = 1 AND t.code", "create: is the code taken nationally"},
+    {"FROM members m JOIN households h ON h.county_code = m.county_code AND h.code = "
+     "m.household_code WHERE m.id_hash = ?",
+     "a person belongs to one household in the nation (members_person)"},
+    /* The importer (API writes go through it): look-ups by code alone, the
+     * national rules (whole statements). */
+    {"=SELECT region_code FROM projects WHERE code = ?", "importer: a project by code"},
+    {"=SELECT head_id_hash || '|' || region_code FROM households WHERE code = ?",
+     "importer: a household by code"},
+    {"=SELECT code, head_id_hash || '|' || region_code FROM households WHERE code >= ? ORDER BY "
+     "code LIMIT ?",
+     "importer: households read ahead by code"},
+    {"=SELECT household_code FROM members WHERE id_hash = ?",
+     "importer: a person in one household nationally"},
+    {"=SELECT code FROM households WHERE head_id_hash = ? AND code <> ?",
+     "importer: a head of one household nationally"},
+    {"=SELECT id_masked FROM members WHERE household_code = ? AND relation = '户主' AND id_hash "
+     "<> ?",
+     "importer: one head per household"},
+    {"=SELECT p.region_code FROM assets a JOIN projects p ON p.county_code = a.county_code AND "
+     "p.code = a.project_code WHERE a.code = ?",
+     "importer: an asset by code"},
+    {"=SELECT COUNT(*) FROM (SELECT 1 FROM members LIMIT 1) AS t", "importer: is it empty"},
+    {"=SELECT COUNT(*) FROM projects", "importer: rows before and after"},
+    {"=SELECT COUNT(*) FROM assets", "importer: rows before and after"},
+    {"=SELECT COUNT(*) FROM project_years", "importer: rows before and after"},
+    {"=SELECT COUNT(*) FROM households", "importer: rows before and after"},
+    {"=SELECT COUNT(*) FROM members", "importer: rows before and after"},
+    {"=SELECT COUNT(*) FROM household_years", "importer: rows before and after"},
+    {"=SELECT COUNT(*) FROM benefits", "importer: rows before and after"},
+    {"WHERE region_code < ? OR region_code >= ?", "HTTP import: nothing outside the scope moved"},
+    {"WHERE p.region_code < ? OR p.region_code >= ?", "HTTP import: nothing outside moved"},
+    {"WHERE h.region_code < ? OR h.region_code >= ?", "HTTP import: nothing outside moved"},
+    {"FROM classifications c JOIN rule_sets s ON s.id = c.rule_set_id WHERE c.project_code",
+     "explanation by project code (the URL names no county)"},
+    {"FROM classification_history WHERE project_code", "explanation by project code"},
+    {"FROM classifications WHERE project_code = ? AND year = ?", "decision by project code"},
+    {"COALESCE(MAX(proposed_at), 0), COALESCE(MAX(confirmed_at), 0) FROM classifications",
+     "summary freshness fingerprint: whole tables"},
+    {"FROM project_years WHERE year <= ? AND project_code = ?",
+     "explanation of one project by code (the URL names no county)"},
+    {"=SELECT code, name, region_code, sector, operation_mode, status, idle_since, start_year, "
+     "investment FROM projects WHERE code = ? ORDER BY code",
+     "explanation of one project by code (the URL names no county)"},
+    {"FROM assets WHERE project_code = ? ORDER BY project_code",
+     "explanation of one project by code (the URL names no county)"},
+    {NULL, NULL}};
+
+static pthread_mutex_t trace_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool trace_on;
+static char **traced;
+static size_t ntraced, traced_cap;
+
+static void trace_sql(void *ctx, const char *sql)
+{
+    (void)ctx;
+    pthread_mutex_lock(&trace_lock);
+    bool seen = !trace_on;
+    for (size_t i = 0; i < ntraced && !seen; i++)
+        seen = strcmp(traced[i], sql) == 0;
+    if (!seen) {
+        if (ntraced == traced_cap) {
+            traced_cap = traced_cap ? traced_cap * 2 : 256;
+            traced = realloc(traced, traced_cap * sizeof *traced);
+        }
+        traced[ntraced++] = strdup(sql);
+    }
+    pthread_mutex_unlock(&trace_lock);
+}
+
+static bool word_at(const char *sql, const char *p, const char *word)
+{
+    size_t n = strlen(word);
+    return strncasecmp(p, word, n) == 0 &&
+           (p == sql || !(isalnum((unsigned char)p[-1]) || p[-1] == '_')) &&
+           !(isalnum((unsigned char)p[n]) || p[n] == '_');
+}
+
+/* The distributed table the statement reaches without the county, or NULL. */
+static const char *missing_county(const char *sql)
+{
+    static const char *const not_alias[] = {"WHERE", "JOIN", "LEFT",  "ON",    "ORDER", "GROUP",
+                                            "LIMIT", "SET",  "INNER", "USING", NULL};
+    for (size_t i = 0; county_exceptions[i].sql; i++) {
+        const char *e = county_exceptions[i].sql;
+        if (e[0] == '=' ? strcmp(sql, e + 1) == 0 : strstr(sql, e) != NULL)
+            return NULL;
+    }
+    for (const char *p = sql; *p; p++) {
+        for (int t = 0; distributed[t]; t++) {
+            if (!word_at(sql, p, distributed[t]))
+                continue;
+            /* The keyword before the name. */
+            const char *b = p;
+            while (b > sql && b[-1] == ' ')
+                b--;
+            const char *kw = b;
+            while (kw > sql && isalpha((unsigned char)kw[-1]))
+                kw--;
+            size_t kwlen = (size_t)(b - kw);
+            bool from =
+                kwlen == 4 && (strncasecmp(kw, "FROM", 4) == 0 || strncasecmp(kw, "JOIN", 4) == 0);
+            bool into = kwlen == 4 && strncasecmp(kw, "INTO", 4) == 0;
+            bool update = kwlen == 6 && strncasecmp(kw, "UPDATE", 6) == 0;
+            if (!from && !into && !update)
+                continue;
+            const char *a = p + strlen(distributed[t]);
+            while (*a == ' ')
+                a++;
+            if (into) {
+                const char *close = strchr(a, ')');
+                const char *col = strstr(a, "county_code");
+                if (*a != '(' || !col || !close || col > close)
+                    return distributed[t];
+                continue;
+            }
+            char alias[64] = "";
+            size_t n = 0;
+            while ((isalnum((unsigned char)a[n]) || a[n] == '_') && n < sizeof alias - 1)
+                n++;
+            memcpy(alias, a, n);
+            alias[n] = '\0';
+            for (int k = 0; not_alias[k] && n; k++)
+                if (strcasecmp(alias, not_alias[k]) == 0)
+                    n = alias[0] = 0;
+            char want[96];
+            snprintf(want, sizeof want, "%s%scounty_code", alias, n ? "." : "");
+            if (!strstr(sql, want))
+                return distributed[t];
+        }
+    }
+    return NULL;
+}
+
+/* The statement check itself: it catches what it must, passes what it must. */
+static void test_county_check_itself(void **state)
+{
+    (void)state;
+    assert_string_equal(missing_county("SELECT * FROM projects WHERE code = 'x' AND 1=1"),
+                        "projects");
+    assert_string_equal(
+        missing_county("SELECT * FROM assets t JOIN projects p ON p.code = t.project_code "
+                       "WHERE t.county_code = ?"),
+        "projects");
+    assert_null(
+        missing_county("SELECT * FROM assets t JOIN projects p ON p.county_code = "
+                       "t.county_code AND p.code = t.project_code WHERE t.county_code = ?"));
+    assert_string_equal(missing_county("INSERT INTO warnings (id, year) VALUES (?, ?)"),
+                        "warnings");
+    assert_null(missing_county("INSERT INTO warnings (id, county_code) VALUES (?, ?)"));
+    assert_string_equal(missing_county("UPDATE members SET name = ? WHERE household_code = ?"),
+                        "members");
+    assert_null(missing_county("SELECT code FROM regions WHERE code = ?"));
 }
 
 static void test_scope_table(void **state)
@@ -271,6 +472,13 @@ static void test_scope_table(void **state)
             if (strcmp(users[u], k->user) == 0)
                 c = &clients[u];
         assert_non_null(c);
+        /* The statements of county-scoped accounts' requests, except the batch
+         * jobs (a classification run, a spreadsheet import: not hot queries). */
+        pthread_mutex_lock(&trace_lock);
+        trace_on = (strcmp(k->user, "opA") == 0 || strcmp(k->user, "opB") == 0 ||
+                    strcmp(k->user, "villA") == 0) &&
+                   !strstr(k->path, "/classification/runs") && !strstr(k->path, "/imports/");
+        pthread_mutex_unlock(&trace_lock);
         test_response r;
         test_request(c, k->method, k->path, k->body, k->body ? strlen(k->body) : 0, k->content_type,
                      NULL, true, &r);
@@ -284,7 +492,21 @@ static void test_scope_table(void **state)
         }
         test_response_free(&r);
     }
+    pthread_mutex_lock(&trace_lock);
+    trace_on = false;
+    int unkeyed = 0;
+    for (size_t i = 0; i < ntraced; i++) {
+        const char *table = missing_county(traced[i]);
+        if (table) {
+            fprintf(stderr, "no county_code for %s in: %s\n", table, traced[i]);
+            unkeyed++;
+        }
+    }
+    size_t statements = ntraced;
+    pthread_mutex_unlock(&trace_lock);
+    assert_true(statements > 50); /* the log did capture the requests */
     assert_int_equal(failures, 0);
+    assert_int_equal(unkeyed, 0);
 }
 
 /* The case's path without its query matches the route pattern ({} for a
@@ -379,7 +601,9 @@ static void test_sibling_untouched(void **state)
 
 int main(void)
 {
+    store_set_trace(trace_sql, NULL); /* records only while trace_on */
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_county_check_itself),
         cmocka_unit_test(test_scope_table),
         cmocka_unit_test(test_sibling_untouched),
         cmocka_unit_test(test_every_route_has_cases),

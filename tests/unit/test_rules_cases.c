@@ -134,6 +134,40 @@ static void do_row(case_state *cs, char **words, int n)
         cols[ncols] = default_buf[d];
         values[ncols++] = value;
     }
+    /* county_code, unless given: the region's first 6 digits, else the
+     * parent's (the project, or the household). */
+    char county[16] = "";
+    bool has_county = false;
+    const char *region = NULL, *parent = NULL, *parent_sql = NULL;
+    for (int i = 0; i < ncols; i++) {
+        has_county = has_county || strcmp(cols[i], "county_code") == 0;
+        if (strcmp(cols[i], "region_code") == 0)
+            region = values[i];
+        else if (strcmp(cols[i], "project_code") == 0 && !parent_sql) {
+            parent = values[i];
+            parent_sql = "SELECT county_code FROM projects WHERE code = ?";
+        } else if (strcmp(cols[i], "household_code") == 0) {
+            parent = values[i];
+            parent_sql = "SELECT county_code FROM households WHERE code = ?";
+        }
+    }
+    if (!has_county && region) {
+        snprintf(county, sizeof county, "%.6s", region);
+    } else if (!has_county && parent_sql) {
+        bf_error qerr;
+        bf_stmt *q = NULL;
+        bool has_row = false;
+        if (store_prepare(cs->store, parent_sql, &q, &qerr) == BF_OK) {
+            store_bind_str(q, 1, parent);
+            if (store_step(q, &has_row, &qerr) == BF_OK && has_row)
+                snprintf(county, sizeof county, "%s", store_column_text(q, 0, NULL));
+            store_finalize(q);
+        }
+    }
+    if (!has_county && county[0] && ncols < MAX_FIELDS * 2) {
+        cols[ncols] = "county_code";
+        values[ncols++] = county;
+    }
     bf_buf sql;
     bf_buf_init(&sql, 4096);
     bf_buf_printf(&sql, "INSERT INTO %s (", table);
@@ -444,7 +478,8 @@ static void run_case(void **state)
                                      "SELECT MAX(id) FROM warnings WHERE subject_kind = ? AND "
                                      "subject_code = ? AND rule_code = ? AND year = ?",
                                      4, words[1], words[2], words[3], year);
-            if (warn_transition(cs.store, id, WARN_RESOLVED, "test", "核实已解决", &err) != BF_OK)
+            if (warn_transition(cs.store, id, NULL, WARN_RESOLVED, "test", "核实已解决", &err) !=
+                BF_OK)
                 CASE_FAIL(&cs, "resolve: %s", err.msg);
         } else if (strcmp(words[0], "decide") == 0 && (n == 3 || n == 4)) {
             /* decide CODE BATCH|- [REASON]: the county confirms (-, or the

@@ -297,13 +297,14 @@ static void test_rollback_and_errors(void **state)
     /* A foreign key checked at the sending: a row referencing nothing fails. */
     assert_int_equal(new_batch(store,
                                "INSERT INTO projects (code, name, region_code, sector, "
-                               "start_year, investment, operation_mode, status) "
-                               "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                               "start_year, investment, operation_mode, status, "
+                               "county_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                &batch, &err),
                      BF_OK);
     assert_int_equal(store_begin(store, &err), BF_OK);
-    static const char *const row[] = {"P1", "x", "999999999999", "s", "2020", "1", "m", "s"};
-    for (int i = 0; i < 8; i++)
+    static const char *const row[] = {"P1", "x", "999999999999", "s", "2020", "1",
+                                      "m",  "s", "999999"};
+    for (int i = 0; i < 9; i++)
         store_batch_bind_str(batch, i + 1, row[i]);
     rc = store_batch_add(batch, &err);
     if (rc == BF_OK)

@@ -516,6 +516,34 @@ static void test_region_range_matches_ancestry(void **state)
     }
 }
 
+/* The county key of a scope: one county (=), or the range of whole counties. */
+static void test_region_range_counties(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *code;
+        bool one, aligned;
+        const char *clo, *chi;
+    } cases[] = {
+        {"360000000000", false, true, "360000", "370000"}, /* province */
+        {"360100000000", false, true, "360100", "360200"}, /* city */
+        {"360102000000", true, true, "360102", "360103"},  /* county */
+        {"360102001000", true, false, "360102", "360103"}, /* township */
+        {"360102001001", true, false, "360102", "360103"}, /* village */
+        {"369900000000", false, true, "369900", "370000"}, /* a city ending in 99 */
+        {"360199000000", true, true, "360199", "360200"},  /* a county ending in 99 */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char lo[13], hi[13], clo[7], chi[7];
+        bool aligned = !cases[i].aligned;
+        bf_region_code_range(cases[i].code, lo, hi);
+        bool one = bf_region_range_counties(lo, hi, clo, chi, &aligned);
+        if (one != cases[i].one || aligned != cases[i].aligned || strcmp(clo, cases[i].clo) != 0 ||
+            strcmp(chi, cases[i].chi) != 0)
+            fail_msg("%s: one=%d aligned=%d [%s, %s)", cases[i].code, one, aligned, clo, chi);
+    }
+}
+
 static void test_region_level_names(void **state)
 {
     (void)state;
@@ -547,6 +575,7 @@ int main(void)
         cmocka_unit_test(test_region_level_and_parent),
         cmocka_unit_test(test_region_range),
         cmocka_unit_test(test_region_range_matches_ancestry),
+        cmocka_unit_test(test_region_range_counties),
         cmocka_unit_test(test_region_level_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
