@@ -7,6 +7,10 @@
  * a new result is inserted, a changed batch updates the row and adds a
  * history event, a changed rule or value updates the row's evidence only,
  * and an unchanged result is not written at all.
+ *
+ * On SQLite the projects and the households are read and evaluated by reader
+ * threads on connections of their own when they can be (pj_producer,
+ * hh_producer); the run's own thread writes what they hand over.
  */
 #include "domain/classify.h"
 #include "core/hash.h"
@@ -80,6 +84,35 @@ static void rules_of_kind(const rule_set *set, rule_kind kind, const rule **firs
 
 /* ---- the run -------------------------------------------------------------------- */
 
+/* Page cache of a reader thread's connection (KiB, as PRAGMA cache_size wants
+ * it): readers pass over each page about once. */
+#define READER_CACHE_KIB "2048"
+
+/* Words of a bit mask with one bit per rule. */
+#define RULE_MASK_WORDS ((RULES_MAX_RULES + 63) / 64)
+
+/* What the rules make of one project, before anything is written: computed by
+ * the project reader (pj_evaluate), written by the run (pj_write). Text points
+ * into the evaluator's buffers or a chunk's arena. */
+typedef struct {
+    const char *code, *region_code;
+    const rule *fired; /* the batch rule that held, NULL: the fallback */
+    int batch;         /* index into the batch table */
+    const char *expl, *snap;
+    size_t expl_len, snap_len;
+    uint64_t hash;
+    uint64_t warned[RULE_MASK_WORDS]; /* bit i: project warning rule i holds */
+    rl_value values[IND_P_COUNT];
+} pj_item;
+
+/* What evaluating projects needs: read only, shared by the run and a reader. */
+typedef struct {
+    const batch_table *batches;
+    const rule *batch_rules, *project_warnings;
+    size_t nbatch, nproject_warnings;
+    const char *fallback_text;
+} pj_rules;
+
 typedef struct {
     int8_t batch;
     bool confirmed;
@@ -99,6 +132,7 @@ typedef struct {
     warn_sync *warnings;
     store_batch *insert, *history; /* COPY on PostgreSQL */
     bf_stmt *update_batch, *update_evidence;
+    pj_rules rules; /* what evaluating a project needs */
     bf_buf expl, snap;
     int64_t now;
     char fallback_text[256];
@@ -206,24 +240,23 @@ static bf_status prepare_statements(run_ctx *ctx, bf_error *err)
 }
 
 /* A proposal of the run into the history (a batch of rows). */
-static bf_status run_history(run_ctx *ctx, const char *code, const char *region_code,
-                             const char *batch, const char *previous, const char *rule_code,
-                             bf_error *err)
+static bf_status run_history(run_ctx *ctx, const pj_item *it, const char *batch,
+                             const char *previous, const char *rule_code, bf_error *err)
 {
     store_batch *h = ctx->history;
-    store_batch_bind_str(h, 1, code);
+    store_batch_bind_str(h, 1, it->code);
     store_batch_bind_int64(h, 2, ctx->options->year);
     store_batch_bind_str(h, 3, "proposed");
     store_batch_bind_str(h, 4, batch);
     store_batch_bind_str(h, 5, previous);
     store_batch_bind_int64(h, 6, ctx->set->id);
     store_batch_bind_str(h, 7, rule_code && rule_code[0] ? rule_code : NULL);
-    store_batch_bind_text(h, 8, ctx->expl.data, ctx->expl.len);
+    store_batch_bind_text(h, 8, it->expl, it->expl_len);
     store_batch_bind_str(h, 9, ctx->options->actor);
     store_batch_bind_null(h, 10);
     store_batch_bind_int64(h, 11, ctx->result->run_id);
     store_batch_bind_int64(h, 12, ctx->now);
-    store_batch_bind_text(h, 13, region_code, 6); /* county_code */
+    store_batch_bind_text(h, 13, it->region_code, 6); /* county_code */
     return store_batch_add(h, err);
 }
 
@@ -257,63 +290,86 @@ static bf_status add_history(bf_stmt *h, const char *code, const char *county, i
     return rc;
 }
 
-static bf_status on_project(void *vctx, const ind_project *p, bf_error *err)
+static bf_status pj_evaluate(const pj_rules *r, const ind_project *p, bf_buf *expl, bf_buf *snap,
+                             pj_item *out, bf_error *err)
 {
-    run_ctx *ctx = vctx;
-    classify_result *res = ctx->result;
-    const batch_table *batches = &res->batches;
-    int64_t year = ctx->options->year;
-    res->projects++;
-
     const rule *fired = NULL;
-    for (size_t i = 0; i < ctx->nbatch && !fired; i++)
-        if (rl_eval(ctx->batch_rules[i].program, p->values) == RL_TRUE)
-            fired = &ctx->batch_rules[i];
-    bf_buf_reset(&ctx->expl);
-    bf_buf_reset(&ctx->snap);
+    for (size_t i = 0; i < r->nbatch && !fired; i++)
+        if (rl_eval(r->batch_rules[i].program, p->values) == RL_TRUE)
+            fired = &r->batch_rules[i];
+    bf_buf_reset(expl);
+    bf_buf_reset(snap);
     int batch;
     bf_status rc;
     if (fired) {
-        batch = rules_batch_find(batches, fired->outcome, strlen(fired->outcome));
+        batch = rules_batch_find(r->batches, fired->outcome, strlen(fired->outcome));
         if (batch < 0)
             return bf_error_set(err, BF_ERR_INVALID, "规则 %s 的批次 %s 已不存在", fired->code,
                                 fired->outcome);
-        rc = rl_template_render(fired->template_, p->values, &ctx->expl);
+        rc = rl_template_render(fired->template_, p->values, expl);
     } else {
-        batch = batches->fallback;
-        res->fallback++;
-        rc = bf_buf_append_str(&ctx->expl, ctx->fallback_text);
+        batch = r->batches->fallback;
+        rc = bf_buf_append_str(expl, r->fallback_text);
     }
     if (rc == BF_OK)
-        rc = ind_snapshot_json(IND_PROJECT, p->values, &ctx->snap);
+        rc = ind_snapshot_json(IND_PROJECT, p->values, snap);
     if (rc)
         return bf_error_set(err, rc, "项目 %s 的说明过长", p->code);
+    out->code = p->code;
+    out->region_code = p->region_code;
+    out->fired = fired;
+    out->batch = batch;
+    out->expl = expl->data;
+    out->expl_len = expl->len;
+    out->snap = snap->data;
+    out->snap_len = snap->len;
+    out->hash = evidence_hash(expl->data, expl->len, snap->data, snap->len);
+    memset(out->warned, 0, sizeof out->warned);
+    for (size_t i = 0; i < r->nproject_warnings; i++)
+        if (rl_eval(r->project_warnings[i].program, p->values) == RL_TRUE)
+            out->warned[i / 64] |= UINT64_C(1) << (i % 64);
+    memcpy(out->values, p->values, sizeof out->values);
+    return BF_OK;
+}
+
+/* Write one evaluated project: its result (new, changed or left), history and warnings. */
+static bf_status pj_write(run_ctx *ctx, const pj_item *it, bf_error *err)
+{
+    classify_result *res = ctx->result;
+    const batch_table *batches = &res->batches;
+    int64_t year = ctx->options->year;
+    const rule *fired = it->fired;
+    int batch = it->batch;
+    res->projects++;
+    if (!fired)
+        res->fallback++;
     res->per_batch[batch]++;
 
     const char *batch_id = batches->items[batch].id;
     const char *rule_code = fired ? fired->code : "";
     const char *rule_name = fired ? fired->name : "（未命中规则，兜底）";
-    uint64_t hash = evidence_hash(ctx->expl.data, ctx->expl.len, ctx->snap.data, ctx->snap.len);
-    const previous_result *prev = cmap_get(ctx->previous, p->code, strlen(p->code));
+    uint64_t hash = it->hash;
+    const previous_result *prev = cmap_get(ctx->previous, it->code, strlen(it->code));
     bf_stmt *s;
+    bf_status rc;
     if (!prev) {
         res->first++;
         store_batch *b = ctx->insert;
-        store_batch_bind_str(b, 1, p->code);
+        store_batch_bind_str(b, 1, it->code);
         store_batch_bind_int64(b, 2, year);
         store_batch_bind_str(b, 3, batch_id);
         store_batch_bind_int64(b, 4, ctx->set->id);
         store_batch_bind_str(b, 5, fired ? rule_code : NULL);
         store_batch_bind_str(b, 6, rule_name);
-        store_batch_bind_text(b, 7, ctx->expl.data, ctx->expl.len);
-        store_batch_bind_text(b, 8, ctx->snap.data, ctx->snap.len);
+        store_batch_bind_text(b, 7, it->expl, it->expl_len);
+        store_batch_bind_text(b, 8, it->snap, it->snap_len);
         store_batch_bind_int64(b, 9, (int64_t)hash);
         store_batch_bind_int64(b, 10, res->run_id);
         store_batch_bind_int64(b, 11, ctx->now);
-        store_batch_bind_text(b, 12, p->region_code, 6); /* county_code */
+        store_batch_bind_text(b, 12, it->region_code, 6); /* county_code */
         rc = store_batch_add(b, err);
         if (rc == BF_OK)
-            rc = run_history(ctx, p->code, p->region_code, batch_id, NULL, rule_code, err);
+            rc = run_history(ctx, it, batch_id, NULL, rule_code, err);
     } else if (prev->batch != batch) {
         res->changed++;
         if (prev->confirmed)
@@ -325,18 +381,18 @@ static bf_status on_project(void *vctx, const ind_project *p, bf_error *err)
         store_bind_int64(s, 2, ctx->set->id);
         store_bind_str(s, 3, fired ? rule_code : NULL);
         store_bind_str(s, 4, rule_name);
-        store_bind_text(s, 5, ctx->expl.data, ctx->expl.len);
-        store_bind_text(s, 6, ctx->snap.data, ctx->snap.len);
+        store_bind_text(s, 5, it->expl, it->expl_len);
+        store_bind_text(s, 6, it->snap, it->snap_len);
         store_bind_int64(s, 7, (int64_t)hash);
         store_bind_int64(s, 8, res->run_id);
         store_bind_int64(s, 9, ctx->now);
-        store_bind_str(s, 10, p->code);
+        store_bind_str(s, 10, it->code);
         store_bind_int64(s, 11, year);
-        store_bind_text(s, 12, p->region_code, 6);
+        store_bind_text(s, 12, it->region_code, 6);
         rc = store_step_done(s, err);
         store_reset(s);
         if (rc == BF_OK)
-            rc = run_history(ctx, p->code, p->region_code, batch_id,
+            rc = run_history(ctx, it, batch_id,
                              prev->batch >= 0 ? batches->items[prev->batch].id : NULL, rule_code,
                              err);
     } else if (strcmp(prev->rule_code, rule_code) != 0 || prev->hash != hash) {
@@ -345,28 +401,244 @@ static bf_status on_project(void *vctx, const ind_project *p, bf_error *err)
         store_bind_int64(s, 1, ctx->set->id);
         store_bind_str(s, 2, fired ? rule_code : NULL);
         store_bind_str(s, 3, rule_name);
-        store_bind_text(s, 4, ctx->expl.data, ctx->expl.len);
-        store_bind_text(s, 5, ctx->snap.data, ctx->snap.len);
+        store_bind_text(s, 4, it->expl, it->expl_len);
+        store_bind_text(s, 5, it->snap, it->snap_len);
         store_bind_int64(s, 6, (int64_t)hash);
         store_bind_int64(s, 7, res->run_id);
-        store_bind_str(s, 8, p->code);
+        store_bind_str(s, 8, it->code);
         store_bind_int64(s, 9, year);
-        store_bind_text(s, 10, p->region_code, 6);
+        store_bind_text(s, 10, it->region_code, 6);
         rc = store_step_done(s, err);
         store_reset(s);
     } else {
         res->unchanged++;
+        rc = BF_OK;
     }
+    for (size_t i = 0; i < ctx->nproject_warnings && rc == BF_OK; i++)
+        if (it->warned[i / 64] & (UINT64_C(1) << (i % 64)))
+            rc = warn_sync_fire(ctx->warnings, IND_PROJECT, it->code, it->region_code,
+                                &ctx->project_warnings[i], it->values, err);
+    return rc;
+}
+
+/* A project read on the run's own connection: evaluated and written at once. */
+static bf_status on_project(void *vctx, const ind_project *p, bf_error *err)
+{
+    run_ctx *ctx = vctx;
+    pj_item it;
+    bf_status rc = pj_evaluate(&ctx->rules, p, &ctx->expl, &ctx->snap, &it, err);
+    return rc ? rc : pj_write(ctx, &it, err);
+}
+
+/* ---- projects: read and evaluated on a second connection -------------------------- */
+
+/* On SQLite the run's own thread is the longer path of a first run: it read,
+ * evaluated and wrote every project, then wrote the households' warnings. So
+ * when the run has a transaction of its own and the database is in WAL mode, a
+ * reader thread on a connection of its own reads the projects, computes their
+ * indicators, evaluates the rules and renders explanations and snapshots, and
+ * hands the results over in chunks through a bounded queue; the run's thread
+ * only writes them, in the same (code) order. The reader starts after the run's
+ * transaction has begun (IMMEDIATE: no other writer can commit in between), so
+ * it reads what the run's connection would have read: the run writes nothing
+ * the project scan reads. Otherwise the run reads them itself (on_project). */
+
+#define PJ_CHUNK     32
+#define PJ_QUEUE_MAX 4 /* chunks waiting for the writer: bounds the memory held */
+
+typedef struct pj_chunk {
+    struct pj_chunk *next;
+    bf_arena *arena;
+    size_t count;
+    pj_item items[PJ_CHUNK];
+} pj_chunk;
+
+typedef struct {
+    bf_store *store; /* the reader's own connection */
+    pthread_t thread;
+    bool threaded;
+    ind_scope scope;
+    char prefix[13];
+    const pj_rules *rules;
+    bf_buf expl, snap;  /* the reader's */
+    atomic_bool cancel; /* the run failed: stop */
+    pj_chunk *current;  /* being filled (reader only) */
+    pthread_mutex_t lock;
+    pthread_cond_t ready, space;
+    pj_chunk *head, *tail; /* filled chunks, oldest first (under lock) */
+    size_t queued;         /* how many (under lock) */
+    bool done;             /* the reader has finished (under lock) */
+    bf_status rc;
+    bf_error err;
+} pj_producer;
+
+static void pj_chunk_free(pj_chunk *c)
+{
+    if (c) {
+        bf_arena_free(c->arena);
+        free(c);
+    }
+}
+
+/* Queue a filled chunk, waiting while the queue is full. */
+static void pj_publish(pj_producer *p, pj_chunk *c)
+{
+    pthread_mutex_lock(&p->lock);
+    while (p->queued >= PJ_QUEUE_MAX && !atomic_load(&p->cancel))
+        pthread_cond_wait(&p->space, &p->lock);
+    if (p->tail)
+        p->tail->next = c;
+    else
+        p->head = c;
+    p->tail = c;
+    p->queued++;
+    pthread_cond_signal(&p->ready);
+    pthread_mutex_unlock(&p->lock);
+}
+
+static bf_status pj_on_project(void *vctx, const ind_project *proj, bf_error *err)
+{
+    pj_producer *p = vctx;
+    if (atomic_load_explicit(&p->cancel, memory_order_relaxed))
+        return bf_error_set(err, BF_ERR_INTERNAL, "分类运行已中止");
+    pj_chunk *c = p->current;
+    if (c && c->count == PJ_CHUNK) {
+        pj_publish(p, c);
+        c = p->current = NULL;
+    }
+    if (!c) {
+        c = calloc(1, sizeof *c);
+        if (c)
+            c->arena = bf_arena_new(0);
+        if (!c || !c->arena) {
+            pj_chunk_free(c);
+            return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+        }
+        p->current = c;
+    }
+    pj_item *it = &c->items[c->count];
+    bf_status rc = pj_evaluate(p->rules, proj, &p->expl, &p->snap, it, err);
     if (rc)
         return rc;
+    it->code = bf_arena_strdup(c->arena, proj->code);
+    it->region_code = bf_arena_strdup(c->arena, proj->region_code);
+    it->expl = bf_arena_strndup(c->arena, p->expl.data, p->expl.len);
+    it->snap = bf_arena_strndup(c->arena, p->snap.data, p->snap.len);
+    if (!it->code || !it->region_code || !it->expl || !it->snap)
+        return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+    c->count++;
+    return BF_OK;
+}
 
-    for (size_t i = 0; i < ctx->nproject_warnings && rc == BF_OK; i++) {
-        const rule *r = &ctx->project_warnings[i];
-        if (rl_eval(r->program, p->values) == RL_TRUE)
-            rc = warn_sync_fire(ctx->warnings, IND_PROJECT, p->code, p->region_code, r, p->values,
-                                err);
+static void *pj_thread(void *arg)
+{
+    pj_producer *p = arg;
+    bf_error err;
+    bf_error_clear(&err);
+    bf_status rc = ind_scan_projects(p->store, &p->scope, pj_on_project, p, &err);
+    pj_chunk *last = p->current;
+    p->current = NULL;
+    if (last && last->count > 0 && rc == BF_OK)
+        pj_publish(p, last);
+    else
+        pj_chunk_free(last);
+    pthread_mutex_lock(&p->lock);
+    p->rc = rc;
+    p->err = err;
+    p->done = true;
+    pthread_cond_signal(&p->ready);
+    pthread_mutex_unlock(&p->lock);
+    return NULL;
+}
+
+/* Start the reader on second, a connection of its own (closed by pj_stop).
+ * false: no thread (second is closed); the run reads the projects itself. */
+static bool pj_start(pj_producer *p, bf_store *second, const ind_scope *scope,
+                     const pj_rules *rules)
+{
+    memset(p, 0, sizeof *p);
+    p->store = second;
+    p->scope = *scope;
+    if (scope->region_prefix) {
+        snprintf(p->prefix, sizeof p->prefix, "%s", scope->region_prefix);
+        p->scope.region_prefix = p->prefix;
     }
-    return rc;
+    p->rules = rules;
+    bf_buf_init(&p->expl, TEXT_CAP);
+    bf_buf_init(&p->snap, TEXT_CAP);
+    atomic_init(&p->cancel, false);
+    bool lock = pthread_mutex_init(&p->lock, NULL) == 0;
+    bool ready = lock && pthread_cond_init(&p->ready, NULL) == 0;
+    bool space = ready && pthread_cond_init(&p->space, NULL) == 0;
+    if (space && pthread_create(&p->thread, NULL, pj_thread, p) == 0) {
+        p->threaded = true;
+        return true;
+    }
+    if (space)
+        pthread_cond_destroy(&p->space);
+    if (ready)
+        pthread_cond_destroy(&p->ready);
+    if (lock)
+        pthread_mutex_destroy(&p->lock);
+    bf_buf_free(&p->expl);
+    bf_buf_free(&p->snap);
+    store_close(second);
+    return false;
+}
+
+/* Stop the reader (if still running) and release it. */
+static void pj_stop(pj_producer *p)
+{
+    pthread_mutex_lock(&p->lock);
+    atomic_store(&p->cancel, true);
+    pthread_cond_broadcast(&p->space);
+    pthread_mutex_unlock(&p->lock);
+    pthread_join(p->thread, NULL);
+    store_close(p->store);
+    while (p->head) {
+        pj_chunk *c = p->head;
+        p->head = c->next;
+        pj_chunk_free(c);
+    }
+    pj_chunk_free(p->current);
+    bf_buf_free(&p->expl);
+    bf_buf_free(&p->snap);
+    pthread_cond_destroy(&p->space);
+    pthread_cond_destroy(&p->ready);
+    pthread_mutex_destroy(&p->lock);
+}
+
+/* Write what the reader hands over, in order. */
+static bf_status pj_consume(run_ctx *ctx, pj_producer *p, bf_error *err)
+{
+    for (;;) {
+        pthread_mutex_lock(&p->lock);
+        while (!p->head && !p->done)
+            pthread_cond_wait(&p->ready, &p->lock);
+        pj_chunk *c = p->head;
+        if (c) {
+            p->head = c->next;
+            if (!p->head)
+                p->tail = NULL;
+            p->queued--;
+            pthread_cond_signal(&p->space);
+        }
+        bool finished = !c && p->done;
+        pthread_mutex_unlock(&p->lock);
+        if (finished)
+            break;
+        bf_status rc = BF_OK;
+        for (size_t k = 0; k < c->count && rc == BF_OK; k++)
+            rc = pj_write(ctx, &c->items[k], err);
+        pj_chunk_free(c);
+        if (rc)
+            return rc;
+    }
+    if (p->rc) {
+        *err = p->err;
+        return p->rc;
+    }
+    return BF_OK;
 }
 
 /* ---- households: read and evaluated on a second connection -------------------------- */
@@ -381,10 +653,8 @@ static bf_status on_project(void *vctx, const ind_project *p, bf_error *err)
  * second connection would not see, or a database that cannot be opened twice)
  * the producer runs on the main connection before the warnings are written. */
 
-#define HH_CHUNK 2048
-/* Page cache of the household reader's connection (KiB, as PRAGMA cache_size wants it). */
-#define HH_READER_CACHE_KIB "2048"
-#define HH_MASK_WORDS       ((RULES_MAX_RULES + 63) / 64)
+#define HH_CHUNK      2048
+#define HH_MASK_WORDS RULE_MASK_WORDS
 
 typedef struct {
     const char *code, *region_code; /* in the chunk's arena */
@@ -601,7 +871,7 @@ static bf_status hh_start(hh_producer *p, bf_store *store, const ind_scope *scop
          * as the default, and its pages are not allocated (each one growing
          * the thread's heap with a system call) nor counted in the peak memory. */
         if (store_kind(second) == BF_STORE_SQLITE)
-            store_exec(second, "PRAGMA cache_size=-" HH_READER_CACHE_KIB, &ignored);
+            store_exec(second, "PRAGMA cache_size=-" READER_CACHE_KIB, &ignored);
         p->store = second;
         p->own_store = true;
         if (pthread_create(&p->thread, NULL, hh_thread, p) == 0) {
@@ -755,6 +1025,9 @@ bf_status classify_run(bf_store *store, const classify_options *options, classif
     thr_table *thresholds = NULL;
     hh_producer households;
     bool hh_started = false;
+    pj_producer projects;
+    bool pj_started = false;
+    bf_store *pj_store = NULL; /* the project reader's connection, until it starts */
     bool in_tx = false;
     bool fk_off = false;
     ctx.arena = bf_arena_new(0);
@@ -777,6 +1050,8 @@ bf_status classify_run(bf_store *store, const classify_options *options, classif
     result->household_rules = ctx.nhousehold_warnings > 0;
     snprintf(ctx.fallback_text, sizeof ctx.fallback_text, "未命中任何批次规则，归入%s",
              result->batches.items[result->batches.fallback].label);
+    ctx.rules = (pj_rules){&result->batches, ctx.batch_rules,       ctx.project_warnings,
+                           ctx.nbatch,       ctx.nproject_warnings, ctx.fallback_text};
 
     ind_scope scope = {options->year, prefix, NULL, ind_cutoff(options->year)};
     if (ctx.nhousehold_warnings > 0) {
@@ -797,6 +1072,17 @@ bf_status classify_run(bf_store *store, const classify_options *options, classif
             goto out;
     }
 
+    /* A second connection for the project reader: only when the run has a
+     * transaction of its own on SQLite in WAL mode (see pj_producer). */
+    if (store_kind(store) == BF_STORE_SQLITE && store->tx_depth == 0 && store->target &&
+        concurrent_reads(store)) {
+        bf_error ignored;
+        if (store_open(store->target, false, &pj_store, &ignored) != BF_OK)
+            pj_store = NULL;
+        /* Like the household reader's, it reads each page about once. */
+        if (pj_store)
+            store_exec(pj_store, "PRAGMA cache_size=-" READER_CACHE_KIB, &ignored);
+    }
     fk_off = fk_checks_off(store);
     rc = store_begin(store, err);
     if (rc)
@@ -814,7 +1100,15 @@ bf_status classify_run(bf_store *store, const classify_options *options, classif
         goto out;
     result->had_previous = cmap_count(ctx.previous) > 0;
 
-    rc = ind_scan_projects(store, &scope, on_project, &ctx, err);
+    if (pj_store) {
+        pj_started = pj_start(&projects, pj_store, &scope, &ctx.rules);
+        pj_store = NULL; /* the reader's now, or closed */
+    }
+    result->projects_parallel = pj_started;
+    if (pj_started)
+        rc = pj_consume(&ctx, &projects, err);
+    else
+        rc = ind_scan_projects(store, &scope, on_project, &ctx, err);
     if (rc == BF_OK)
         rc = store_batch_flush(ctx.insert, err);
     if (rc == BF_OK)
@@ -842,6 +1136,10 @@ bf_status classify_run(bf_store *store, const classify_options *options, classif
             err);
     }
 out:
+    if (pj_started)
+        pj_stop(&projects);
+    if (pj_store)
+        store_close(pj_store);
     if (hh_started)
         hh_stop(&households);
     store_batch_free(ctx.insert);

@@ -54,6 +54,7 @@ typedef struct {
     long transitions[RULES_MAX_BATCHES][RULES_MAX_BATCHES]; /* [old][new], changed only */
     long households;                                        /* households evaluated */
     bool households_parallel; /* households were read on a second connection, in a thread */
+    bool projects_parallel;   /* projects were read on a second connection, in a thread */
     bool household_rules;     /* the set has household warning rules */
     bool threshold_set;       /* a monitoring threshold exists for the year */
     warn_counts warnings[2];  /* [IND_PROJECT], [IND_HOUSEHOLD] */

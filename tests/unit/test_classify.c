@@ -450,6 +450,11 @@ static void test_parallel_households_agree(void **state)
     run_in_transaction(b, rb);
     assert_true(ra->households_parallel);
     assert_false(rb->households_parallel);
+    /* the projects too, on SQLite (several of the reader's chunks) */
+    assert_int_equal(ra->projects_parallel, store_kind(a) == BF_STORE_SQLITE);
+    assert_false(rb->projects_parallel);
+    assert_int_equal(ra->projects, rb->projects);
+    assert_true(ra->projects > 5 * 32); /* more than the reader queues (PJ_CHUNK, PJ_QUEUE_MAX) */
     assert_int_equal(ra->households, NHOUSEHOLDS_MANY);
     assert_int_equal(rb->households, NHOUSEHOLDS_MANY);
     /* enough warnings to fill several of the chunks the thread hands over */
@@ -485,6 +490,42 @@ static void test_parallel_households_agree(void **state)
     free(rb);
     store_close(a);
     store_close(b);
+}
+
+/* A run whose writing fails part-way (a trigger refuses one project's result)
+ * while the project reader is ahead of it, waiting on its full queue: the run
+ * fails with the database's error, writes nothing, and the reader is stopped
+ * (the run returns). SQLite only (the trigger's syntax; the reader is
+ * SQLite's). Then a run without the trigger succeeds on the same handle. */
+static void test_failed_write_stops_project_reader(void **state)
+{
+    (void)state;
+    char target[4096];
+    bf_store *store = fresh_db(target, sizeof target);
+    if (store_kind(store) != BF_STORE_SQLITE) {
+        store_close(store);
+        skip();
+    }
+    int existing = generate_n(store, 7, NHOUSEHOLDS);
+    exec_ok(store, "CREATE TRIGGER refuse BEFORE INSERT ON classifications "
+                   "WHEN NEW.project_code >= 'P0040' BEGIN SELECT RAISE(ABORT, 'refused'); END");
+    classify_result *r = calloc(1, sizeof *r);
+    assert_non_null(r);
+    bf_error err;
+    bf_error_clear(&err);
+    classify_options options = {YEAR, NULL, "test"};
+    assert_int_not_equal(classify_run(store, &options, r, &err), BF_OK);
+    assert_non_null(strstr(err.msg, "refused"));
+    assert_true(r->projects_parallel);
+    assert_int_equal(count(store, "SELECT COUNT(*) FROM classifications"), 0);
+    assert_int_equal(count(store, "SELECT COUNT(*) FROM warnings"), 0);
+    exec_ok(store, "DROP TRIGGER refuse");
+    run_ok(store, NULL, r);
+    assert_true(r->projects_parallel);
+    assert_int_equal(r->projects, existing);
+    assert_int_equal(count(store, "SELECT COUNT(*) FROM classifications"), existing);
+    free(r);
+    store_close(store);
 }
 
 static void test_rerun_idempotent_and_region_scope(void **state)
@@ -1269,6 +1310,7 @@ int main(void)
         cmocka_unit_test(test_property_one_batch_each),
         cmocka_unit_test(test_rerun_idempotent_and_region_scope),
         cmocka_unit_test(test_parallel_households_agree),
+        cmocka_unit_test(test_failed_write_stops_project_reader),
         cmocka_unit_test(test_rule_edit_moves_exactly_expected),
         cmocka_unit_test(test_confirm_override_history),
         cmocka_unit_test(test_terminate_disposes_nothing),
