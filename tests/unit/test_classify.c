@@ -523,6 +523,107 @@ static void test_rerun_idempotent_and_region_scope(void **state)
     store_close(store);
 }
 
+/* The results of the projects and warnings of a region subtree (prefix: its
+ * digits), ids left out, in code order. */
+static char *dump_region(bf_store *store, const char *prefix)
+{
+    char sql[2][640];
+    snprintf(sql[0], sizeof sql[0],
+             "SELECT c.project_code, c.proposed_batch, COALESCE(c.rule_code, '-'), "
+             "c.explanation, c.indicators, c.evidence FROM classifications c JOIN projects p "
+             "ON p.county_code = c.county_code AND p.code = c.project_code "
+             "WHERE p.region_code LIKE '%s%%' ORDER BY c.project_code",
+             prefix);
+    snprintf(sql[1], sizeof sql[1],
+             "SELECT subject_kind, subject_code, region_code, rule_code, explanation, status, "
+             "firing FROM warnings WHERE region_code LIKE '%s%%' "
+             "ORDER BY subject_kind, subject_code, rule_code",
+             prefix);
+    bf_buf out;
+    bf_buf_init(&out, 16 * 1024 * 1024);
+    bf_error err;
+    bf_error_clear(&err);
+    for (int q = 0; q < 2; q++) {
+        bf_stmt *stmt = NULL;
+        if (store_prepare(store, sql[q], &stmt, &err) != BF_OK)
+            fail_msg("%s: %s", sql[q], err.msg);
+        for (;;) {
+            bool has_row = false;
+            assert_int_equal(store_step(stmt, &has_row, &err), BF_OK);
+            if (!has_row)
+                break;
+            for (int c = 0; c < store_column_count(stmt); c++) {
+                size_t len;
+                const char *text = store_column_text(stmt, c, &len);
+                assert_int_equal(bf_buf_append(&out, text, len), BF_OK);
+                assert_int_equal(bf_buf_append_char(&out, '|'), BF_OK);
+            }
+            assert_int_equal(bf_buf_append_char(&out, '\n'), BF_OK);
+        }
+        store_finalize(stmt);
+        assert_int_equal(bf_buf_append_str(&out, "--\n"), BF_OK);
+    }
+    char *text = strdup(out.data ? out.data : "");
+    assert_non_null(text);
+    bf_buf_free(&out);
+    return text;
+}
+
+/* A run over a region reads each scope shape its own way (the county range
+ * of a city or a county; the county and the region range below a county) and
+ * merges the streams in county key order, which here is not the code order
+ * (P0000 is in 360102, P0001 in 360103, ...): each scope's results are the
+ * whole run's results of that region, and a second run of the scope changes
+ * nothing. */
+static void test_region_scopes_agree(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *region, *prefix;
+        bool some;
+    } scopes[] = {
+        {"360100000000", "3601", true},       {"360102000000", "360102", true},
+        {"360103001000", "360103001", true},  {"360102001001", "360102001001", true},
+        {"360102002000", "360102002", false}, /* no project nor household there */
+    };
+    char target[4096];
+    bf_store *whole = fresh_db(target, sizeof target);
+    generate_n(whole, 11, NHOUSEHOLDS);
+    classify_result *r = calloc(1, sizeof *r);
+    assert_non_null(r);
+    run_ok(whole, NULL, r);
+    for (size_t i = 0; i < sizeof scopes / sizeof scopes[0]; i++) {
+        char other_target[4096];
+        bf_store *part = fresh_db(other_target, sizeof other_target);
+        generate_n(part, 11, NHOUSEHOLDS);
+        if (!scopes[i].some)
+            exec_ok(part, "INSERT INTO regions (code, name, level, parent_code, flags) VALUES "
+                          "('360102002000', '空街道', 4, '360102000000', 0)");
+        run_ok(part, scopes[i].region, r);
+        char *want = dump_region(whole, scopes[i].prefix);
+        char *got = dump_region(part, scopes[i].prefix);
+        assert_string_equal(got, want);
+        if (scopes[i].some)
+            assert_true(r->projects > 0 && r->households > 0);
+        else
+            assert_true(r->projects == 0 && r->households == 0);
+        /* nothing outside the scope was touched */
+        char *all = dump_region(part, "3");
+        char *scoped_only = dump_region(part, scopes[i].prefix);
+        assert_int_equal(strlen(all), strlen(scoped_only));
+        run_ok(part, scopes[i].region, r);
+        assert_int_equal(r->changed + r->first + r->updated, 0);
+        assert_int_equal(r->warnings[IND_PROJECT].opened + r->warnings[IND_HOUSEHOLD].opened, 0);
+        free(all);
+        free(scoped_only);
+        free(want);
+        free(got);
+        store_close(part);
+    }
+    free(r);
+    store_close(whole);
+}
+
 /* Projects whose stored values make `5 <= return_pct < 8` and that C1 classified. */
 typedef struct {
     char codes[NPROJECTS][16];
@@ -1268,6 +1369,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_property_one_batch_each),
         cmocka_unit_test(test_rerun_idempotent_and_region_scope),
+        cmocka_unit_test(test_region_scopes_agree),
         cmocka_unit_test(test_parallel_households_agree),
         cmocka_unit_test(test_rule_edit_moves_exactly_expected),
         cmocka_unit_test(test_confirm_override_history),
