@@ -549,11 +549,18 @@ bf_status ind_scan_projects(bf_store *store, const ind_scope *scope, ind_project
     scope_binds binds;
     scope_prepare(scope, &binds);
     int index = 1;
+    /* On PostgreSQL the three stream through cursors (in a transaction), as
+     * the households' do: the planner then walks the keys (a fast start)
+     * instead of sorting a sequential scan, and no whole result is held. */
     bf_status rc = store_prepare(store, project_driver_sql[binds.shape], &drv, err);
+    if (rc == BF_OK)
+        store_pg_set_streaming(drv, true);
     if (rc == BF_OK)
         rc = scope_bind(drv, &binds, false, &index);
     if (rc == BF_OK)
         rc = store_prepare(store, project_years_sql[binds.shape], &years.stmt, err);
+    if (rc == BF_OK)
+        store_pg_set_streaming(years.stmt, true);
     if (rc == BF_OK) {
         index = 1;
         rc = scope_bind(years.stmt, &binds, true, &index);
@@ -562,6 +569,8 @@ bf_status ind_scan_projects(bf_store *store, const ind_scope *scope, ind_project
     }
     if (rc == BF_OK)
         rc = store_prepare(store, project_assets_sql[binds.shape], &assets.stmt, err);
+    if (rc == BF_OK)
+        store_pg_set_streaming(assets.stmt, true);
     if (rc == BF_OK) {
         index = 1;
         rc = scope_bind(assets.stmt, &binds, true, &index);
