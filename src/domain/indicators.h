@@ -112,10 +112,10 @@ typedef struct {
 typedef bf_status (*ind_project_fn)(void *ctx, const ind_project *project, bf_error *err);
 typedef bf_status (*ind_household_fn)(void *ctx, const ind_household *household, bf_error *err);
 
-/* The counties [clo, chi) of a region subtree's digits (ind_scope's
- * region_prefix; "" or NULL-free: all), and whether the subtree is whole
- * counties (a county, a city, the province), so that the county range alone
- * selects it; false for a part of a county (clo then is its county). */
+/* The counties [clo, chi) of a region subtree given by its digits (ind_scope's
+ * region_prefix, not empty), and whether the subtree is whole counties (a
+ * county, a city, the province), so that the county range alone selects it;
+ * false for a part of a county (clo then is its county). */
 bool ind_scope_counties(const char *prefix, char clo[7], char chi[7]);
 
 /* Compute the indicators of every project in scope that exists in the year
