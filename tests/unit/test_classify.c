@@ -20,6 +20,7 @@
 #include "store/store.h"
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -622,6 +623,80 @@ static void test_region_scopes_agree(void **state)
     }
     free(r);
     store_close(whole);
+}
+
+/* The statements a run prepares (store_set_trace), from both threads. */
+static pthread_mutex_t plan_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *plan_sql[256];
+static size_t plan_count;
+
+static void plan_trace(void *ctx, const char *sql)
+{
+    (void)ctx;
+    pthread_mutex_lock(&plan_lock);
+    bool seen = false;
+    for (size_t i = 0; i < plan_count && !seen; i++)
+        seen = strcmp(plan_sql[i], sql) == 0;
+    if (!seen && plan_count < sizeof plan_sql / sizeof plan_sql[0])
+        plan_sql[plan_count++] = strdup(sql);
+    pthread_mutex_unlock(&plan_lock);
+}
+
+/* On SQLite, every stream of a run over everything or over whole counties
+ * (a city, a county) is a walk of one index in its key's order: no query of
+ * the run that orders by the county key has SQLite sort (USE TEMP B-TREE). */
+static void test_stream_plans_walk_keys(void **state)
+{
+    (void)state;
+    char target[4096];
+    bf_store *store = fresh_db(target, sizeof target);
+    if (store_kind(store) != BF_STORE_SQLITE) {
+        store_close(store);
+        skip();
+    }
+    generate_n(store, 5, NHOUSEHOLDS);
+    exec_ok(store, "ANALYZE");
+    classify_result *r = calloc(1, sizeof *r);
+    assert_non_null(r);
+    static const char *const regions[] = {NULL, "360100000000", "360102000000"};
+    for (size_t k = 0; k < sizeof regions / sizeof regions[0]; k++) {
+        plan_count = 0;
+        store_set_trace(plan_trace, NULL);
+        run_ok(store, regions[k], r);
+        store_set_trace(NULL, NULL);
+        int streams = 0;
+        bf_error err;
+        bf_error_clear(&err);
+        for (size_t i = 0; i < plan_count; i++) {
+            const char *sql = plan_sql[i];
+            if (strncmp(sql, "SELECT", 6) == 0 && strstr(sql, "ORDER BY") &&
+                strstr(sql, "county_code, ")) {
+                streams++;
+                char explain[2048];
+                snprintf(explain, sizeof explain, "EXPLAIN QUERY PLAN %s", sql);
+                bf_stmt *stmt = NULL;
+                if (store_prepare(store, explain, &stmt, &err) != BF_OK)
+                    fail_msg("%s: %s", explain, err.msg);
+                for (;;) {
+                    bool has_row = false;
+                    assert_int_equal(store_step(stmt, &has_row, &err), BF_OK);
+                    if (!has_row)
+                        break;
+                    const char *detail = store_column_text(stmt, 3, NULL);
+                    if (strstr(detail, "TEMP B-TREE"))
+                        fail_msg("region %s: %s sorts: %s", regions[k] ? regions[k] : "all", sql,
+                                 detail);
+                }
+                store_finalize(stmt);
+            }
+            free(plan_sql[i]);
+        }
+        /* projects, their years and assets; households, their incomes (one text
+         * for both years) and benefits */
+        assert_int_equal(streams, 6);
+    }
+    free(r);
+    store_close(store);
 }
 
 /* Projects whose stored values make `5 <= return_pct < 8` and that C1 classified. */
@@ -1370,6 +1445,7 @@ int main(void)
         cmocka_unit_test(test_property_one_batch_each),
         cmocka_unit_test(test_rerun_idempotent_and_region_scope),
         cmocka_unit_test(test_region_scopes_agree),
+        cmocka_unit_test(test_stream_plans_walk_keys),
         cmocka_unit_test(test_parallel_households_agree),
         cmocka_unit_test(test_rule_edit_moves_exactly_expected),
         cmocka_unit_test(test_confirm_override_history),
