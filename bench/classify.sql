@@ -117,7 +117,8 @@ SELECT c.project_code FROM classifications c
   JOIN batches b ON b.id = c.confirmed_batch
  WHERE b.candidate_only = 1 AND c.year <= @year
    AND c.year = (SELECT MAX(d.year) FROM classifications d
-                  WHERE d.project_code = c.project_code AND d.confirmed_batch IS NOT NULL
+                  WHERE d.county_code = c.county_code AND d.project_code = c.project_code
+                    AND d.confirmed_batch IS NOT NULL
                     AND d.year <= @year);
 
 INSERT INTO ref_warnings
@@ -126,7 +127,8 @@ SELECT 'household', y.household_code, 'HW1' FROM household_years y
        (SELECT per_capita FROM thresholds WHERE year = @year ORDER BY id DESC LIMIT 1);
 INSERT INTO ref_warnings
 SELECT 'household', c.household_code, 'HW2' FROM household_years c
-  JOIN household_years p ON p.household_code = c.household_code AND p.year = @year - 1
+  JOIN household_years p ON p.county_code = c.county_code
+   AND p.household_code = c.household_code AND p.year = @year - 1
  WHERE c.year = @year AND p.income_per_capita > 0
    AND (c.income_per_capita - p.income_per_capita) * 100 < -20 * p.income_per_capita;
 INSERT INTO ref_warnings

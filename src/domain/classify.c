@@ -143,11 +143,16 @@ static bf_status load_previous(run_ctx *ctx, const char *prefix, bf_error *err)
     static const char sql_all[] =
         "SELECT project_code, proposed_batch, COALESCE(rule_code, ''), evidence, confirmed_batch "
         "FROM classifications WHERE year = ?";
+    /* A scope of whole counties is its county range; a part of a county is
+     * its county and the region range of the projects. */
+    static const char sql_counties[] =
+        "SELECT project_code, proposed_batch, COALESCE(rule_code, ''), evidence, confirmed_batch "
+        "FROM classifications WHERE year = ? AND county_code >= ? AND county_code < ?";
     static const char sql_region[] =
         "SELECT c.project_code, c.proposed_batch, COALESCE(c.rule_code, ''), c.evidence, "
         "c.confirmed_batch FROM classifications c "
         "JOIN projects p ON p.county_code = c.county_code AND p.code = c.project_code "
-        "WHERE c.year = ? AND p.region_code BETWEEN ? AND ?";
+        "WHERE c.year = ? AND c.county_code = ? AND p.region_code BETWEEN ? AND ?";
     char year_text[24];
     snprintf(year_text, sizeof year_text, "%lld", (long long)ctx->options->year);
     int64_t count = 0;
@@ -162,11 +167,20 @@ static bf_status load_previous(run_ctx *ctx, const char *prefix, bf_error *err)
     if (count == 0)
         return BF_OK;
     bf_stmt *stmt = NULL;
-    rc = store_prepare(ctx->store, prefix ? sql_region : sql_all, &stmt, err);
+    char clo[7], chi[7];
+    bool counties = prefix && ind_scope_counties(prefix, clo, chi);
+    rc = store_prepare(ctx->store,
+                       !prefix    ? sql_all
+                       : counties ? sql_counties
+                                  : sql_region,
+                       &stmt, err);
     if (rc)
         return rc;
     store_bind_int64(stmt, 1, ctx->options->year);
-    if (prefix) {
+    if (counties) {
+        store_bind_str(stmt, 2, clo);
+        store_bind_str(stmt, 3, chi);
+    } else if (prefix) {
         char lo[13], hi[13];
         size_t n = strlen(prefix);
         memcpy(lo, prefix, n);
@@ -174,8 +188,9 @@ static bf_status load_previous(run_ctx *ctx, const char *prefix, bf_error *err)
         memset(lo + n, '0', 12 - n);
         memset(hi + n, '9', 12 - n);
         lo[12] = hi[12] = '\0';
-        store_bind_str(stmt, 2, lo);
-        store_bind_str(stmt, 3, hi);
+        store_bind_str(stmt, 2, clo);
+        store_bind_str(stmt, 3, lo);
+        store_bind_str(stmt, 4, hi);
     }
     const batch_table *batches = &ctx->result->batches;
     while (rc == BF_OK) {

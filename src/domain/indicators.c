@@ -14,6 +14,7 @@
  */
 #include "domain/indicators.h"
 #include "domain/codemap.h"
+#include "io/validate.h"
 #include "store/store_pg.h"
 
 #include <stdlib.h>
@@ -248,76 +249,155 @@ static bf_status cursor_check_done(const cursor *c, bf_error *err)
     return BF_OK;
 }
 
-/* Bind the scope parameters appended by scope_sql in order: code or region bounds. */
+/* The four shapes of a scan's scope, each with its own statements. Every
+ * stream is read in its table's county key order, (county_code, code) or
+ * (county_code, parent code, ...), so that the merge of a table with its
+ * children walks the keys with no sort, and a scoped statement names the
+ * county key (docs/scaling.md, "What the hot queries name"). */
+typedef enum {
+    SCOPE_ALL,      /* everything: the whole keys in order */
+    SCOPE_CODE,     /* one subject: its county looked up by the national code */
+    SCOPE_COUNTIES, /* whole counties (a county, a city, the province) */
+    SCOPE_REGION,   /* a part of one county: the county plus the region range */
+    SCOPE_SHAPES
+} scope_shape;
+
+/* The scope parameters, bound first in every statement in this order:
+ * SCOPE_CODE the code (twice in a child's statement: the county's look-up,
+ * then the parent code), SCOPE_COUNTIES the county range [clo, chi),
+ * SCOPE_REGION the county clo and the closed region range [lo, hi]. */
 typedef struct {
+    scope_shape shape;
     const char *code;
     char lo[13], hi[13];
-    bool region;
+    char clo[7], chi[7];
 } scope_binds;
+
+bool ind_scope_counties(const char *prefix, char clo[7], char chi[7])
+{
+    char lo[13], hi[13];
+    size_t n = strnlen(prefix, 12);
+    memcpy(lo, prefix, n);
+    memset(lo + n, '0', 12 - n);
+    lo[12] = '\0';
+    memcpy(hi, lo, 13);
+    /* [lo, hi): hi is the prefix plus one at its last digit, carrying left */
+    size_t i = n;
+    bool carried = true;
+    while (i > 0 && carried) {
+        i--;
+        carried = hi[i] == '9';
+        hi[i] = carried ? '0' : (char)(hi[i] + 1);
+    }
+    if (carried || n == 0)
+        memset(hi, '9', 12); /* the end of the code space */
+    bool aligned = false;
+    bf_region_range_counties(lo, hi, clo, chi, &aligned);
+    return aligned;
+}
 
 static void scope_prepare(const ind_scope *scope, scope_binds *b)
 {
     memset(b, 0, sizeof *b);
     b->code = scope->code;
-    if (!scope->code && scope->region_prefix && scope->region_prefix[0]) {
+    b->shape = SCOPE_ALL;
+    if (scope->code) {
+        b->shape = SCOPE_CODE;
+    } else if (scope->region_prefix && scope->region_prefix[0]) {
         region_bounds(scope->region_prefix, b->lo, b->hi);
-        b->region = true;
+        b->shape = ind_scope_counties(scope->region_prefix, b->clo, b->chi) ? SCOPE_COUNTIES
+                                                                            : SCOPE_REGION;
     }
 }
 
-static bf_status scope_bind(bf_stmt *stmt, const scope_binds *b, int *index)
+/* Bind the scope parameters from *index on; child: a child table's statement
+ * (SCOPE_CODE binds the code for the county's look-up and the parent code). */
+static bf_status scope_bind(bf_stmt *stmt, const scope_binds *b, bool child, int *index)
 {
     bf_status rc = BF_OK;
-    if (b->code) {
+    switch (b->shape) {
+    case SCOPE_CODE:
         rc = store_bind_str(stmt, (*index)++, b->code);
-    } else if (b->region) {
-        rc = store_bind_str(stmt, (*index)++, b->lo);
+        if (rc == BF_OK && child)
+            rc = store_bind_str(stmt, (*index)++, b->code);
+        break;
+    case SCOPE_COUNTIES:
+        rc = store_bind_str(stmt, (*index)++, b->clo);
+        if (rc == BF_OK)
+            rc = store_bind_str(stmt, (*index)++, b->chi);
+        break;
+    case SCOPE_REGION:
+        rc = store_bind_str(stmt, (*index)++, b->clo);
+        if (rc == BF_OK)
+            rc = store_bind_str(stmt, (*index)++, b->lo);
         if (rc == BF_OK)
             rc = store_bind_str(stmt, (*index)++, b->hi);
+        break;
+    default:
+        break;
     }
     return rc;
 }
 
 /* ---- projects ---------------------------------------------------------------- */
 
-/* Queries: [0] no filter, [1] one code, [2] region range. */
-static const char *const project_driver_sql[3] = {
-    "SELECT code, name, region_code, sector, operation_mode, status, idle_since, start_year, "
-    "investment FROM projects ORDER BY code",
-    "SELECT code, name, region_code, sector, operation_mode, status, idle_since, start_year, "
-    "investment FROM projects WHERE code = ? ORDER BY code",
-    "SELECT code, name, region_code, sector, operation_mode, status, idle_since, start_year, "
-    "investment FROM projects WHERE region_code BETWEEN ? AND ? ORDER BY code",
+#define PROJECT_COLUMNS                                                                            \
+    "code, name, region_code, sector, operation_mode, status, idle_since, start_year, investment"
+
+static const char *const project_driver_sql[SCOPE_SHAPES] = {
+    [SCOPE_ALL] = "SELECT " PROJECT_COLUMNS " FROM projects ORDER BY county_code, code",
+    [SCOPE_CODE] = "SELECT " PROJECT_COLUMNS " FROM projects WHERE code = ?",
+    [SCOPE_COUNTIES] = "SELECT " PROJECT_COLUMNS " FROM projects "
+                       "WHERE county_code >= ? AND county_code < ? ORDER BY county_code, code",
+    [SCOPE_REGION] = "SELECT " PROJECT_COLUMNS " FROM projects "
+                     "WHERE county_code = ? AND region_code BETWEEN ? AND ? "
+                     "ORDER BY county_code, code",
 };
 
-static const char *const project_years_sql[3] = {
-    "SELECT project_code, year, profit, collective_income, households_benefited, "
-    "poor_households_benefited, jobs, generation_kwh, revenue FROM project_years "
-    "WHERE year <= ? ORDER BY project_code, year",
-    "SELECT project_code, year, profit, collective_income, households_benefited, "
-    "poor_households_benefited, jobs, generation_kwh, revenue FROM project_years "
-    "WHERE year <= ? AND project_code = ? ORDER BY project_code, year",
-    "SELECT y.project_code, y.year, y.profit, y.collective_income, y.households_benefited, "
-    "y.poor_households_benefited, y.jobs, y.generation_kwh, y.revenue FROM project_years y "
-    "JOIN projects p ON p.code = y.project_code "
-    "WHERE y.year <= ? AND p.region_code BETWEEN ? AND ? ORDER BY y.project_code, y.year",
+/* The years up to the scan's year (bound after the scope). */
+#define YEAR_COLUMNS(t)                                                                            \
+    t "project_code, " t "year, " t "profit, " t "collective_income, " t                           \
+      "households_benefited, " t "poor_households_benefited, " t "jobs, " t "generation_kwh, " t   \
+      "revenue"
+
+static const char *const project_years_sql[SCOPE_SHAPES] = {
+    [SCOPE_ALL] = "SELECT " YEAR_COLUMNS("") " FROM project_years WHERE year <= ? "
+                                             "ORDER BY county_code, project_code, year",
+    [SCOPE_CODE] = "SELECT " YEAR_COLUMNS(
+        "") " FROM project_years "
+            "WHERE county_code = (SELECT county_code FROM projects WHERE code = ?) "
+            "AND project_code = ? AND year <= ? ORDER BY year",
+    [SCOPE_COUNTIES] =
+        "SELECT " YEAR_COLUMNS("") " FROM project_years "
+                                   "WHERE county_code >= ? AND county_code < ? AND year <= ? "
+                                   "ORDER BY county_code, project_code, year",
+    [SCOPE_REGION] = "SELECT " YEAR_COLUMNS(
+        "y.") " FROM project_years y "
+              "JOIN projects p ON p.county_code = y.county_code AND p.code = y.project_code "
+              "WHERE y.county_code = ? AND p.region_code BETWEEN ? AND ? AND y.year <= ? "
+              "ORDER BY y.county_code, y.project_code, y.year",
 };
 
-static const char *const project_assets_sql[3] = {
-    "SELECT project_code, nature, state, original_value, acquired_on, useful_life_years, "
-    "idle_since, capacity_w FROM assets ORDER BY project_code",
-    "SELECT project_code, nature, state, original_value, acquired_on, useful_life_years, "
-    "idle_since, capacity_w FROM assets WHERE project_code = ? ORDER BY project_code",
-    "SELECT a.project_code, a.nature, a.state, a.original_value, a.acquired_on, "
-    "a.useful_life_years, a.idle_since, a.capacity_w FROM assets a "
-    "JOIN projects p ON p.code = a.project_code "
-    "WHERE p.region_code BETWEEN ? AND ? ORDER BY a.project_code",
-};
+#define ASSET_COLUMNS(t)                                                                           \
+    t "project_code, " t "nature, " t "state, " t "original_value, " t "acquired_on, " t           \
+      "useful_life_years, " t "idle_since, " t "capacity_w"
 
-static int scope_variant(const scope_binds *b)
-{
-    return b->code ? 1 : b->region ? 2 : 0;
-}
+/* assets_project (county_code, project_code); a project's assets in any order. */
+static const char *const project_assets_sql[SCOPE_SHAPES] = {
+    [SCOPE_ALL] = "SELECT " ASSET_COLUMNS("") " FROM assets ORDER BY county_code, project_code",
+    [SCOPE_CODE] = "SELECT " ASSET_COLUMNS(
+        "") " FROM assets "
+            "WHERE county_code = (SELECT county_code FROM projects WHERE code = ?) "
+            "AND project_code = ?",
+    [SCOPE_COUNTIES] = "SELECT " ASSET_COLUMNS("") " FROM assets "
+                                                   "WHERE county_code >= ? AND county_code < ? "
+                                                   "ORDER BY county_code, project_code",
+    [SCOPE_REGION] = "SELECT " ASSET_COLUMNS(
+        "a.") " FROM assets a "
+              "JOIN projects p ON p.county_code = a.county_code AND p.code = a.project_code "
+              "WHERE a.county_code = ? AND p.region_code BETWEEN ? AND ? "
+              "ORDER BY a.county_code, a.project_code",
+};
 
 typedef struct {
     bool has;
@@ -468,24 +548,32 @@ bf_status ind_scan_projects(bf_store *store, const ind_scope *scope, ind_project
     cursor years = {.what = "项目年度数据"}, assets = {.what = "项目资产"};
     scope_binds binds;
     scope_prepare(scope, &binds);
-    int variant = scope_variant(&binds);
     int index = 1;
-    bf_status rc = store_prepare(store, project_driver_sql[variant], &drv, err);
+    /* On PostgreSQL the three stream through cursors (in a transaction), as
+     * the households' do: the planner then walks the keys (a fast start)
+     * instead of sorting a sequential scan, and no whole result is held. */
+    bf_status rc = store_prepare(store, project_driver_sql[binds.shape], &drv, err);
     if (rc == BF_OK)
-        rc = scope_bind(drv, &binds, &index);
+        store_pg_set_streaming(drv, true);
     if (rc == BF_OK)
-        rc = store_prepare(store, project_years_sql[variant], &years.stmt, err);
+        rc = scope_bind(drv, &binds, false, &index);
+    if (rc == BF_OK)
+        rc = store_prepare(store, project_years_sql[binds.shape], &years.stmt, err);
+    if (rc == BF_OK)
+        store_pg_set_streaming(years.stmt, true);
     if (rc == BF_OK) {
         index = 1;
-        rc = store_bind_int64(years.stmt, index++, scope->year);
+        rc = scope_bind(years.stmt, &binds, true, &index);
         if (rc == BF_OK)
-            rc = scope_bind(years.stmt, &binds, &index);
+            rc = store_bind_int64(years.stmt, index++, scope->year);
     }
     if (rc == BF_OK)
-        rc = store_prepare(store, project_assets_sql[variant], &assets.stmt, err);
+        rc = store_prepare(store, project_assets_sql[binds.shape], &assets.stmt, err);
+    if (rc == BF_OK)
+        store_pg_set_streaming(assets.stmt, true);
     if (rc == BF_OK) {
         index = 1;
-        rc = scope_bind(assets.stmt, &binds, &index);
+        rc = scope_bind(assets.stmt, &binds, true, &index);
     }
     if (rc == BF_OK)
         rc = cursor_next(&years, err);
@@ -753,32 +841,52 @@ static const linked_entry *linked_find(const ind_linked *linked, const char *cod
 
 /* ---- households ---------------------------------------------------------------- */
 
-static const char *const household_driver_sql[3] = {
-    "SELECT code, region_code, kind, size, risk_status FROM households ORDER BY code",
-    "SELECT code, region_code, kind, size, risk_status FROM households WHERE code = ? "
-    "ORDER BY code",
-    "SELECT code, region_code, kind, size, risk_status FROM households "
-    "WHERE region_code BETWEEN ? AND ? ORDER BY code",
+#define HOUSEHOLD_COLUMNS "code, region_code, kind, size, risk_status"
+
+static const char *const household_driver_sql[SCOPE_SHAPES] = {
+    [SCOPE_ALL] = "SELECT " HOUSEHOLD_COLUMNS " FROM households ORDER BY county_code, code",
+    [SCOPE_CODE] = "SELECT " HOUSEHOLD_COLUMNS " FROM households WHERE code = ?",
+    [SCOPE_COUNTIES] = "SELECT " HOUSEHOLD_COLUMNS " FROM households "
+                       "WHERE county_code >= ? AND county_code < ? ORDER BY county_code, code",
+    [SCOPE_REGION] = "SELECT " HOUSEHOLD_COLUMNS " FROM households "
+                     "WHERE county_code = ? AND region_code BETWEEN ? AND ? "
+                     "ORDER BY county_code, code",
 };
 
-/* One year of incomes in household order (the covering index household_years_income). */
-static const char *const household_years_sql[3] = {
-    "SELECT household_code, income_per_capita FROM household_years WHERE year = ? "
-    "ORDER BY household_code",
-    "SELECT household_code, income_per_capita FROM household_years WHERE year = ? "
-    "AND household_code = ? ORDER BY household_code",
-    "SELECT y.household_code, y.income_per_capita FROM household_years y "
-    "JOIN households h ON h.code = y.household_code "
-    "WHERE y.year = ? AND h.region_code BETWEEN ? AND ? ORDER BY y.household_code",
+/* One year of incomes (bound after the scope) in the households' order: the
+ * covering index household_years_income (year, county_code, household_code,
+ * income_per_capita). */
+static const char *const household_years_sql[SCOPE_SHAPES] = {
+    [SCOPE_ALL] = "SELECT household_code, income_per_capita FROM household_years WHERE year = ? "
+                  "ORDER BY county_code, household_code",
+    [SCOPE_CODE] = "SELECT household_code, income_per_capita FROM household_years "
+                   "WHERE county_code = (SELECT county_code FROM households WHERE code = ?) "
+                   "AND household_code = ? AND year = ?",
+    [SCOPE_COUNTIES] = "SELECT household_code, income_per_capita FROM household_years "
+                       "WHERE county_code >= ? AND county_code < ? AND year = ? "
+                       "ORDER BY county_code, household_code",
+    [SCOPE_REGION] = "SELECT y.household_code, y.income_per_capita FROM household_years y "
+                     "JOIN households h ON h.county_code = y.county_code "
+                     "AND h.code = y.household_code "
+                     "WHERE y.county_code = ? AND h.region_code BETWEEN ? AND ? AND y.year = ? "
+                     "ORDER BY y.county_code, y.household_code",
 };
 
-static const char *const household_benefits_sql[3] = {
-    "SELECT household_code, project_code FROM benefits ORDER BY household_code, project_code",
-    "SELECT household_code, project_code FROM benefits WHERE household_code = ? "
-    "ORDER BY household_code, project_code",
-    "SELECT b.household_code, b.project_code FROM benefits b "
-    "JOIN households h ON h.code = b.household_code WHERE h.region_code BETWEEN ? AND ? "
-    "ORDER BY b.household_code, b.project_code",
+/* benefits_key (county_code, household_code, project_code, kind). */
+static const char *const household_benefits_sql[SCOPE_SHAPES] = {
+    [SCOPE_ALL] = "SELECT household_code, project_code FROM benefits "
+                  "ORDER BY county_code, household_code, project_code",
+    [SCOPE_CODE] = "SELECT household_code, project_code FROM benefits "
+                   "WHERE county_code = (SELECT county_code FROM households WHERE code = ?) "
+                   "AND household_code = ? ORDER BY project_code",
+    [SCOPE_COUNTIES] = "SELECT household_code, project_code FROM benefits "
+                       "WHERE county_code >= ? AND county_code < ? "
+                       "ORDER BY county_code, household_code, project_code",
+    [SCOPE_REGION] = "SELECT b.household_code, b.project_code FROM benefits b "
+                     "JOIN households h ON h.county_code = b.county_code "
+                     "AND h.code = b.household_code "
+                     "WHERE b.county_code = ? AND h.region_code BETWEEN ? AND ? "
+                     "ORDER BY b.county_code, b.household_code, b.project_code",
 };
 
 bf_status ind_scan_households(bf_store *store, const ind_scope *scope, const thr_table *thresholds,
@@ -791,34 +899,33 @@ bf_status ind_scan_households(bf_store *store, const ind_scope *scope, const thr
            benefits = {.what = "联农带农关系"};
     scope_binds binds;
     scope_prepare(scope, &binds);
-    int variant = scope_variant(&binds);
     int index = 1;
-    bf_status rc = store_prepare(store, household_driver_sql[variant], &drv, err);
+    bf_status rc = store_prepare(store, household_driver_sql[binds.shape], &drv, err);
     if (rc == BF_OK)
         store_pg_set_streaming(drv, true);
     if (rc == BF_OK)
-        rc = scope_bind(drv, &binds, &index);
+        rc = scope_bind(drv, &binds, false, &index);
     cursor *years[2] = {&cur_years, &prev_years};
     for (int k = 0; k < 2 && rc == BF_OK; k++) {
-        rc = store_prepare(store, household_years_sql[variant], &years[k]->stmt, err);
+        rc = store_prepare(store, household_years_sql[binds.shape], &years[k]->stmt, err);
         if (rc == BF_OK)
             store_pg_set_streaming(years[k]->stmt, true);
         if (rc == BF_OK) {
             index = 1;
-            rc = store_bind_int64(years[k]->stmt, index++, scope->year - k);
+            rc = scope_bind(years[k]->stmt, &binds, true, &index);
             if (rc == BF_OK)
-                rc = scope_bind(years[k]->stmt, &binds, &index);
+                rc = store_bind_int64(years[k]->stmt, index++, scope->year - k);
         }
         if (rc == BF_OK)
             rc = cursor_next(years[k], err);
     }
     if (rc == BF_OK)
-        rc = store_prepare(store, household_benefits_sql[variant], &benefits.stmt, err);
+        rc = store_prepare(store, household_benefits_sql[binds.shape], &benefits.stmt, err);
     if (rc == BF_OK)
         store_pg_set_streaming(benefits.stmt, true);
     if (rc == BF_OK) {
         index = 1;
-        rc = scope_bind(benefits.stmt, &binds, &index);
+        rc = scope_bind(benefits.stmt, &binds, true, &index);
     }
     if (rc == BF_OK)
         rc = cursor_next(&benefits, err);

@@ -112,8 +112,15 @@ typedef struct {
 typedef bf_status (*ind_project_fn)(void *ctx, const ind_project *project, bf_error *err);
 typedef bf_status (*ind_household_fn)(void *ctx, const ind_household *household, bf_error *err);
 
+/* The counties [clo, chi) of a region subtree given by its digits (ind_scope's
+ * region_prefix, not empty), and whether the subtree is whole counties (a
+ * county, a city, the province), so that the county range alone selects it;
+ * false for a part of a county (clo then is its county). */
+bool ind_scope_counties(const char *prefix, char clo[7], char chi[7]);
+
 /* Compute the indicators of every project in scope that exists in the year
- * (start_year <= year, not disposed), in code order, calling fn for each; a
+ * (start_year <= year, not disposed), in county key order ((county_code,
+ * code): the keys' order, no sort), calling fn for each; a
  * non-OK status from fn stops the scan and is returned. */
 bf_status ind_scan_projects(bf_store *store, const ind_scope *scope, ind_project_fn fn, void *ctx,
                             bf_error *err);
@@ -132,7 +139,8 @@ typedef struct ind_linked ind_linked;
 bf_status ind_linked_load(bf_store *store, int64_t year, bf_date cutoff, bf_arena *arena,
                           ind_linked **out, bf_error *err);
 
-/* Compute the indicators of every household in scope, in code order. */
+/* Compute the indicators of every household in scope, in county key order
+ * ((county_code, code)). */
 bf_status ind_scan_households(bf_store *store, const ind_scope *scope, const thr_table *thresholds,
                               const ind_linked *linked, ind_household_fn fn, void *ctx,
                               bf_error *err);

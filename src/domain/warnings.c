@@ -141,8 +141,12 @@ bf_status warn_sync_begin(bf_store *store, int64_t year, const char *region_pref
     sync->rule_set_id = rule_set_id;
     sync->now = bf_time_now();
     bf_buf_init(&sync->explanation, 64 * 1024);
-    char lo[13] = "", hi[13] = "";
+    char lo[13] = "", hi[13] = "", clo[7] = "", chi[7] = "";
     bool region = region_prefix && region_prefix[0];
+    /* whole counties: the county range alone; a part of a county: its county
+     * and the region range (warnings_year (year, subject_kind, county_code,
+     * region_code)) */
+    bool counties = region && ind_scope_counties(region_prefix, clo, chi);
     if (region) {
         size_t n = strnlen(region_prefix, 12);
         memcpy(lo, region_prefix, n);
@@ -163,17 +167,24 @@ bf_status warn_sync_begin(bf_store *store, int64_t year, const char *region_pref
     bf_stmt *stmt = NULL;
     if (rc == BF_OK)
         rc = store_prepare(store,
-                           region ? "SELECT id, subject_kind, subject_code, rule_code, status, "
-                                    "firing FROM warnings WHERE year = ? "
-                                    "AND region_code BETWEEN ? AND ? ORDER BY id"
-                                  : "SELECT id, subject_kind, subject_code, rule_code, status, "
-                                    "firing FROM warnings WHERE year = ? ORDER BY id",
+                           counties ? "SELECT id, subject_kind, subject_code, rule_code, status, "
+                                      "firing FROM warnings WHERE year = ? "
+                                      "AND county_code >= ? AND county_code < ? ORDER BY id"
+                           : region ? "SELECT id, subject_kind, subject_code, rule_code, status, "
+                                      "firing FROM warnings WHERE year = ? AND county_code = ? "
+                                      "AND region_code BETWEEN ? AND ? ORDER BY id"
+                                    : "SELECT id, subject_kind, subject_code, rule_code, status, "
+                                      "firing FROM warnings WHERE year = ? ORDER BY id",
                            &stmt, err);
     if (rc == BF_OK) {
         store_bind_int64(stmt, 1, year);
-        if (region) {
-            store_bind_str(stmt, 2, lo);
-            store_bind_str(stmt, 3, hi);
+        if (counties) {
+            store_bind_str(stmt, 2, clo);
+            store_bind_str(stmt, 3, chi);
+        } else if (region) {
+            store_bind_str(stmt, 2, clo);
+            store_bind_str(stmt, 3, lo);
+            store_bind_str(stmt, 4, hi);
         }
     }
     while (rc == BF_OK) {

@@ -20,6 +20,7 @@
 #include "store/store.h"
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -560,6 +561,181 @@ static void test_rerun_idempotent_and_region_scope(void **state)
     assert_int_equal(r->unchanged, in_county);
     assert_int_equal(r->warnings[IND_PROJECT].no_longer_firing, 0);
     assert_int_equal(count(store, "SELECT COUNT(*) FROM warnings"), warnings);
+    free(r);
+    store_close(store);
+}
+
+/* The results of the projects and warnings of a region subtree (prefix: its
+ * digits), ids left out, in code order. */
+static char *dump_region(bf_store *store, const char *prefix)
+{
+    char sql[2][640];
+    snprintf(sql[0], sizeof sql[0],
+             "SELECT c.project_code, c.proposed_batch, COALESCE(c.rule_code, '-'), "
+             "c.explanation, c.indicators, c.evidence FROM classifications c JOIN projects p "
+             "ON p.county_code = c.county_code AND p.code = c.project_code "
+             "WHERE p.region_code LIKE '%s%%' ORDER BY c.project_code",
+             prefix);
+    snprintf(sql[1], sizeof sql[1],
+             "SELECT subject_kind, subject_code, region_code, rule_code, explanation, status, "
+             "firing FROM warnings WHERE region_code LIKE '%s%%' "
+             "ORDER BY subject_kind, subject_code, rule_code",
+             prefix);
+    bf_buf out;
+    bf_buf_init(&out, 16 * 1024 * 1024);
+    bf_error err;
+    bf_error_clear(&err);
+    for (int q = 0; q < 2; q++) {
+        bf_stmt *stmt = NULL;
+        if (store_prepare(store, sql[q], &stmt, &err) != BF_OK)
+            fail_msg("%s: %s", sql[q], err.msg);
+        for (;;) {
+            bool has_row = false;
+            assert_int_equal(store_step(stmt, &has_row, &err), BF_OK);
+            if (!has_row)
+                break;
+            for (int c = 0; c < store_column_count(stmt); c++) {
+                size_t len;
+                const char *text = store_column_text(stmt, c, &len);
+                assert_int_equal(bf_buf_append(&out, text, len), BF_OK);
+                assert_int_equal(bf_buf_append_char(&out, '|'), BF_OK);
+            }
+            assert_int_equal(bf_buf_append_char(&out, '\n'), BF_OK);
+        }
+        store_finalize(stmt);
+        assert_int_equal(bf_buf_append_str(&out, "--\n"), BF_OK);
+    }
+    char *text = strdup(out.data ? out.data : "");
+    assert_non_null(text);
+    bf_buf_free(&out);
+    return text;
+}
+
+/* A run over a region reads each scope shape its own way (the county range
+ * of a city or a county; the county and the region range below a county) and
+ * merges the streams in county key order, which here is not the code order
+ * (P0000 is in 360102, P0001 in 360103, ...): each scope's results are the
+ * whole run's results of that region, and a second run of the scope changes
+ * nothing. */
+static void test_region_scopes_agree(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *region, *prefix;
+        bool some;
+    } scopes[] = {
+        {"360100000000", "3601", true},       {"360102000000", "360102", true},
+        {"360103001000", "360103001", true},  {"360102001001", "360102001001", true},
+        {"360102002000", "360102002", false}, /* no project nor household there */
+    };
+    char target[4096];
+    bf_store *whole = fresh_db(target, sizeof target);
+    generate_n(whole, 11, NHOUSEHOLDS);
+    classify_result *r = calloc(1, sizeof *r);
+    assert_non_null(r);
+    run_ok(whole, NULL, r);
+    for (size_t i = 0; i < sizeof scopes / sizeof scopes[0]; i++) {
+        char other_target[4096];
+        bf_store *part = fresh_db(other_target, sizeof other_target);
+        generate_n(part, 11, NHOUSEHOLDS);
+        if (!scopes[i].some)
+            exec_ok(part, "INSERT INTO regions (code, name, level, parent_code, flags) VALUES "
+                          "('360102002000', '空街道', 4, '360102000000', 0)");
+        run_ok(part, scopes[i].region, r);
+        char *want = dump_region(whole, scopes[i].prefix);
+        char *got = dump_region(part, scopes[i].prefix);
+        assert_string_equal(got, want);
+        if (scopes[i].some)
+            assert_true(r->projects > 0 && r->households > 0);
+        else
+            assert_true(r->projects == 0 && r->households == 0);
+        /* nothing outside the scope was touched */
+        char *all = dump_region(part, "3");
+        char *scoped_only = dump_region(part, scopes[i].prefix);
+        assert_int_equal(strlen(all), strlen(scoped_only));
+        run_ok(part, scopes[i].region, r);
+        assert_int_equal(r->changed + r->first + r->updated, 0);
+        assert_int_equal(r->warnings[IND_PROJECT].opened + r->warnings[IND_HOUSEHOLD].opened, 0);
+        free(all);
+        free(scoped_only);
+        free(want);
+        free(got);
+        store_close(part);
+    }
+    free(r);
+    store_close(whole);
+}
+
+/* The statements a run prepares (store_set_trace), from both threads. */
+static pthread_mutex_t plan_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *plan_sql[256];
+static size_t plan_count;
+
+static void plan_trace(void *ctx, const char *sql)
+{
+    (void)ctx;
+    pthread_mutex_lock(&plan_lock);
+    bool seen = false;
+    for (size_t i = 0; i < plan_count && !seen; i++)
+        seen = strcmp(plan_sql[i], sql) == 0;
+    if (!seen && plan_count < sizeof plan_sql / sizeof plan_sql[0])
+        plan_sql[plan_count++] = strdup(sql);
+    pthread_mutex_unlock(&plan_lock);
+}
+
+/* On SQLite, every stream of a run over everything or over whole counties
+ * (a city, a county) is a walk of one index in its key's order: no query of
+ * the run that orders by the county key has SQLite sort (USE TEMP B-TREE). */
+static void test_stream_plans_walk_keys(void **state)
+{
+    (void)state;
+    char target[4096];
+    bf_store *store = fresh_db(target, sizeof target);
+    if (store_kind(store) != BF_STORE_SQLITE) {
+        store_close(store);
+        skip();
+    }
+    generate_n(store, 5, NHOUSEHOLDS);
+    exec_ok(store, "ANALYZE");
+    classify_result *r = calloc(1, sizeof *r);
+    assert_non_null(r);
+    static const char *const regions[] = {NULL, "360100000000", "360102000000"};
+    for (size_t k = 0; k < sizeof regions / sizeof regions[0]; k++) {
+        plan_count = 0;
+        store_set_trace(plan_trace, NULL);
+        run_ok(store, regions[k], r);
+        store_set_trace(NULL, NULL);
+        int streams = 0;
+        bf_error err;
+        bf_error_clear(&err);
+        for (size_t i = 0; i < plan_count; i++) {
+            const char *sql = plan_sql[i];
+            if (strncmp(sql, "SELECT", 6) == 0 && strstr(sql, "ORDER BY") &&
+                strstr(sql, "county_code, ")) {
+                streams++;
+                char explain[2048];
+                snprintf(explain, sizeof explain, "EXPLAIN QUERY PLAN %s", sql);
+                bf_stmt *stmt = NULL;
+                if (store_prepare(store, explain, &stmt, &err) != BF_OK)
+                    fail_msg("%s: %s", explain, err.msg);
+                for (;;) {
+                    bool has_row = false;
+                    assert_int_equal(store_step(stmt, &has_row, &err), BF_OK);
+                    if (!has_row)
+                        break;
+                    const char *detail = store_column_text(stmt, 3, NULL);
+                    if (strstr(detail, "TEMP B-TREE"))
+                        fail_msg("region %s: %s sorts: %s", regions[k] ? regions[k] : "all", sql,
+                                 detail);
+                }
+                store_finalize(stmt);
+            }
+            free(plan_sql[i]);
+        }
+        /* projects, their years and assets; households, their incomes (one text
+         * for both years) and benefits */
+        assert_int_equal(streams, 6);
+    }
     free(r);
     store_close(store);
 }
@@ -1309,6 +1485,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_property_one_batch_each),
         cmocka_unit_test(test_rerun_idempotent_and_region_scope),
+        cmocka_unit_test(test_region_scopes_agree),
+        cmocka_unit_test(test_stream_plans_walk_keys),
         cmocka_unit_test(test_parallel_households_agree),
         cmocka_unit_test(test_failed_write_stops_project_reader),
         cmocka_unit_test(test_rule_edit_moves_exactly_expected),

@@ -336,13 +336,10 @@ static const struct {
     {"FROM classifications WHERE project_code = ? AND year = ?", "decision by project code"},
     {"COALESCE(MAX(proposed_at), 0), COALESCE(MAX(confirmed_at), 0) FROM classifications",
      "summary freshness fingerprint: whole tables"},
-    {"FROM project_years WHERE year <= ? AND project_code = ?",
-     "explanation of one project by code (the URL names no county)"},
     {"=SELECT code, name, region_code, sector, operation_mode, status, idle_since, start_year, "
-     "investment FROM projects WHERE code = ? ORDER BY code",
-     "explanation of one project by code (the URL names no county)"},
-    {"FROM assets WHERE project_code = ? ORDER BY project_code",
-     "explanation of one project by code (the URL names no county)"},
+     "investment FROM projects WHERE code = ?",
+     "explanation of one project by code (the URL names no county; its years and assets then "
+     "name the county it has)"},
     {NULL, NULL}};
 
 static pthread_mutex_t trace_lock = PTHREAD_MUTEX_INITIALIZER;
