@@ -23,6 +23,8 @@ for t in test_http_api test_http_scope test_http_filters test_classify test_rule
   if ! "$build/$t" >"/tmp/bangfu-citus-$$-$t.log" 2>&1; then
     echo "FAIL: $t on the converted schema:"
     grep -E "ERROR|FAIL|error|no county_code" "/tmp/bangfu-citus-$$-$t.log" | head -20
+    echo "--- last lines of its output:"
+    tail -n 40 "/tmp/bangfu-citus-$$-$t.log"
     failures=$((failures + 1))
   else
     echo "ok   $t on the converted schema"
