@@ -156,10 +156,10 @@ typedef struct {
     bool key_new;
     bool key_dup;
     long key_first_row;
-    int key_col; /* the first key column */
-    bool key_table;     /* the set was full: the temporary table answers */
-    bf_status key_rc;   /* BF_ERR_TOO_LARGE: the key is too long */
-    bool key_ready;     /* the pipeline's thread did the set's part (seen_key) */
+    int key_col;          /* the first key column */
+    bool key_table;       /* the set was full: the temporary table answers */
+    bf_status key_rc;     /* BF_ERR_TOO_LARGE: the key is too long */
+    bool key_ready;       /* the pipeline's thread did the set's part (seen_key) */
     const char *key_text; /* ... and the key, when key_table */
     size_t key_len;
     /* Tables empty when the import began: a look-up there can only find a
@@ -1466,13 +1466,10 @@ static bf_status check_row(import_ctx *ctx, char parent[13], int64_t *level, bf_
 /* The largest record key (its parts joined by 0x1f). */
 #define IMPORT_KEY_MAX 4096
 
-/* The part of seen_key that needs no database: form the row's record key
- * into key (IMPORT_KEY_MAX bytes) and look it up in the fingerprint set,
- * recording it there. Sets ctx->key_*; ctx->key_table when the set is full
- * and the temporary table must answer (key, *len: the key to ask with);
- * ctx->key_rc when the key is too long. Runs on the pipeline's thread when
- * there is one (the set is then that thread's alone, see import_pipe). */
-static void seen_key_memory(import_ctx *ctx, char *key, size_t *len)
+/* Form the row's record key into key (IMPORT_KEY_MAX bytes): sets
+ * ctx->key_valid, key_col and key_rc (BF_ERR_TOO_LARGE: the key is too
+ * long), clears the rest of ctx->key_*. true when there is a key to ask. */
+static bool seen_key_form(import_ctx *ctx, char *key, size_t *len)
 {
     *len = 0;
     ctx->key_valid = ctx->key_new = ctx->key_dup = ctx->key_table = false;
@@ -1484,25 +1481,33 @@ static void seen_key_memory(import_ctx *ctx, char *key, size_t *len)
             continue;
         const field_value *v = &ctx->values[i];
         if (!v->present || v->is_null || v->bad)
-            return; /* already reported */
+            return false; /* already reported */
         if (ctx->key_col < 0)
             ctx->key_col = (int)i;
         const char *part = ctx->tpl->columns[i].type == TPL_ID_NUMBER ? v->id_hash : v->text;
         size_t n = strlen(part);
         if (*len + n + 1 > IMPORT_KEY_MAX) {
             ctx->key_rc = BF_ERR_TOO_LARGE;
-            return;
+            return false;
         }
         memcpy(key + *len, part, n);
         *len += n;
         key[(*len)++] = '\x1f';
     }
     ctx->key_valid = true;
-    uint32_t first = 0;
-    uint32_t row = ctx->row_number > 0 && ctx->row_number < (long)UINT32_MAX
-                       ? (uint32_t)ctx->row_number
-                       : UINT32_MAX;
-    switch (ctx->seen ? fpset_add(ctx->seen, key, *len, row, &first) : FPSET_FULL) {
+    return true;
+}
+
+/* The value the set keeps for a key: the row that first had it. */
+static uint32_t seen_row_value(long row_number)
+{
+    return row_number > 0 && row_number < (long)UINT32_MAX ? (uint32_t)row_number : UINT32_MAX;
+}
+
+/* The set's answer for the row's key into ctx->key_*. */
+static void seen_key_answer(import_ctx *ctx, fpset_result result, uint32_t first)
+{
+    switch (result) {
     case FPSET_ADDED:
         ctx->key_new = true;
         return;
@@ -1514,6 +1519,23 @@ static void seen_key_memory(import_ctx *ctx, char *key, size_t *len)
         ctx->key_table = true;
         return;
     }
+}
+
+/* The part of seen_key that needs no database: form the row's record key
+ * into key (IMPORT_KEY_MAX bytes) and look it up in the fingerprint set,
+ * recording it there. Sets ctx->key_*; ctx->key_table when the set is full
+ * and the temporary table must answer (key, *len: the key to ask with);
+ * ctx->key_rc when the key is too long. The pipeline's thread does the same
+ * in pipe_keys. */
+static void seen_key_memory(import_ctx *ctx, char *key, size_t *len)
+{
+    if (!seen_key_form(ctx, key, len))
+        return;
+    uint32_t first = 0;
+    fpset_result result =
+        ctx->seen ? fpset_add(ctx->seen, key, *len, seen_row_value(ctx->row_number), &first)
+                  : FPSET_FULL;
+    seen_key_answer(ctx, result, first);
 }
 
 /* The rest of seen_key, past the set's budget: the temporary table. */
@@ -1946,6 +1968,9 @@ typedef struct {
     const char *key_text;
     size_t key_len;
     bool head_probe_ready, head_probe; /* households: households_head_probe */
+    /* Between pipe_keys' two passes: the fingerprints to add. */
+    fpset_fp seen_fp, probe_fp;
+    bool probe_asks;
 } pipe_row;
 
 typedef struct {
@@ -2001,43 +2026,84 @@ static void pipe_keep_error(void *data, const import_error *error)
         b->nerrors++;
 }
 
-/* The checks of a converted row that need only the rows before it: its
- * record key in the fingerprint set (seen_key_memory) and, for households,
- * the head's ID hash in the probe set. The sets are this thread's alone
- * while it runs (the import's thread asks only its answers and, past the
- * set's budget, the temporary table). */
-static void pipe_key(import_pipe *pipe, pipe_batch *b, pipe_row *r)
+/* Fingerprints looked up this many rows ahead of their adding (pipe_keys). */
+#define IMPORT_PREFETCH_AHEAD 8
+
+/* The checks of a batch's converted rows that need only the rows before
+ * them: each row's record key in the fingerprint set (as seen_key_memory)
+ * and, for households, the head's ID hash in the probe set (as
+ * households_head_probe). The sets are this thread's alone while it runs:
+ * the import's thread takes their answers and, past the set's budget, asks
+ * the temporary table. Two passes, so the sets' cache misses overlap: the
+ * fingerprints first, then the adds in file order, each row's slots
+ * prefetched a few rows ahead. */
+static void pipe_keys(import_pipe *pipe, pipe_batch *b)
 {
     import_ctx *conv = &pipe->conv;
+    bool households = conv->tpl->kind == TPL_HOUSEHOLDS;
+    bool probe = conv->target_was_empty && conv->probe;
     char key[IMPORT_KEY_MAX];
     size_t len = 0;
-    seen_key_memory(conv, key, &len);
-    r->key_valid = conv->key_valid;
-    r->key_new = conv->key_new;
-    r->key_dup = conv->key_dup;
-    r->key_table = conv->key_table;
-    r->key_rc = conv->key_rc;
-    r->key_first_row = conv->key_first_row;
-    r->key_col = conv->key_col;
-    r->key_text = NULL;
-    r->key_len = 0;
-    if (conv->key_table) {
-        char *copy = bf_arena_alloc(b->arena, len ? len : 1);
-        if (!copy)
-            b->nomem = true;
-        else
-            memcpy(copy, key, len);
-        r->key_text = copy;
-        r->key_len = len;
+    for (size_t i = 0; i < b->nrows; i++) {
+        pipe_row *r = &b->rows[i];
+        conv->values = r->values;
+        if (seen_key_form(conv, key, &len) && conv->seen)
+            fpset_fingerprint(conv->seen, key, len, &r->seen_fp);
+        r->key_valid = conv->key_valid;
+        r->key_rc = conv->key_rc;
+        r->key_col = conv->key_col;
+        r->key_new = r->key_dup = r->key_table = false;
+        r->key_first_row = 0;
+        r->key_text = NULL;
+        r->key_len = 0;
+        r->head_probe_ready = households;
+        r->probe_asks = false;
+        if (households) {
+            const field_value *code = field(conv, "code");
+            const field_value *id = field(conv, "head_id_number");
+            r->probe_asks = code && !code->is_null && id && !id->is_null;
+            if (r->probe_asks && probe)
+                fpset_fingerprint(conv->probe, id->id_hash, strlen(id->id_hash), &r->probe_fp);
+        }
     }
-    r->head_probe_ready = false;
-    if (conv->tpl->kind == TPL_HOUSEHOLDS) {
-        const field_value *code = field(conv, "code");
-        const field_value *id = field(conv, "head_id_number");
-        r->head_probe_ready = true;
-        r->head_probe = code && !code->is_null && id && !id->is_null &&
-                        import_probe(conv, conv->target_was_empty, id->id_hash);
+    for (size_t i = 0; i < b->nrows; i++) {
+        pipe_row *ahead =
+            i + IMPORT_PREFETCH_AHEAD < b->nrows ? &b->rows[i + IMPORT_PREFETCH_AHEAD] : NULL;
+        if (ahead && ahead->key_valid && conv->seen)
+            fpset_prefetch(conv->seen, &ahead->seen_fp);
+        if (ahead && ahead->probe_asks && probe)
+            fpset_prefetch(conv->probe, &ahead->probe_fp);
+        pipe_row *r = &b->rows[i];
+        if (r->key_valid) {
+            uint32_t first = 0;
+            conv->key_new = conv->key_dup = conv->key_table = false;
+            conv->key_first_row = 0;
+            fpset_result result = conv->seen ? fpset_add_fp(conv->seen, &r->seen_fp,
+                                                            seen_row_value(r->number), &first)
+                                             : FPSET_FULL;
+            seen_key_answer(conv, result, first);
+            r->key_new = conv->key_new;
+            r->key_dup = conv->key_dup;
+            r->key_table = conv->key_table;
+            r->key_first_row = conv->key_first_row;
+        }
+        if (r->key_table) {
+            /* The temporary table answers: the key's text for it. */
+            conv->values = r->values;
+            seen_key_form(conv, key, &len);
+            char *copy = bf_arena_alloc(b->arena, len ? len : 1);
+            if (!copy)
+                b->nomem = true;
+            else
+                memcpy(copy, key, len);
+            r->key_text = copy;
+            r->key_len = len;
+        }
+        if (households)
+            r->head_probe = r->probe_asks && (!probe || fpset_add_fp(conv->probe, &r->probe_fp, 1,
+                                                                     NULL) != FPSET_ADDED);
     }
+    conv->values = conv->own_values;
 }
 
 /* Fill one batch from the file. */
@@ -2072,7 +2138,6 @@ static void pipe_fill(import_pipe *pipe, pipe_batch *b)
         r->number = row.number;
         r->errors = conv->row_errors;
         bf_sheet_progress(pipe->sheet, &r->done, &b->total);
-        pipe_key(pipe, b, r);
         if (++pipe->conv_rows == IMPORT_SIZE_AFTER_ROWS)
             size_sets(conv, pipe->conv_rows, r->done, b->total, true,
                       conv->tpl->kind == TPL_HOUSEHOLDS);
@@ -2081,6 +2146,7 @@ static void pipe_fill(import_pipe *pipe, pipe_batch *b)
         if (b->nomem)
             break;
     }
+    pipe_keys(pipe, b);
 }
 
 static void *pipe_main(void *data)
@@ -2306,7 +2372,8 @@ static bf_status import_sets_init(import_ctx *ctx, int64_t count_before, bf_erro
 {
     tpl_kind kind = ctx->tpl->kind;
     ctx->target_was_empty = count_before == 0;
-    ctx->seen = fpset_new(0, IMPORT_SEEN_MAX_BYTES);
+    ctx->seen =
+        fpset_new(0, ctx->opt->seen_max_bytes ? ctx->opt->seen_max_bytes : IMPORT_SEEN_MAX_BYTES);
     if (!ctx->seen)
         return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
     if (kind == TPL_HOUSEHOLDS || kind == TPL_MEMBERS) {
