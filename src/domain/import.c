@@ -859,6 +859,17 @@ static bool reads_dropped_index(const import_ctx *ctx, const bf_stmt *stmt)
     return false;
 }
 
+/* snprintf(out, size, "%s", s) without the format's cost: a look-up's answer
+ * is copied for every row. */
+static void copy_text(char *out, size_t size, const char *s)
+{
+    size_t n = strlen(s);
+    if (n >= size)
+        n = size - 1;
+    memcpy(out, s, n);
+    out[n] = '\0';
+}
+
 /* Run a one-parameter look-up; *found and the first column's text into out. */
 static bf_status lookup(import_ctx *ctx, bf_stmt *stmt, const char *a, const char *b, bool *found,
                         char *out, size_t out_size, bf_error *err)
@@ -881,7 +892,7 @@ static bf_status lookup(import_ctx *ctx, bf_stmt *stmt, const char *a, const cha
     if (out && out_size) {
         out[0] = '\0';
         if (has_row)
-            snprintf(out, out_size, "%s", store_column_text(stmt, 0, NULL));
+            copy_text(out, out_size, store_column_text(stmt, 0, NULL));
     }
     store_reset(stmt);
     return rc;
@@ -928,7 +939,7 @@ static bf_status window_fill(struct import_window *w, const char *code, bf_error
             continue; /* longer than any code an import accepts */
         import_window_entry *e = &w->entries[w->n];
         memcpy(e->code, c, len + 1);
-        snprintf(e->value, sizeof e->value, "%s", store_column_text(w->stmt, 1, NULL));
+        copy_text(e->value, sizeof e->value, store_column_text(w->stmt, 1, NULL));
         size_t i = window_slot(e->code);
         while (w->slots[i])
             i = (i + 1) % (IMPORT_WINDOW_MAX * 2);
@@ -957,7 +968,7 @@ static bf_status window_lookup(struct import_window *w, const char *code, bool *
     }
     *found = e != NULL;
     if (out && out_size)
-        snprintf(out, out_size, "%s", e ? e->value : "");
+        copy_text(out, out_size, e ? e->value : "");
     return BF_OK;
 }
 
@@ -974,21 +985,21 @@ static bf_status lookup_cached(import_ctx *ctx, bf_stmt *stmt, const char *key, 
     uint64_t hash = bf_fnv1a(BF_FNV1A_INIT ^ (uint64_t)(uintptr_t)stmt, key, len);
     size_t slot = (size_t)(hash % IMPORT_CACHE_SIZE);
     char tagged[66];
-    snprintf(tagged, sizeof tagged, "%s", key);
+    copy_text(tagged, sizeof tagged, key);
     if (strcmp(ctx->cache[slot].code, tagged) == 0 && ctx->cache[slot].value[0]) {
         *found = true;
         if (out && out_size)
-            snprintf(out, out_size, "%s", ctx->cache[slot].value + 1);
+            copy_text(out, out_size, ctx->cache[slot].value + 1);
         return BF_OK;
     }
     char value[sizeof ctx->cache[0].value - 1];
     bf_status rc = lookup(ctx, stmt, key, NULL, found, value, sizeof value, err);
     if (rc == BF_OK && *found) {
-        snprintf(ctx->cache[slot].code, sizeof ctx->cache[slot].code, "%s", tagged);
+        copy_text(ctx->cache[slot].code, sizeof ctx->cache[slot].code, tagged);
         ctx->cache[slot].value[0] = 'v';
-        snprintf(ctx->cache[slot].value + 1, sizeof ctx->cache[slot].value - 1, "%s", value);
+        copy_text(ctx->cache[slot].value + 1, sizeof ctx->cache[slot].value - 1, value);
         if (out && out_size)
-            snprintf(out, out_size, "%s", value);
+            copy_text(out, out_size, value);
     }
     return rc;
 }
