@@ -107,13 +107,24 @@ bool fpset_reserve(fpset *set, size_t keys)
     return nslots <= set->nslots || fpset_resize(set, nslots);
 }
 
-fpset_result fpset_add(fpset *set, const void *key, size_t len, uint32_t value, uint32_t *first)
+void fpset_fingerprint(const fpset *set, const void *key, size_t len, fpset_fp *fp)
 {
     unsigned char hash[crypto_shorthash_siphashx24_BYTES];
     crypto_shorthash_siphashx24(hash, key, len, set->key);
+    memcpy(&fp->hi, hash, sizeof fp->hi);
+    memcpy(&fp->lo, hash + sizeof fp->hi, sizeof fp->lo);
+}
+
+void fpset_prefetch(const fpset *set, const fpset_fp *fp)
+{
+    __builtin_prefetch(&set->slots[(size_t)fp->hi & (set->nslots - 1)]);
+}
+
+fpset_result fpset_add_fp(fpset *set, const fpset_fp *fp, uint32_t value, uint32_t *first)
+{
     fpset_slot slot;
-    memcpy(&slot.hi, hash, sizeof slot.hi);
-    memcpy(&slot.lo, hash + sizeof slot.hi, sizeof slot.lo);
+    slot.hi = fp->hi;
+    slot.lo = fp->lo;
     slot.value = value ? value : 1; /* 0 marks an empty slot */
     size_t mask = set->nslots - 1;
     size_t i = (size_t)slot.hi & mask;
@@ -133,6 +144,13 @@ fpset_result fpset_add(fpset *set, const void *key, size_t len, uint32_t value, 
     }
     set->count++;
     return FPSET_ADDED;
+}
+
+fpset_result fpset_add(fpset *set, const void *key, size_t len, uint32_t value, uint32_t *first)
+{
+    fpset_fp fp;
+    fpset_fingerprint(set, key, len, &fp);
+    return fpset_add_fp(set, &fp, value, first);
 }
 
 size_t fpset_count(const fpset *set)

@@ -37,6 +37,19 @@ void fpset_free(fpset *set);
 /* Add key (len bytes) with value unless it is there; see fpset_result. A value
  * of 0 is stored as 1 (0 marks empty slots). first may be NULL. */
 fpset_result fpset_add(fpset *set, const void *key, size_t len, uint32_t value, uint32_t *first);
+/* A key's fingerprint, to be added later by fpset_add_fp: lets a caller
+ * fingerprint keys ahead and fpset_prefetch their slots, so the table's
+ * cache misses overlap other work. fpset_add(set, k, n, v, f) is
+ * fpset_fingerprint(set, k, n, &fp) then fpset_add_fp(set, &fp, v, f). */
+typedef struct {
+    uint64_t hi;
+    uint32_t lo;
+} fpset_fp;
+void fpset_fingerprint(const fpset *set, const void *key, size_t len, fpset_fp *fp);
+/* Start loading the slot fp starts probing at into the cache (a hint only:
+ * the table may grow before fpset_add_fp). */
+void fpset_prefetch(const fpset *set, const fpset_fp *fp);
+fpset_result fpset_add_fp(fpset *set, const fpset_fp *fp, uint32_t value, uint32_t *first);
 /* Make room for about keys keys in all (within the byte budget) at once,
  * rather than doubling step by step. false when out of memory (the set is
  * unchanged and still usable). */

@@ -120,7 +120,10 @@ typedef struct {
     char *file_header[BF_SHEET_MAX_COLS];
     size_t nfile_headers;
 
-    field_value values[IMPORT_MAX_COLUMNS];
+    /* The row's converted cells: own_values, or with the pipeline the row's
+     * in its batch (take_rows). */
+    field_value *values;
+    field_value own_values[IMPORT_MAX_COLUMNS];
     long row_number;
     long row_errors;
 
@@ -153,7 +156,12 @@ typedef struct {
     bool key_new;
     bool key_dup;
     long key_first_row;
-    int key_col; /* the first key column */
+    int key_col;          /* the first key column */
+    bool key_table;       /* the set was full: the temporary table answers */
+    bf_status key_rc;     /* BF_ERR_TOO_LARGE: the key is too long */
+    bool key_ready;       /* the pipeline's thread did the set's part (seen_key) */
+    const char *key_text; /* ... and the key, when key_table */
+    size_t key_len;
     /* Tables empty when the import began: a look-up there can only find a
      * record this import wrote. */
     bool target_was_empty;
@@ -161,6 +169,10 @@ typedef struct {
     /* Households: head ID hashes seen so far; members: households given a head
      * row so far. A key new to these sets cannot be in a table that was empty. */
     fpset *probe;
+    /* Households: the row's import_probe of its head's ID hash, asked ahead
+     * by the pipeline's thread (head_probe_ready; see households_head_probe). */
+    bool head_probe_ready;
+    bool head_probe;
     /* Households read ahead in code order (members, household years, benefits:
      * files are usually sorted by household, so a range read answers the
      * look-ups of the next rows). NULL: point look-ups. */
@@ -847,6 +859,17 @@ static bool reads_dropped_index(const import_ctx *ctx, const bf_stmt *stmt)
     return false;
 }
 
+/* snprintf(out, size, "%s", s) without the format's cost: a look-up's answer
+ * is copied for every row. */
+static void copy_text(char *out, size_t size, const char *s)
+{
+    size_t n = strlen(s);
+    if (n >= size)
+        n = size - 1;
+    memcpy(out, s, n);
+    out[n] = '\0';
+}
+
 /* Run a one-parameter look-up; *found and the first column's text into out. */
 static bf_status lookup(import_ctx *ctx, bf_stmt *stmt, const char *a, const char *b, bool *found,
                         char *out, size_t out_size, bf_error *err)
@@ -869,7 +892,7 @@ static bf_status lookup(import_ctx *ctx, bf_stmt *stmt, const char *a, const cha
     if (out && out_size) {
         out[0] = '\0';
         if (has_row)
-            snprintf(out, out_size, "%s", store_column_text(stmt, 0, NULL));
+            copy_text(out, out_size, store_column_text(stmt, 0, NULL));
     }
     store_reset(stmt);
     return rc;
@@ -916,7 +939,7 @@ static bf_status window_fill(struct import_window *w, const char *code, bf_error
             continue; /* longer than any code an import accepts */
         import_window_entry *e = &w->entries[w->n];
         memcpy(e->code, c, len + 1);
-        snprintf(e->value, sizeof e->value, "%s", store_column_text(w->stmt, 1, NULL));
+        copy_text(e->value, sizeof e->value, store_column_text(w->stmt, 1, NULL));
         size_t i = window_slot(e->code);
         while (w->slots[i])
             i = (i + 1) % (IMPORT_WINDOW_MAX * 2);
@@ -945,7 +968,7 @@ static bf_status window_lookup(struct import_window *w, const char *code, bool *
     }
     *found = e != NULL;
     if (out && out_size)
-        snprintf(out, out_size, "%s", e ? e->value : "");
+        copy_text(out, out_size, e ? e->value : "");
     return BF_OK;
 }
 
@@ -962,21 +985,21 @@ static bf_status lookup_cached(import_ctx *ctx, bf_stmt *stmt, const char *key, 
     uint64_t hash = bf_fnv1a(BF_FNV1A_INIT ^ (uint64_t)(uintptr_t)stmt, key, len);
     size_t slot = (size_t)(hash % IMPORT_CACHE_SIZE);
     char tagged[66];
-    snprintf(tagged, sizeof tagged, "%s", key);
+    copy_text(tagged, sizeof tagged, key);
     if (strcmp(ctx->cache[slot].code, tagged) == 0 && ctx->cache[slot].value[0]) {
         *found = true;
         if (out && out_size)
-            snprintf(out, out_size, "%s", ctx->cache[slot].value + 1);
+            copy_text(out, out_size, ctx->cache[slot].value + 1);
         return BF_OK;
     }
     char value[sizeof ctx->cache[0].value - 1];
     bf_status rc = lookup(ctx, stmt, key, NULL, found, value, sizeof value, err);
     if (rc == BF_OK && *found) {
-        snprintf(ctx->cache[slot].code, sizeof ctx->cache[slot].code, "%s", tagged);
+        copy_text(ctx->cache[slot].code, sizeof ctx->cache[slot].code, tagged);
         ctx->cache[slot].value[0] = 'v';
-        snprintf(ctx->cache[slot].value + 1, sizeof ctx->cache[slot].value - 1, "%s", value);
+        copy_text(ctx->cache[slot].value + 1, sizeof ctx->cache[slot].value - 1, value);
         if (out && out_size)
-            snprintf(out, out_size, "%s", value);
+            copy_text(out, out_size, value);
     }
     return rc;
 }
@@ -1297,6 +1320,16 @@ static bf_status check_members_row(import_ctx *ctx, bf_error *err)
     return BF_OK;
 }
 
+/* Households: whether the head's ID hash may be stored already
+ * (import_probe), asked by the pipeline's thread ahead when there is one: a
+ * row with a code and a head ID number always asks, and in file order. */
+static bool households_head_probe(import_ctx *ctx, const field_value *id)
+{
+    if (ctx->head_probe_ready)
+        return ctx->head_probe;
+    return import_probe(ctx, ctx->target_was_empty, id->id_hash);
+}
+
 static bf_status check_households_row(import_ctx *ctx, bf_error *err)
 {
     bf_status rc = check_region_ref(ctx, "region_code", BF_LEVEL_VILLAGE, err);
@@ -1308,7 +1341,7 @@ static bf_status check_households_row(import_ctx *ctx, bf_error *err)
         return BF_OK;
     bool found = false;
     char other[80];
-    if (import_probe(ctx, ctx->target_was_empty, id->id_hash))
+    if (households_head_probe(ctx, id))
         rc = lookup(ctx, ctx->head_elsewhere, id->id_hash, code->text, &found, other, sizeof other,
                     err);
     if (rc)
@@ -1441,17 +1474,17 @@ static bf_status check_row(import_ctx *ctx, char parent[13], int64_t *level, bf_
     return BF_OK;
 }
 
-/* Form the row's record key and look it up among the keys of the earlier rows
- * (in the fingerprint set, or in the temporary table once the set is full),
- * recording it. Runs before the cross-table checks, which skip look-ups of a
- * key the file has not had before (import_probe); report_duplicate reports it
- * after them, so errors keep their order. A row with a missing or bad key cell
- * has been reported already and gets no key. */
-static bf_status seen_key(import_ctx *ctx, bf_error *err)
+/* The largest record key (its parts joined by 0x1f). */
+#define IMPORT_KEY_MAX 4096
+
+/* Form the row's record key into key (IMPORT_KEY_MAX bytes): sets
+ * ctx->key_valid, key_col and key_rc (BF_ERR_TOO_LARGE: the key is too
+ * long), clears the rest of ctx->key_*. true when there is a key to ask. */
+static bool seen_key_form(import_ctx *ctx, char *key, size_t *len)
 {
-    char key[4096];
-    size_t len = 0;
-    ctx->key_valid = ctx->key_new = ctx->key_dup = false;
+    *len = 0;
+    ctx->key_valid = ctx->key_new = ctx->key_dup = ctx->key_table = false;
+    ctx->key_rc = BF_OK;
     ctx->key_first_row = 0;
     ctx->key_col = -1;
     for (size_t i = 0; i < ctx->tpl->ncolumns; i++) {
@@ -1459,33 +1492,66 @@ static bf_status seen_key(import_ctx *ctx, bf_error *err)
             continue;
         const field_value *v = &ctx->values[i];
         if (!v->present || v->is_null || v->bad)
-            return BF_OK; /* already reported */
+            return false; /* already reported */
         if (ctx->key_col < 0)
             ctx->key_col = (int)i;
         const char *part = ctx->tpl->columns[i].type == TPL_ID_NUMBER ? v->id_hash : v->text;
         size_t n = strlen(part);
-        if (len + n + 1 > sizeof key)
-            return bf_error_set(err, BF_ERR_TOO_LARGE, "记录的编号过长");
-        memcpy(key + len, part, n);
-        len += n;
-        key[len++] = '\x1f';
+        if (*len + n + 1 > IMPORT_KEY_MAX) {
+            ctx->key_rc = BF_ERR_TOO_LARGE;
+            return false;
+        }
+        memcpy(key + *len, part, n);
+        *len += n;
+        key[(*len)++] = '\x1f';
     }
     ctx->key_valid = true;
-    uint32_t first = 0;
-    uint32_t row = ctx->row_number > 0 && ctx->row_number < (long)UINT32_MAX
-                       ? (uint32_t)ctx->row_number
-                       : UINT32_MAX;
-    switch (ctx->seen ? fpset_add(ctx->seen, key, len, row, &first) : FPSET_FULL) {
+    return true;
+}
+
+/* The value the set keeps for a key: the row that first had it. */
+static uint32_t seen_row_value(long row_number)
+{
+    return row_number > 0 && row_number < (long)UINT32_MAX ? (uint32_t)row_number : UINT32_MAX;
+}
+
+/* The set's answer for the row's key into ctx->key_*. */
+static void seen_key_answer(import_ctx *ctx, fpset_result result, uint32_t first)
+{
+    switch (result) {
     case FPSET_ADDED:
         ctx->key_new = true;
-        return BF_OK;
+        return;
     case FPSET_FOUND:
         ctx->key_dup = true;
         ctx->key_first_row = (long)first;
-        return BF_OK;
+        return;
     case FPSET_FULL:
-        break;
+        ctx->key_table = true;
+        return;
     }
+}
+
+/* The part of seen_key that needs no database: form the row's record key
+ * into key (IMPORT_KEY_MAX bytes) and look it up in the fingerprint set,
+ * recording it there. Sets ctx->key_*; ctx->key_table when the set is full
+ * and the temporary table must answer (key, *len: the key to ask with);
+ * ctx->key_rc when the key is too long. The pipeline's thread does the same
+ * in pipe_keys. */
+static void seen_key_memory(import_ctx *ctx, char *key, size_t *len)
+{
+    if (!seen_key_form(ctx, key, len))
+        return;
+    uint32_t first = 0;
+    fpset_result result =
+        ctx->seen ? fpset_add(ctx->seen, key, *len, seen_row_value(ctx->row_number), &first)
+                  : FPSET_FULL;
+    seen_key_answer(ctx, result, first);
+}
+
+/* The rest of seen_key, past the set's budget: the temporary table. */
+static bf_status seen_key_table(import_ctx *ctx, const char *key, size_t len, bf_error *err)
+{
     store_reset(ctx->seen_insert);
     store_bind_text(ctx->seen_insert, 1, key, len);
     store_bind_int64(ctx->seen_insert, 2, ctx->row_number);
@@ -1504,6 +1570,29 @@ static bf_status seen_key(import_ctx *ctx, bf_error *err)
     ctx->key_first_row = has_row ? (long)store_column_int64(ctx->seen_lookup, 0) : 0;
     store_reset(ctx->seen_lookup);
     return rc;
+}
+
+/* Form the row's record key and look it up among the keys of the earlier rows
+ * (in the fingerprint set, or in the temporary table once the set is full),
+ * recording it. Runs before the cross-table checks, which skip look-ups of a
+ * key the file has not had before (import_probe); report_duplicate reports it
+ * after them, so errors keep their order. A row with a missing or bad key cell
+ * has been reported already and gets no key. With the pipeline, the set's part
+ * was done on its thread (ctx->key_ready, the key in ctx->key_text). */
+static bf_status seen_key(import_ctx *ctx, bf_error *err)
+{
+    char buf[IMPORT_KEY_MAX];
+    const char *key = ctx->key_text;
+    size_t len = ctx->key_len;
+    if (!ctx->key_ready) {
+        seen_key_memory(ctx, buf, &len);
+        key = buf;
+    }
+    if (ctx->key_rc)
+        return bf_error_set(err, ctx->key_rc, "记录的编号过长");
+    if (!ctx->key_table)
+        return BF_OK;
+    return seen_key_table(ctx, key, len, err);
 }
 
 /* Report the row's key as a duplicate of an earlier row's (see seen_key). */
@@ -1839,6 +1928,24 @@ static bf_status process_row(import_ctx *ctx, const bf_row *row, bf_error *err)
     return check_and_write_row(ctx, err);
 }
 
+/* Size the sets once for the whole file, from the bytes the first rows took
+ * (a tenth more for rows longer than those), instead of doubling them: a
+ * doubling holds the old table and the new at once. Memory stays within the
+ * sets' budgets whatever the estimate. */
+static void size_sets(import_ctx *ctx, long rows_done, size_t done, size_t total, bool seen,
+                      bool probe)
+{
+    if (!done || total <= done || rows_done <= 0)
+        return;
+    double rows = (double)total / ((double)done / (double)rows_done) * 1.1;
+    size_t keys = rows < 1e9 ? (size_t)rows : (size_t)1e9;
+    /* Failing to grow now is no error: the set grows or falls back later. */
+    if (seen && ctx->seen)
+        (void)fpset_reserve(ctx->seen, keys);
+    if (probe && ctx->probe) /* members: about three to a household */
+        (void)fpset_reserve(ctx->probe, ctx->tpl->kind == TPL_MEMBERS ? keys / 3 : keys);
+}
+
 /* ---------- the pipeline: rows read and converted on a second thread ----------
  *
  * Reading the file and converting its cells (validation, the ID numbers'
@@ -1863,6 +1970,18 @@ typedef struct {
     long errors;         /* conversion errors of the row */
     size_t done;         /* bytes of the file read up to it */
     field_value *values; /* the template's columns */
+    /* The row's record key as seen_key_memory left it (the key's text, in
+     * the batch's arena, only when the temporary table must answer). */
+    bool key_valid, key_new, key_dup, key_table;
+    bf_status key_rc;
+    long key_first_row;
+    int key_col;
+    const char *key_text;
+    size_t key_len;
+    bool head_probe_ready, head_probe; /* households: households_head_probe */
+    /* Between pipe_keys' two passes: the fingerprints to add. */
+    fpset_fp seen_fp, probe_fp;
+    bool probe_asks;
 } pipe_row;
 
 typedef struct {
@@ -1889,6 +2008,7 @@ typedef struct {
     import_options conv_opt;
     import_result conv_res;
     pipe_batch *filling;
+    long conv_rows; /* rows converted so far (for size_sets) */
 } import_pipe;
 
 /* The converting thread's error sink: keep the error with its row. */
@@ -1915,6 +2035,86 @@ static void pipe_keep_error(void *data, const import_error *error)
         b->nomem = true;
     else
         b->nerrors++;
+}
+
+/* Fingerprints looked up this many rows ahead of their adding (pipe_keys). */
+#define IMPORT_PREFETCH_AHEAD 8
+
+/* The checks of a batch's converted rows that need only the rows before
+ * them: each row's record key in the fingerprint set (as seen_key_memory)
+ * and, for households, the head's ID hash in the probe set (as
+ * households_head_probe). The sets are this thread's alone while it runs:
+ * the import's thread takes their answers and, past the set's budget, asks
+ * the temporary table. Two passes, so the sets' cache misses overlap: the
+ * fingerprints first, then the adds in file order, each row's slots
+ * prefetched a few rows ahead. */
+static void pipe_keys(import_pipe *pipe, pipe_batch *b)
+{
+    import_ctx *conv = &pipe->conv;
+    bool households = conv->tpl->kind == TPL_HOUSEHOLDS;
+    bool probe = conv->target_was_empty && conv->probe;
+    char key[IMPORT_KEY_MAX];
+    size_t len = 0;
+    for (size_t i = 0; i < b->nrows; i++) {
+        pipe_row *r = &b->rows[i];
+        conv->values = r->values;
+        if (seen_key_form(conv, key, &len) && conv->seen)
+            fpset_fingerprint(conv->seen, key, len, &r->seen_fp);
+        r->key_valid = conv->key_valid;
+        r->key_rc = conv->key_rc;
+        r->key_col = conv->key_col;
+        r->key_new = r->key_dup = r->key_table = false;
+        r->key_first_row = 0;
+        r->key_text = NULL;
+        r->key_len = 0;
+        r->head_probe_ready = households;
+        r->probe_asks = false;
+        if (households) {
+            const field_value *code = field(conv, "code");
+            const field_value *id = field(conv, "head_id_number");
+            r->probe_asks = code && !code->is_null && id && !id->is_null;
+            if (r->probe_asks && probe)
+                fpset_fingerprint(conv->probe, id->id_hash, strlen(id->id_hash), &r->probe_fp);
+        }
+    }
+    for (size_t i = 0; i < b->nrows; i++) {
+        pipe_row *ahead =
+            i + IMPORT_PREFETCH_AHEAD < b->nrows ? &b->rows[i + IMPORT_PREFETCH_AHEAD] : NULL;
+        if (ahead && ahead->key_valid && conv->seen)
+            fpset_prefetch(conv->seen, &ahead->seen_fp);
+        if (ahead && ahead->probe_asks && probe)
+            fpset_prefetch(conv->probe, &ahead->probe_fp);
+        pipe_row *r = &b->rows[i];
+        if (r->key_valid) {
+            uint32_t first = 0;
+            conv->key_new = conv->key_dup = conv->key_table = false;
+            conv->key_first_row = 0;
+            fpset_result result = conv->seen ? fpset_add_fp(conv->seen, &r->seen_fp,
+                                                            seen_row_value(r->number), &first)
+                                             : FPSET_FULL;
+            seen_key_answer(conv, result, first);
+            r->key_new = conv->key_new;
+            r->key_dup = conv->key_dup;
+            r->key_table = conv->key_table;
+            r->key_first_row = conv->key_first_row;
+        }
+        if (r->key_table) {
+            /* The temporary table answers: the key's text for it. */
+            conv->values = r->values;
+            seen_key_form(conv, key, &len);
+            char *copy = bf_arena_alloc(b->arena, len ? len : 1);
+            if (!copy)
+                b->nomem = true;
+            else
+                memcpy(copy, key, len);
+            r->key_text = copy;
+            r->key_len = len;
+        }
+        if (households)
+            r->head_probe = r->probe_asks && (!probe || fpset_add_fp(conv->probe, &r->probe_fp, 1,
+                                                                     NULL) != FPSET_ADDED);
+    }
+    conv->values = conv->own_values;
 }
 
 /* Fill one batch from the file. */
@@ -1949,11 +2149,15 @@ static void pipe_fill(import_pipe *pipe, pipe_batch *b)
         r->number = row.number;
         r->errors = conv->row_errors;
         bf_sheet_progress(pipe->sheet, &r->done, &b->total);
+        if (++pipe->conv_rows == IMPORT_SIZE_AFTER_ROWS)
+            size_sets(conv, pipe->conv_rows, r->done, b->total, true,
+                      conv->tpl->kind == TPL_HOUSEHOLDS);
         memcpy(r->values, conv->values, ncols * sizeof *r->values);
         b->nrows++;
         if (b->nomem)
             break;
     }
+    pipe_keys(pipe, b);
 }
 
 static void *pipe_main(void *data)
@@ -2015,6 +2219,7 @@ static import_pipe *pipe_start(const import_ctx *ctx, bf_sheet *sheet)
     /* The converting thread's own context: the same template, header and
      * options, its own result and error sink; it never touches the store. */
     pipe->conv = *ctx;
+    pipe->conv.values = pipe->conv.own_values;
     pipe->conv_opt = *ctx->opt;
     pipe->conv_opt.on_error = pipe_keep_error;
     pipe->conv_opt.error_ctx = pipe;
@@ -2066,6 +2271,7 @@ static bf_status ctx_init(import_ctx *ctx, bf_store *store, tpl_kind kind,
 {
     memset(ctx, 0, sizeof *ctx);
     memset(result, 0, sizeof *result);
+    ctx->values = ctx->own_values;
     ctx->store = store;
     ctx->tpl = tpl_get(kind);
     ctx->opt = options;
@@ -2171,29 +2377,14 @@ static bf_status finish(import_ctx *ctx, bf_status rc, int64_t count_before, bf_
     return BF_OK;
 }
 
-/* Size the sets once for the whole file, from the bytes the first rows took
- * (a tenth more for rows longer than those), instead of doubling them: a
- * doubling holds the old table and the new at once. Memory stays within the
- * sets' budgets whatever the estimate. */
-static void size_sets(import_ctx *ctx, size_t done, size_t total)
-{
-    if (!done || total <= done || ctx->res->rows <= 0)
-        return;
-    double rows = (double)total / ((double)done / (double)ctx->res->rows) * 1.1;
-    size_t keys = rows < 1e9 ? (size_t)rows : (size_t)1e9;
-    /* Failing to grow now is no error: the set grows or falls back later. */
-    (void)fpset_reserve(ctx->seen, keys);
-    if (ctx->probe) /* members: about three to a household */
-        (void)fpset_reserve(ctx->probe, ctx->tpl->kind == TPL_MEMBERS ? keys / 3 : keys);
-}
-
 /* The in-memory sets of an import (see seen_key, import_probe), and which
  * tables the checks read were empty when it began. */
 static bf_status import_sets_init(import_ctx *ctx, int64_t count_before, bf_error *err)
 {
     tpl_kind kind = ctx->tpl->kind;
     ctx->target_was_empty = count_before == 0;
-    ctx->seen = fpset_new(0, IMPORT_SEEN_MAX_BYTES);
+    ctx->seen =
+        fpset_new(0, ctx->opt->seen_max_bytes ? ctx->opt->seen_max_bytes : IMPORT_SEEN_MAX_BYTES);
     if (!ctx->seen)
         return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
     if (kind == TPL_HOUSEHOLDS || kind == TPL_MEMBERS) {
@@ -2255,7 +2446,7 @@ static bf_status read_rows(import_ctx *ctx, bf_sheet *sheet, bf_error *err)
         size_t done = 0, total = 0;
         bf_sheet_progress(sheet, &done, &total);
         if (result->rows == IMPORT_SIZE_AFTER_ROWS)
-            size_sets(ctx, done, total);
+            size_sets(ctx, result->rows, done, total, true, true);
         if (rc == BF_OK && options->on_progress && result->rows % IMPORT_PROGRESS_EVERY == 0)
             options->on_progress(options->progress_ctx, done, total, result->rows);
     }
@@ -2268,8 +2459,8 @@ static bf_status take_rows(import_ctx *ctx, import_pipe *pipe, bf_error *err)
 {
     const import_options *options = ctx->opt;
     import_result *result = ctx->res;
-    size_t ncols = ctx->tpl->ncolumns;
     bf_status rc = BF_OK;
+    ctx->key_ready = true;
     for (bool end = false; rc == BF_OK && !end;) {
         pipe_batch *b = pipe_take(pipe);
         size_t e = 0;
@@ -2286,10 +2477,24 @@ static bf_status take_rows(import_ctx *ctx, import_pipe *pipe, bf_error *err)
                 if (options->on_error)
                     options->on_error(options->error_ctx, &error);
             }
-            memcpy(ctx->values, r->values, ncols * sizeof *ctx->values);
+            ctx->values = r->values;
+            ctx->key_valid = r->key_valid;
+            ctx->key_new = r->key_new;
+            ctx->key_dup = r->key_dup;
+            ctx->key_table = r->key_table;
+            ctx->key_rc = r->key_rc;
+            ctx->key_first_row = r->key_first_row;
+            ctx->key_col = r->key_col;
+            ctx->key_text = r->key_text;
+            ctx->key_len = r->key_len;
+            ctx->head_probe_ready = r->head_probe_ready;
+            ctx->head_probe = r->head_probe;
             rc = check_and_write_row(ctx, err);
+            /* The pipeline's thread sized the sets it asks; the members'
+             * probe set is asked here. */
             if (result->rows == IMPORT_SIZE_AFTER_ROWS)
-                size_sets(ctx, r->done, b->total);
+                size_sets(ctx, result->rows, r->done, b->total, false,
+                          ctx->tpl->kind == TPL_MEMBERS);
             if (rc == BF_OK && options->on_progress && result->rows % IMPORT_PROGRESS_EVERY == 0)
                 options->on_progress(options->progress_ctx, r->done, b->total, result->rows);
         }
@@ -2302,6 +2507,8 @@ static bf_status take_rows(import_ctx *ctx, import_pipe *pipe, bf_error *err)
         end = b->end || b->nomem;
         pipe_give_back(pipe);
     }
+    ctx->values = ctx->own_values;
+    ctx->key_ready = ctx->head_probe_ready = false;
     return rc;
 }
 

@@ -52,6 +52,9 @@ typedef struct {
     const char *actor;        /* who imports (for updated_by/audit); may be NULL */
     const char *scope_region; /* rows (and the records they touch or refer to) must lie in
                                * this region's subtree; others are bad rows. NULL: no limit */
+    size_t seen_max_bytes;    /* budget of the in-memory set of the file's record keys, past
+                               * which a temporary table takes the new keys; 0: the default
+                               * (64 MiB). Tests make it small. */
 } import_options;
 
 typedef struct {

@@ -1,5 +1,12 @@
 /*
  * pii.c - keyed hashing, encryption and masking of ID numbers (libsodium).
+ *
+ * Owns the keys and what is derived from them once at load, so that a bulk
+ * import pays per ID number only for its own bytes: the BLAKE2b state that
+ * has absorbed the hash key, and the XSalsa20 subkey of the nonces' fixed
+ * prefix (the nonce is the prefix plus a counter, so every nonce of a load
+ * has the same HSalsa20 subkey). The output is byte for byte what
+ * crypto_generichash and crypto_secretbox_easy write (tests/unit/test_pii.c).
  */
 #include "domain/pii.h"
 
@@ -23,6 +30,10 @@ struct pii_keys {
      * 64-bit counter: unique without a getrandom() system call per ID number. */
     unsigned char nonce_prefix[crypto_secretbox_NONCEBYTES - 8];
     _Atomic uint64_t nonce_counter;
+    /* BLAKE2b keyed with hash_key, 16-byte output, nothing absorbed yet. */
+    crypto_generichash_state hash_state;
+    /* HSalsa20(box_key, nonce_prefix): XSalsa20's key for every nonce. */
+    unsigned char box_subkey[crypto_stream_salsa20_KEYBYTES];
 };
 
 void pii_key_path(const char *db_target, const char *option, char *out, size_t out_size)
@@ -95,6 +106,9 @@ bf_status pii_keys_load(const char *path, pii_keys **out, bf_error *err)
     memcpy(keys->box_key, raw + 32, 32);
     randombytes_buf(keys->nonce_prefix, sizeof keys->nonce_prefix);
     atomic_init(&keys->nonce_counter, 0);
+    crypto_generichash_init(&keys->hash_state, keys->hash_key, sizeof keys->hash_key,
+                            PII_HASH_HEX_LEN / 2);
+    crypto_core_hsalsa20(keys->box_subkey, keys->nonce_prefix, keys->box_key, NULL);
     sodium_memzero(raw, sizeof raw);
     *out = keys;
     return BF_OK;
@@ -119,9 +133,13 @@ void pii_id_hash(const pii_keys *keys, const char *id, size_t len, char out[PII_
 {
     char norm[64];
     size_t n = normalise(id, len, norm, sizeof norm);
-    unsigned char hash[16];
-    crypto_generichash(hash, sizeof hash, (const unsigned char *)norm, n, keys->hash_key,
-                       sizeof keys->hash_key);
+    unsigned char hash[PII_HASH_HEX_LEN / 2];
+    /* crypto_generichash(hash, 16, norm, n, hash_key, 32), from the keyed state. */
+    crypto_generichash_state state;
+    memcpy(&state, &keys->hash_state, sizeof state);
+    crypto_generichash_update(&state, (const unsigned char *)norm, n);
+    crypto_generichash_final(&state, hash, sizeof hash);
+    sodium_memzero(&state, sizeof state);
     sodium_bin2hex(out, PII_HASH_HEX_LEN + 1, hash, sizeof hash);
 }
 
@@ -151,6 +169,32 @@ static void base64_encode(char *out, const unsigned char *in, size_t len)
     *out = '\0';
 }
 
+/* crypto_secretbox_easy(c, m, mlen, nonce, box_key) for a nonce that starts
+ * with keys->nonce_prefix, from the subkey derived at load: c is the MAC,
+ * then the ciphertext (XSalsa20 = Salsa20 under the subkey with the nonce's
+ * last 8 bytes; the first 32 bytes of its stream key Poly1305), as
+ * libsodium's crypto_secretbox_detached does it. */
+static void secretbox_prefixed(const pii_keys *keys, unsigned char *c, const unsigned char *m,
+                               size_t mlen, const unsigned char *nonce)
+{
+    unsigned char *mac = c;
+    c += crypto_secretbox_MACBYTES;
+    unsigned char block0[64];
+    memset(block0, 0, crypto_secretbox_ZEROBYTES);
+    size_t mlen0 = mlen < sizeof block0 - crypto_secretbox_ZEROBYTES
+                       ? mlen
+                       : sizeof block0 - crypto_secretbox_ZEROBYTES;
+    memcpy(block0 + crypto_secretbox_ZEROBYTES, m, mlen0);
+    crypto_stream_salsa20_xor(block0, block0, mlen0 + crypto_secretbox_ZEROBYTES,
+                              nonce + sizeof keys->nonce_prefix, keys->box_subkey);
+    memcpy(c, block0 + crypto_secretbox_ZEROBYTES, mlen0);
+    if (mlen > mlen0)
+        crypto_stream_salsa20_xor_ic(c + mlen0, m + mlen0, mlen - mlen0,
+                                     nonce + sizeof keys->nonce_prefix, 1, keys->box_subkey);
+    crypto_onetimeauth_poly1305(mac, c, mlen, block0);
+    sodium_memzero(block0, sizeof block0);
+}
+
 bf_status pii_id_encrypt(const pii_keys *keys, const char *id, size_t len, char *out,
                          size_t out_size)
 {
@@ -161,8 +205,8 @@ bf_status pii_id_encrypt(const pii_keys *keys, const char *id, size_t len, char 
     uint64_t counter = atomic_fetch_add(&((pii_keys *)keys)->nonce_counter, 1);
     memcpy(nonce, keys->nonce_prefix, sizeof keys->nonce_prefix);
     memcpy(nonce + sizeof keys->nonce_prefix, &counter, sizeof counter);
-    crypto_secretbox_easy(packed + crypto_secretbox_NONCEBYTES, (const unsigned char *)norm, n,
-                          nonce, keys->box_key);
+    secretbox_prefixed(keys, packed + crypto_secretbox_NONCEBYTES, (const unsigned char *)norm, n,
+                       nonce);
     size_t packed_len = crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + n;
     if (out_size < sodium_base64_ENCODED_LEN(packed_len, sodium_base64_VARIANT_ORIGINAL))
         return BF_ERR_TOO_LARGE;

@@ -1,7 +1,10 @@
 /*
  * test_fpset.c - the importer's bounded fingerprint set (domain/fpset.h):
  * new keys, keys seen before with their first value, growth, and the byte
- * budget after which new keys are refused while known keys are still found.
+ * budget after which new keys are refused while known keys are still found;
+ * keys fingerprinted ahead (fpset_fingerprint, fpset_prefetch) and added
+ * later, even across a growth of the table, are the same keys as by
+ * fpset_add.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -90,6 +93,40 @@ static void test_budget(void **state)
     fpset_free(set);
 }
 
+/* Fingerprints taken ahead, then added after the table grew: the same set
+ * as fpset_add makes. */
+static void test_fingerprint_ahead(void **state)
+{
+    (void)state;
+    enum { N = 5000 };
+    fpset *set = fpset_new(0, 1 << 20);
+    assert_non_null(set);
+    static fpset_fp fps[N];
+    char key[32];
+    for (int i = 0; i < N; i++) {
+        int n = snprintf(key, sizeof key, "K%d", i % 4000);
+        fpset_fingerprint(set, key, (size_t)n, &fps[i]);
+    }
+    for (int i = 0; i < N; i++) {
+        if (i + 8 < N)
+            fpset_prefetch(set, &fps[i + 8]);
+        uint32_t first = 0;
+        fpset_result r = fpset_add_fp(set, &fps[i], (uint32_t)i + 1, &first);
+        if (i < 4000) {
+            assert_int_equal(r, FPSET_ADDED);
+        } else {
+            assert_int_equal(r, FPSET_FOUND);
+            assert_int_equal(first, (uint32_t)(i % 4000) + 1);
+        }
+    }
+    assert_int_equal(fpset_count(set), 4000);
+    uint32_t first = 0;
+    assert_int_equal(fpset_add(set, "K1234", 5, 77, &first), FPSET_FOUND);
+    assert_int_equal(first, 1235);
+    assert_int_equal(fpset_add(set, "K4000", 5, 78, &first), FPSET_ADDED);
+    fpset_free(set);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -98,6 +135,7 @@ int main(void)
         cmocka_unit_test(test_add_and_find),
         cmocka_unit_test(test_growth_keeps_every_key),
         cmocka_unit_test(test_budget),
+        cmocka_unit_test(test_fingerprint_ahead),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,7 +5,9 @@
  * break fails the whole import; a check that needs a dropped index ends the
  * bulk path early; an import killed while it creates the indexes again
  * leaves the database as it was; and errors found on the converting thread
- * come out in the same order as the checks after them, across batches.
+ * come out in the same order as the checks after them, across batches, with
+ * the record keys in the in-memory set or, past its budget, in the temporary
+ * table.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -149,11 +151,12 @@ static void on_error(void *ctx, const import_error *e)
     log->n++;
 }
 
-static bf_status run_import(fixture *f, tpl_kind kind, const char *path, bool skip_bad,
-                            rebuild_log *rebuild, error_log *errors, import_result *res,
-                            bf_error *err)
+static bf_status run_import_budget(fixture *f, tpl_kind kind, const char *path, bool skip_bad,
+                                   rebuild_log *rebuild, error_log *errors, size_t seen_max_bytes,
+                                   import_result *res, bf_error *err)
 {
     import_options opt = {.keys = f->keys,
+                          .seen_max_bytes = seen_max_bytes,
                           .file_label = "t.csv",
                           .skip_bad = skip_bad,
                           .on_rebuild = rebuild ? on_rebuild : NULL,
@@ -162,6 +165,13 @@ static bf_status run_import(fixture *f, tpl_kind kind, const char *path, bool sk
                           .error_ctx = errors};
     bf_error_clear(err);
     return import_file(f->store, kind, path, &opt, res, err);
+}
+
+static bf_status run_import(fixture *f, tpl_kind kind, const char *path, bool skip_bad,
+                            rebuild_log *rebuild, error_log *errors, import_result *res,
+                            bf_error *err)
+{
+    return run_import_budget(f, kind, path, skip_bad, rebuild, errors, 0, res, err);
 }
 
 /* An empty table: its indexes are dropped and created again, the same. */
@@ -337,10 +347,10 @@ static void test_kill_during_rebuild(void **state)
 
 /* Errors of the converting thread (a bad cell) and of the checks after it
  * (a duplicate code) keep the order of the rows and, within a row, the order
- * of the checks, across the pipeline's batches of rows. */
-static void test_pipeline_error_order(void **state)
+ * of the checks, across the pipeline's batches of rows. seen_max_bytes: the
+ * record-key set's budget (0: the default). */
+static void pipeline_error_order(fixture *f, size_t seen_max_bytes)
 {
-    fixture *f = *state;
     char path[4200];
     snprintf(path, sizeof path, "%s/order.csv", f->dir);
     FILE *fp = fopen(path, "w");
@@ -360,7 +370,8 @@ static void test_pipeline_error_order(void **state)
     error_log errors = {0};
     import_result res;
     bf_error err;
-    assert_int_equal(run_import(f, TPL_HOUSEHOLDS, path, false, NULL, &errors, &res, &err),
+    assert_int_equal(run_import_budget(f, TPL_HOUSEHOLDS, path, false, NULL, &errors,
+                                       seen_max_bytes, &res, &err),
                      BF_ERR_INVALID);
     assert_false(res.committed);
     assert_int_equal(res.rows, 1500);
@@ -384,6 +395,19 @@ static void test_pipeline_error_order(void **state)
     assert_int_equal(bf_test_query_int(f->store, "SELECT COUNT(*) FROM households"), 0);
 }
 
+static void test_pipeline_error_order(void **state)
+{
+    pipeline_error_order(*state, 0);
+}
+
+/* The same with the record-key set at its smallest (1,024 slots, full at 768
+ * keys): the keys of rows 770 on go to the temporary table, and the
+ * duplicates of rows 1001 and 1501 are found there, reported the same. */
+static void test_pipeline_seen_table(void **state)
+{
+    pipeline_error_order(*state, 1);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -395,6 +419,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bulk_ends_early, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kill_during_rebuild, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pipeline_error_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pipeline_seen_table, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
