@@ -1080,6 +1080,13 @@ static void test_run_restores_foreign_keys(void **state)
     run_ok(store, NULL, r);
     assert_int_equal(r->changed, 1);
     assert_int_not_equal(store_exec(store, orphan, &err), BF_OK);
+    /* CHECK constraints too (the run turns them off with the foreign keys) */
+    static const char bad_county[] =
+        "INSERT INTO warnings (county_code, subject_kind, subject_code, region_code, year, "
+        "rule_code, rule_set_id, explanation, status, opened_at) "
+        "VALUES ('360199', 'project', 'P1', '360103001001', 2025, 'X', 1, 'x', 'open', 0)";
+    assert_int_not_equal(store_exec(store, bad_county, &err), BF_OK);
+    assert_int_equal(count(store, "SELECT COUNT(*) FROM warnings WHERE county_code = '360199'"), 0);
     free(r);
     store_close(store);
 }
