@@ -839,19 +839,29 @@ static bool concurrent_reads(bf_store *store)
  * a run deletes nothing. The pragma
  * is a no-op inside a transaction, so a run inside a caller's transaction
  * keeps the checks. Returns whether it turned them off (to turn them on after
- * the commit or rollback). PostgreSQL keeps its checks. */
+ * the commit or rollback). PostgreSQL keeps its checks.
+ *
+ * CHECK constraints go with them, for the same reason: the only one on a
+ * table the run writes is warnings_county (county_code is the first six
+ * digits of region_code), and the run binds a warning's county_code as the
+ * first six bytes of its region_code, which comes from the subject's row
+ * (itself under the same constraint). With it on, SQLite gives every
+ * multi-row INSERT into warnings a statement journal (the table has a CHECK
+ * and indexes): a copy of each page the statement touches, spilled to a
+ * temporary file (hundreds of MB of writes at province scale). */
 static bool fk_checks_off(bf_store *store)
 {
     if (store_kind(store) != BF_STORE_SQLITE || store->tx_depth > 0)
         return false;
     bf_error ignored;
-    return store_exec(store, "PRAGMA foreign_keys=OFF", &ignored) == BF_OK;
+    return store_exec(store, "PRAGMA foreign_keys=OFF; PRAGMA ignore_check_constraints=ON",
+                      &ignored) == BF_OK;
 }
 
 static void fk_checks_on(bf_store *store)
 {
     bf_error ignored;
-    store_exec(store, "PRAGMA foreign_keys=ON", &ignored);
+    store_exec(store, "PRAGMA foreign_keys=ON; PRAGMA ignore_check_constraints=OFF", &ignored);
 }
 
 /* Set up the producer and, when a second connection opens, start its thread.

@@ -210,13 +210,19 @@ static bool text_eq(const char *a, size_t alen, const char *b)
 
 /* ---- merge cursors ------------------------------------------------------------- */
 
-/* A secondary query whose current row waits until the driver reaches its key. */
+/* A secondary query whose current row waits until the driver reaches its key.
+ * The key points into the current row (valid until the cursor's statement
+ * steps again): no copy of it per row. */
 typedef struct {
     bf_stmt *stmt;
     bool has_row;
-    char key[72];
+    const char *key;
+    size_t key_len;
     const char *what; /* for the error message */
 } cursor;
+
+/* Longest key taken (a code is far shorter): a longer one is invalid data. */
+#define CURSOR_KEY_MAX 71
 
 static bf_status cursor_next(cursor *c, bf_error *err)
 {
@@ -226,10 +232,10 @@ static bf_status cursor_next(cursor *c, bf_error *err)
     if (c->has_row) {
         size_t len = 0;
         const char *key = store_column_text(c->stmt, 0, &len);
-        if (len >= sizeof c->key)
+        if (len > CURSOR_KEY_MAX)
             return bf_error_set(err, BF_ERR_INVALID, "%s中的编号过长：%.40s…", c->what, key);
-        memcpy(c->key, key, len);
-        c->key[len] = '\0';
+        c->key = key ? key : "";
+        c->key_len = len;
     }
     return BF_OK;
 }
@@ -237,15 +243,15 @@ static bf_status cursor_next(cursor *c, bf_error *err)
 /* True when the cursor's current row belongs to the driver row `key`. */
 static bool cursor_at(const cursor *c, const char *key, size_t len)
 {
-    return c->has_row && text_eq(key, len, c->key);
+    return c->has_row && c->key_len == len && memcmp(key, c->key, len) == 0;
 }
 
 static bf_status cursor_check_done(const cursor *c, bf_error *err)
 {
     if (c->has_row)
         return bf_error_set(err, BF_ERR_INTERNAL,
-                            "%s中编号 %s 的记录未能与主表对应（数据排序不一致或缺少主记录）",
-                            c->what, c->key);
+                            "%s中编号 %.*s 的记录未能与主表对应（数据排序不一致或缺少主记录）",
+                            c->what, (int)c->key_len, c->key);
     return BF_OK;
 }
 
@@ -670,46 +676,58 @@ static bf_status linked_push(ind_linked *linked, size_t *cap, bf_arena *arena, c
     return BF_OK;
 }
 
-/* Projects idle or stopped at the cutoff (started by the year). */
+/* Projects idle or stopped at the cutoff (started by the year), in two
+ * passes that each walk only the few rows concerned: the projects whose status
+ * is idle or stopped (projects_status_region), then the projects with an idle
+ * operating asset (assets_state), with the earliest such asset. (One query
+ * joining every project to its assets looked up the assets of each of them.)
+ * A project in both passes gets two entries: the second one's months already
+ * take its status into account (project_months_idle), and ind_linked_load
+ * merges the entries of a project (the longest spell, failed if either is). */
 static bf_status linked_load_idle(bf_store *store, int64_t year, bf_date cutoff, bf_arena *arena,
                                   ind_linked *linked, size_t *cap, bf_error *err)
 {
-    static const char sql[] =
-        "SELECT p.code, p.status, p.idle_since, MIN(a.idle_since) FROM projects p "
-        "LEFT JOIN assets a ON a.county_code = p.county_code AND a.project_code = p.code "
-        "AND a.nature = 'operating' "
-        "AND a.state = 'idle' AND a.idle_since IS NOT NULL "
-        "WHERE p.start_year <= ? AND (p.status IN ('idle', 'stopped') OR a.project_code IS NOT "
-        "NULL) GROUP BY p.code, p.status, p.idle_since";
-    bf_stmt *stmt = NULL;
-    bf_status rc = store_prepare(store, sql, &stmt, err);
-    if (rc == BF_OK)
-        rc = store_bind_int64(stmt, 1, year);
-    while (rc == BF_OK) {
-        bool has_row = false;
-        rc = store_step(stmt, &has_row, err);
-        if (rc || !has_row)
-            break;
-        size_t code_len, status_len, idle_len;
-        const char *code = store_column_text(stmt, 0, &code_len);
-        const char *status = store_column_text(stmt, 1, &status_len);
-        const char *idle = store_column_text(stmt, 2, &idle_len);
-        char asset_idle[16] = "";
-        size_t asset_len;
-        const char *a = store_column_text(stmt, 3, &asset_len);
-        if (asset_len < sizeof asset_idle) {
-            memcpy(asset_idle, a, asset_len);
-            asset_idle[asset_len] = '\0';
+    static const char *const sql[] = {
+        "SELECT code, status, idle_since, NULL FROM projects "
+        "WHERE status IN ('idle', 'stopped') AND start_year <= ?",
+        "SELECT p.code, p.status, p.idle_since, MIN(a.idle_since) FROM assets a "
+        "JOIN projects p ON p.county_code = a.county_code AND p.code = a.project_code "
+        "WHERE a.state = 'idle' AND a.nature = 'operating' AND a.idle_since IS NOT NULL "
+        "AND p.start_year <= ? GROUP BY p.county_code, p.code, p.status, p.idle_since",
+    };
+    bf_status rc = BF_OK;
+    for (size_t pass = 0; pass < sizeof sql / sizeof sql[0] && rc == BF_OK; pass++) {
+        bf_stmt *stmt = NULL;
+        rc = store_prepare(store, sql[pass], &stmt, err);
+        if (rc == BF_OK)
+            rc = store_bind_int64(stmt, 1, year);
+        while (rc == BF_OK) {
+            bool has_row = false;
+            rc = store_step(stmt, &has_row, err);
+            if (rc || !has_row)
+                break;
+            size_t code_len, status_len, idle_len;
+            const char *code = store_column_text(stmt, 0, &code_len);
+            const char *status = store_column_text(stmt, 1, &status_len);
+            const char *idle = store_column_text(stmt, 2, &idle_len);
+            char asset_idle[16] = "";
+            size_t asset_len;
+            const char *a = store_column_text(stmt, 3, &asset_len);
+            if (a && asset_len < sizeof asset_idle) {
+                memcpy(asset_idle, a, asset_len);
+                asset_idle[asset_len] = '\0';
+            }
+            int64_t months =
+                project_months_idle(status, status_len, idle, idle_len, asset_idle, cutoff);
+            bool failed =
+                text_eq(status, status_len, "stopped") || months >= IND_LINKED_FAILED_MONTHS;
+            if (months == 0 && !failed)
+                continue;
+            rc = linked_push(linked, cap, arena, code, code_len, months, failed, err);
         }
-        int64_t months =
-            project_months_idle(status, status_len, idle, idle_len, asset_idle, cutoff);
-        bool failed = text_eq(status, status_len, "stopped") || months >= IND_LINKED_FAILED_MONTHS;
-        if (months == 0 && !failed)
-            continue;
-        rc = linked_push(linked, cap, arena, code, code_len, months, failed, err);
+        if (stmt)
+            store_finalize(stmt);
     }
-    if (stmt)
-        store_finalize(stmt);
     return rc;
 }
 

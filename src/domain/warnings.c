@@ -83,6 +83,13 @@ typedef struct {
     bool seen;
 } warn_entry;
 
+/* A new project warning held back until the households' are written (ordered
+ * mode); its strings are in the sync's arena. */
+typedef struct {
+    const char *code, *region_code, *rule_code, *explanation;
+    size_t explanation_len;
+} held_warning;
+
 struct warn_sync {
     bf_store *store;
     bf_arena *arena;
@@ -93,6 +100,13 @@ struct warn_sync {
     bf_buf explanation;
     warn_counts counts[2];
     char key[256];
+    /* Ordered mode (SQLite; see warn_sync_begin): ids given by the run. */
+    bool ordered;
+    bool sealed;        /* a household warning was written: no more project ones */
+    int64_t last_id;    /* the largest id before the run */
+    int64_t next_id;    /* the next household warning's */
+    held_warning *held; /* new project warnings, in the order fired */
+    size_t nheld, held_cap;
 };
 
 /* "p\x1fCODE\x1fRULE" into sync->key; returns its length, 0 if too long. */
@@ -220,12 +234,30 @@ bf_status warn_sync_begin(bf_store *store, int64_t year, const char *region_pref
     }
     if (stmt)
         store_finalize(stmt);
+    /* Ordered mode on SQLite: the new warnings go into the table's indexes
+     * (warnings_year, warnings_subject: subject_kind before the rest of the
+     * key, and household < project) as appends, each a short walk on the last
+     * page, instead of a descent from the root and a split in the middle of
+     * the tree: the households' first, then the projects', held back until
+     * then. The ids stay those that writing them in the order fired would
+     * have given (the projects', then the households', on from the largest
+     * id: the run's transaction excludes every other writer): the run gives
+     * them. PostgreSQL keeps its sequence and the order fired. */
+    sync->ordered = store_kind(store) == BF_STORE_SQLITE;
+    if (rc == BF_OK && sync->ordered)
+        rc = store_query_int64(store, "SELECT COALESCE(MAX(id), 0) FROM warnings", &sync->last_id,
+                               err, 0);
     if (rc == BF_OK)
         rc = store_batch_new(store,
-                             "INSERT INTO warnings (subject_kind, subject_code, region_code, "
-                             "year, rule_code, rule_set_id, explanation, status, firing, "
-                             "opened_at, opened_run, county_code) "
-                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                             sync->ordered
+                                 ? "INSERT INTO warnings (id, subject_kind, subject_code, "
+                                   "region_code, year, rule_code, rule_set_id, explanation, "
+                                   "status, firing, opened_at, opened_run, county_code) "
+                                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                                 : "INSERT INTO warnings (subject_kind, subject_code, region_code, "
+                                   "year, rule_code, rule_set_id, explanation, status, firing, "
+                                   "opened_at, opened_run, county_code) "
+                                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                              &sync->insert, err);
     if (rc == BF_OK)
         rc = store_batch_gather(sync->insert, WARN_GATHER_ROWS, err);
@@ -237,6 +269,57 @@ bf_status warn_sync_begin(bf_store *store, int64_t year, const char *region_pref
         return rc;
     }
     *out = sync;
+    return BF_OK;
+}
+
+/* Bind and add one new warning (id: ordered mode's, else 0: the database's). */
+static bf_status insert_row(warn_sync *sync, int64_t id, ind_subject subject, const char *code,
+                            const char *region_code, const char *rule_code, const char *explanation,
+                            size_t explanation_len, bf_error *err)
+{
+    store_batch *s = sync->insert;
+    int k = 0;
+    if (sync->ordered)
+        store_batch_bind_int64(s, ++k, id);
+    store_batch_bind_str(s, ++k, ind_subject_name(subject));
+    store_batch_bind_str(s, ++k, code);
+    store_batch_bind_str(s, ++k, region_code);
+    store_batch_bind_int64(s, ++k, sync->year);
+    store_batch_bind_str(s, ++k, rule_code);
+    store_batch_bind_int64(s, ++k, sync->rule_set_id);
+    store_batch_bind_text(s, ++k, explanation, explanation_len);
+    store_batch_bind_str(s, ++k, "open");
+    store_batch_bind_int64(s, ++k, 1);
+    store_batch_bind_int64(s, ++k, sync->now);
+    store_batch_bind_int64(s, ++k, sync->run_id);
+    store_batch_bind_text(s, ++k, region_code, 6); /* county_code */
+    return store_batch_add(s, err);
+}
+
+/* Hold back a new project warning (ordered mode), its explanation the one
+ * just rendered. */
+static bf_status hold(warn_sync *sync, const char *code, const char *region_code,
+                      const char *rule_code, bf_error *err)
+{
+    if (sync->nheld == sync->held_cap) {
+        size_t cap = sync->held_cap ? sync->held_cap * 2 : 256;
+        held_warning *grown = bf_arena_alloc(sync->arena, cap * sizeof *grown);
+        if (!grown)
+            return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+        if (sync->nheld)
+            memcpy(grown, sync->held, sync->nheld * sizeof *grown);
+        sync->held = grown;
+        sync->held_cap = cap;
+    }
+    held_warning *h = &sync->held[sync->nheld];
+    h->code = bf_arena_strdup(sync->arena, code);
+    h->region_code = bf_arena_strdup(sync->arena, region_code);
+    h->rule_code = bf_arena_strdup(sync->arena, rule_code);
+    h->explanation = bf_arena_strndup(sync->arena, sync->explanation.data, sync->explanation.len);
+    h->explanation_len = sync->explanation.len;
+    if (!h->code || !h->region_code || !h->rule_code || !h->explanation)
+        return bf_error_set(err, BF_ERR_NOMEM, "内存不足");
+    sync->nheld++;
     return BF_OK;
 }
 
@@ -271,20 +354,24 @@ bf_status warn_sync_fire(warn_sync *sync, ind_subject subject, const char *code,
     rc = rl_template_render(r->template_, values, &sync->explanation);
     if (rc)
         return bf_error_set(err, rc, "预警说明过长（规则 %s）", r->code);
-    store_batch *s = sync->insert;
-    store_batch_bind_str(s, 1, ind_subject_name(subject));
-    store_batch_bind_str(s, 2, code);
-    store_batch_bind_str(s, 3, region_code);
-    store_batch_bind_int64(s, 4, sync->year);
-    store_batch_bind_str(s, 5, r->code);
-    store_batch_bind_int64(s, 6, sync->rule_set_id);
-    store_batch_bind_text(s, 7, sync->explanation.data, sync->explanation.len);
-    store_batch_bind_str(s, 8, "open");
-    store_batch_bind_int64(s, 9, 1);
-    store_batch_bind_int64(s, 10, sync->now);
-    store_batch_bind_int64(s, 11, sync->run_id);
-    store_batch_bind_text(s, 12, region_code, 6); /* county_code */
-    rc = store_batch_add(s, err);
+    int64_t id = 0;
+    if (sync->ordered && subject == IND_PROJECT) {
+        if (sync->sealed)
+            return bf_error_set(err, BF_ERR_INTERNAL, "项目预警须在农户预警之前写入");
+        rc = hold(sync, code, region_code, r->code, err);
+        if (rc == BF_OK)
+            counts->opened++;
+        return rc;
+    }
+    if (sync->ordered) {
+        if (!sync->sealed) { /* the projects' ids come first */
+            sync->sealed = true;
+            sync->next_id = sync->last_id + (int64_t)sync->nheld + 1;
+        }
+        id = sync->next_id++;
+    }
+    rc = insert_row(sync, id, subject, code, region_code, r->code, sync->explanation.data,
+                    sync->explanation.len, err);
     if (rc == BF_OK)
         counts->opened++;
     return rc;
@@ -313,6 +400,13 @@ bf_status warn_sync_finish(warn_sync *sync, const bool covered[2], warn_counts c
     }
     if (stmt)
         store_finalize(stmt);
+    /* Ordered mode: the held project warnings after the households', with
+     * the ids before theirs. */
+    for (size_t i = 0; i < sync->nheld && rc == BF_OK; i++) {
+        const held_warning *h = &sync->held[i];
+        rc = insert_row(sync, sync->last_id + 1 + (int64_t)i, IND_PROJECT, h->code, h->region_code,
+                        h->rule_code, h->explanation, h->explanation_len, err);
+    }
     if (rc == BF_OK)
         rc = store_batch_flush(sync->insert, err);
     counts[0] = sync->counts[0];

@@ -207,11 +207,17 @@ static int64_t sqlite_column_int64(bf_stmt *base, int col)
     return sqlite3_column_int64(((sqlite_stmt *)base)->stmt, col);
 }
 
+/* Through the column's value: sqlite3_column_text and sqlite3_column_bytes
+ * each look the column up again (and take the connection's error state),
+ * which the classification's readers, taking a few million columns, felt.
+ * The value is unprotected (sqlite3_column_value): safe here, as a handle is
+ * used by one thread at a time. Text, its length and its lifetime are those
+ * of sqlite3_column_text. */
 static const char *sqlite_column_text(bf_stmt *base, int col, size_t *len)
 {
-    sqlite3_stmt *stmt = ((sqlite_stmt *)base)->stmt;
-    const char *text = (const char *)sqlite3_column_text(stmt, col);
-    *len = text ? (size_t)sqlite3_column_bytes(stmt, col) : 0;
+    sqlite3_value *value = sqlite3_column_value(((sqlite_stmt *)base)->stmt, col);
+    const char *text = (const char *)sqlite3_value_text(value);
+    *len = text ? (size_t)sqlite3_value_bytes(value) : 0;
     return text;
 }
 

@@ -493,6 +493,65 @@ static void test_parallel_households_agree(void **state)
     store_close(b);
 }
 
+/* The new warnings of a run take the ids that writing them in the order
+ * fired gives: the projects' first, then the households', each kind in its
+ * subjects' order, on from the largest id before the run, with no gap. (On
+ * SQLite the run writes the households' first and gives the ids itself.) */
+static void assert_warning_ids_in_fired_order(bf_store *store, int64_t run_id, int64_t before)
+{
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "SELECT COUNT(*) FROM warnings WHERE opened_run = %lld AND id > %lld "
+             "AND id <= %lld + (SELECT COUNT(*) FROM warnings WHERE opened_run = %lld)",
+             (long long)run_id, (long long)before, (long long)before, (long long)run_id);
+    assert_int_equal(count(store, sql),
+                     count(store, "SELECT COUNT(*) FROM warnings WHERE opened_run = (SELECT "
+                                  "MAX(id) FROM classify_runs)"));
+    snprintf(sql, sizeof sql,
+             "SELECT COUNT(*) FROM warnings p JOIN warnings h ON h.opened_run = p.opened_run "
+             "WHERE p.opened_run = %lld AND p.subject_kind = 'project' "
+             "AND h.subject_kind = 'household' AND h.id < p.id",
+             (long long)run_id);
+    assert_int_equal(count(store, sql), 0);
+    snprintf(
+        sql, sizeof sql,
+        "SELECT COUNT(*) FROM (SELECT county_code, subject_code, "
+        "LAG(county_code) OVER (PARTITION BY subject_kind ORDER BY id) AS pc, "
+        "LAG(subject_code) OVER (PARTITION BY subject_kind ORDER BY id) AS ps "
+        "FROM warnings WHERE opened_run = %lld) t "
+        "WHERE pc IS NOT NULL AND (pc > county_code OR (pc = county_code AND ps > subject_code))",
+        (long long)run_id);
+    assert_int_equal(count(store, sql), 0);
+}
+
+static void test_warning_ids_in_fired_order(void **state)
+{
+    (void)state;
+    char target[4096];
+    bf_store *store = fresh_db(target, sizeof target);
+    generate_n(store, 11, 600);
+    classify_result *r = calloc(1, sizeof *r);
+    assert_non_null(r);
+    run_ok(store, NULL, r);
+    assert_true(r->warnings[IND_PROJECT].opened > 0);
+    assert_true(r->warnings[IND_HOUSEHOLD].opened > 0);
+    assert_int_equal(count(store, "SELECT COUNT(*) FROM warnings"),
+                     r->warnings[IND_PROJECT].opened + r->warnings[IND_HOUSEHOLD].opened);
+    assert_warning_ids_in_fired_order(store, r->run_id, 0);
+    /* New warnings of both kinds in a second run, after the first run's. */
+    int64_t before = count(store, "SELECT MAX(id) FROM warnings");
+    exec_ok(store, "UPDATE household_years SET income_per_capita = 100000 WHERE year = 2025");
+    exec_ok(store, "UPDATE projects SET status = 'stopped' WHERE code < 'P0030'");
+    run_ok(store, NULL, r);
+    assert_true(r->warnings[IND_PROJECT].opened > 0);
+    assert_true(r->warnings[IND_HOUSEHOLD].opened > 0);
+    assert_int_equal(count(store, "SELECT COUNT(*) FROM warnings"),
+                     before + r->warnings[IND_PROJECT].opened + r->warnings[IND_HOUSEHOLD].opened);
+    assert_warning_ids_in_fired_order(store, r->run_id, before);
+    free(r);
+    store_close(store);
+}
+
 /* A run whose writing fails part-way (a trigger refuses one project's result)
  * while the project reader is ahead of it, waiting on its full queue: the run
  * fails with the database's error, writes nothing, and the reader is stopped
@@ -1021,6 +1080,13 @@ static void test_run_restores_foreign_keys(void **state)
     run_ok(store, NULL, r);
     assert_int_equal(r->changed, 1);
     assert_int_not_equal(store_exec(store, orphan, &err), BF_OK);
+    /* CHECK constraints too (the run turns them off with the foreign keys) */
+    static const char bad_county[] =
+        "INSERT INTO warnings (county_code, subject_kind, subject_code, region_code, year, "
+        "rule_code, rule_set_id, explanation, status, opened_at) "
+        "VALUES ('360199', 'project', 'P1', '360103001001', 2025, 'X', 1, 'x', 'open', 0)";
+    assert_int_not_equal(store_exec(store, bad_county, &err), BF_OK);
+    assert_int_equal(count(store, "SELECT COUNT(*) FROM warnings WHERE county_code = '360199'"), 0);
     free(r);
     store_close(store);
 }
@@ -1488,6 +1554,7 @@ int main(void)
         cmocka_unit_test(test_region_scopes_agree),
         cmocka_unit_test(test_stream_plans_walk_keys),
         cmocka_unit_test(test_parallel_households_agree),
+        cmocka_unit_test(test_warning_ids_in_fired_order),
         cmocka_unit_test(test_failed_write_stops_project_reader),
         cmocka_unit_test(test_rule_edit_moves_exactly_expected),
         cmocka_unit_test(test_confirm_override_history),
