@@ -2229,6 +2229,29 @@ static bf_status import_sets_init(import_ctx *ctx, int64_t count_before, bf_erro
     return BF_OK;
 }
 
+/* A large file into an empty table, not a dry run: the bulk path is likely,
+ * so the import asks for a rollback journal instead of WAL
+ * (store_bulk_journal: only the database's one connection gets it), before
+ * its transaction, where SQLite takes it. The bulk path itself is decided
+ * inside the transaction (bulk_begin); should another writer have filled the
+ * table in between, the import is as correct in the rollback journal. */
+static bool bulk_journal_begin(import_ctx *ctx, bf_sheet *sheet)
+{
+    size_t done = 0, total = 0;
+    bf_sheet_progress(sheet, &done, &total);
+    if (ctx->opt->dry_run || total < IMPORT_BULK_MIN_BYTES)
+        return false;
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM (SELECT 1 FROM %s LIMIT 1) AS t",
+             ctx->tpl->table);
+    int64_t any = 1;
+    bf_error err;
+    bf_error_clear(&err);
+    if (store_query_int64(ctx->store, sql, &any, &err, 0) != BF_OK || any != 0)
+        return false;
+    return store_bulk_journal(ctx->store, true);
+}
+
 /* The rows after the header, read here one at a time (when the pipeline
  * cannot start). */
 static bf_status read_rows(import_ctx *ctx, bf_sheet *sheet, bf_error *err)
@@ -2311,9 +2334,10 @@ static bf_status import_sheet(bf_store *store, tpl_kind kind, bf_sheet *sheet,
     import_ctx ctx;
     bf_status rc = ctx_init(&ctx, store, kind, options, result, err);
     int64_t count_before = 0;
-    bool header_done = false, header_ok = false, began = false, bulk = false;
+    bool header_done = false, header_ok = false, began = false, bulk = false, journal = false;
     if (rc)
         goto out;
+    journal = bulk_journal_begin(&ctx, sheet);
     /* Before the transaction: SQLite takes some of its settings only outside one. */
     store_bulk_mode(store, true);
     bulk = true;
@@ -2366,6 +2390,8 @@ out:
     ctx_free(&ctx);
     if (bulk)
         store_bulk_mode(store, false);
+    if (journal)
+        store_bulk_journal(store, false);
     return rc;
 }
 

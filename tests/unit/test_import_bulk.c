@@ -4,7 +4,9 @@
  * and creates the same ones again at the end; a unique index that the rows
  * break fails the whole import; a check that needs a dropped index ends the
  * bulk path early; an import killed while it creates the indexes again
- * leaves the database as it was; and errors found on the converting thread
+ * leaves the database as it was; on SQLite the load goes through a rollback
+ * journal instead of WAL when its connection is the database's only one, and
+ * through WAL when another is open; and errors found on the converting thread
  * come out in the same order as the checks after them, across batches.
  */
 #include <setjmp.h>
@@ -115,16 +117,42 @@ static char *index_list(bf_store *store, const char *table)
     return out;
 }
 
+/* SQLite's journal mode of the database, lower case. */
+static void journal_mode(bf_store *store, char *out, size_t size)
+{
+    bf_stmt *stmt = NULL;
+    bf_error err;
+    bool has_row = false;
+    assert_int_equal(store_prepare(store, "PRAGMA journal_mode", &stmt, &err), BF_OK);
+    assert_int_equal(store_step(stmt, &has_row, &err), BF_OK);
+    assert_true(has_row);
+    snprintf(out, size, "%s", store_column_text(stmt, 0, NULL));
+    store_finalize(stmt);
+}
+
+static bool is_sqlite(const fixture *f)
+{
+    return store_kind(f->store) == BF_STORE_SQLITE;
+}
+
 typedef struct {
     int calls;
     size_t total;
     char names[1024];
-    int kill_at; /* raise SIGKILL when this many indexes are done (0: never) */
+    int kill_at;         /* raise SIGKILL when this many indexes are done (0: never) */
+    const char *journal; /* a file to look for at each call (NULL: none) */
+    int with, without;   /* calls that found it, calls that did not */
 } rebuild_log;
 
 static void on_rebuild(void *ctx, const char *index, size_t done, size_t total)
 {
     rebuild_log *log = ctx;
+    if (log->journal) {
+        if (access(log->journal, F_OK) == 0)
+            log->with++;
+        else
+            log->without++;
+    }
     if (log->kill_at && done == (size_t)log->kill_at)
         raise(SIGKILL);
     log->calls++;
@@ -309,8 +337,22 @@ static void test_kill_during_rebuild(void **state)
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFSIGNALED(status));
     assert_int_equal(WTERMSIG(status), SIGKILL);
+    char journal[4200];
+    snprintf(journal, sizeof journal, "%s-journal", f->target);
+    bool sqlite = !getenv("BF_TEST_BACKEND") || strcmp(getenv("BF_TEST_BACKEND"), "pg") != 0;
+    /* On SQLite the load had the database to itself: it was killed in the
+     * rollback journal, and left it behind, hot. */
+    if (sqlite)
+        assert_int_equal(access(journal, F_OK), 0);
     f->store = bf_test_db_open(f->target);
     assert_int_equal(bf_test_query_int(f->store, "SELECT COUNT(*) FROM households"), 0);
+    if (sqlite) {
+        /* Rolled back by the next connection, which is in WAL again. */
+        char mode[32];
+        journal_mode(f->store, mode, sizeof mode);
+        assert_string_equal(mode, "wal");
+        assert_int_not_equal(access(journal, F_OK), 0);
+    }
     char *after = index_list(f->store, "households");
     assert_string_equal(after, before);
     if (store_kind(f->store) == BF_STORE_SQLITE) {
@@ -332,6 +374,71 @@ static void test_kill_during_rebuild(void **state)
     assert_string_equal(after, before);
     free(before);
     free(after);
+    free(path);
+}
+
+/* On SQLite, a bulk load by the database's only connection goes through a
+ * rollback journal (store_bulk_journal): the journal file is there while the
+ * indexes are made again, and after the commit the database is in WAL
+ * again, with no journal left. */
+static void test_bulk_journal(void **state)
+{
+    fixture *f = *state;
+    if (!is_sqlite(f))
+        skip();
+    char *path = households_csv(f->dir, "j.csv", 6000, NULL);
+    char journal[4200], wal[4200];
+    snprintf(journal, sizeof journal, "%s-journal", f->target);
+    snprintf(wal, sizeof wal, "%s-wal", f->target);
+    rebuild_log rebuild = {.journal = journal};
+    import_result res;
+    bf_error err;
+    assert_int_equal(run_import(f, TPL_HOUSEHOLDS, path, false, &rebuild, NULL, &res, &err), BF_OK);
+    assert_true(res.committed);
+    assert_true(rebuild.calls >= 5);
+    assert_int_equal(rebuild.with, rebuild.calls);
+    assert_int_equal(rebuild.without, 0);
+    char mode[32];
+    journal_mode(f->store, mode, sizeof mode);
+    assert_string_equal(mode, "wal");
+    assert_int_not_equal(access(journal, F_OK), 0);
+    assert_int_equal(bf_test_query_int(f->store, "SELECT COUNT(*) FROM households"), 6000);
+    assert_int_equal(bf_test_query_int(f->store, "SELECT COUNT(*) FROM households INDEXED BY "
+                                                 "households_head WHERE head_id_hash > ''"),
+                     6000);
+    /* A later write goes through the WAL, as before the load. */
+    bf_test_exec(f->store, "UPDATE households SET head_name = '改名' WHERE code = 'H00001'");
+    assert_int_equal(access(wal, F_OK), 0);
+    free(path);
+}
+
+/* With another connection open (a server's pool, another command), the
+ * rollback journal is refused at once and the load goes through the WAL:
+ * the other connection keeps reading while the load runs, and sees the rows
+ * after the commit. */
+static void test_bulk_journal_refused(void **state)
+{
+    fixture *f = *state;
+    if (!is_sqlite(f))
+        skip();
+    bf_store *other = bf_test_db_open(f->target);
+    assert_int_equal(bf_test_query_int(other, "SELECT COUNT(*) FROM households"), 0);
+    char *path = households_csv(f->dir, "r.csv", 6000, NULL);
+    char journal[4200];
+    snprintf(journal, sizeof journal, "%s-journal", f->target);
+    rebuild_log rebuild = {.journal = journal};
+    import_result res;
+    bf_error err;
+    assert_int_equal(run_import(f, TPL_HOUSEHOLDS, path, false, &rebuild, NULL, &res, &err), BF_OK);
+    assert_true(res.committed);
+    assert_true(rebuild.calls >= 5);
+    assert_int_equal(rebuild.with, 0);
+    assert_int_equal(rebuild.without, rebuild.calls);
+    char mode[32];
+    journal_mode(f->store, mode, sizeof mode);
+    assert_string_equal(mode, "wal");
+    assert_int_equal(bf_test_query_int(other, "SELECT COUNT(*) FROM households"), 6000);
+    store_close(other);
     free(path);
 }
 
@@ -394,6 +501,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bulk_unique_violation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bulk_ends_early, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kill_during_rebuild, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bulk_journal, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bulk_journal_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pipeline_error_order, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
