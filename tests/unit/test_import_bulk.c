@@ -6,7 +6,8 @@
  * bulk path early; an import killed while it creates the indexes again
  * leaves the database as it was; on SQLite the load goes through a rollback
  * journal instead of WAL when its connection is the database's only one, and
- * through WAL when another is open; and errors found on the converting thread
+ * through WAL when another is open; a row the database refuses in a batch of
+ * the bulk path fails the whole import; and errors found on the converting thread
  * come out in the same order as the checks after them, across batches.
  */
 #include <setjmp.h>
@@ -442,6 +443,36 @@ static void test_bulk_journal_refused(void **state)
     free(path);
 }
 
+/* On SQLite the bulk path writes its rows as multi-row INSERTs: a row the
+ * database refuses (here a trigger, as a schema with more rules than the
+ * importer's checks might) fails the whole import when its batch is written,
+ * and nothing of it stays: no row, the indexes as they were. */
+static void test_bulk_batch_refused(void **state)
+{
+    fixture *f = *state;
+    if (!is_sqlite(f))
+        skip();
+    char *before = index_list(f->store, "households");
+    bf_test_exec(f->store, "CREATE TRIGGER refuse_one BEFORE INSERT ON households "
+                           "WHEN NEW.code = 'H03001' BEGIN SELECT RAISE(ABORT, 'refused'); END");
+    char *path = households_csv(f->dir, "t.csv", 6000, NULL);
+    import_result res;
+    bf_error err;
+    assert_int_equal(run_import(f, TPL_HOUSEHOLDS, path, false, NULL, NULL, &res, &err),
+                     BF_ERR_CONFLICT);
+    assert_non_null(strstr(bf_error_text(&err), "refused"));
+    assert_false(res.committed);
+    assert_int_equal(bf_test_query_int(f->store, "SELECT COUNT(*) FROM households"), 0);
+    char *after = index_list(f->store, "households");
+    assert_string_equal(after, before);
+    bf_test_exec(f->store, "DROP TRIGGER refuse_one");
+    assert_int_equal(run_import(f, TPL_HOUSEHOLDS, path, false, NULL, NULL, &res, &err), BF_OK);
+    assert_int_equal(bf_test_query_int(f->store, "SELECT COUNT(*) FROM households"), 6000);
+    free(before);
+    free(after);
+    free(path);
+}
+
 /* Errors of the converting thread (a bad cell) and of the checks after it
  * (a duplicate code) keep the order of the rows and, within a row, the order
  * of the checks, across the pipeline's batches of rows. */
@@ -503,6 +534,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_kill_during_rebuild, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bulk_journal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bulk_journal_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bulk_batch_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pipeline_error_order, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
