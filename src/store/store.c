@@ -223,6 +223,11 @@ void store_bulk_mode(bf_store *store, bool on)
         store->ops->bulk_mode(store, on);
 }
 
+bool store_bulk_journal(bf_store *store, bool on)
+{
+    return store->ops->bulk_journal ? store->ops->bulk_journal(store, on) : false;
+}
+
 /* ---- the indexes of a bulk load (store.h) ------------------------------ */
 
 void store_indexes_free(store_index *indexes, size_t n)

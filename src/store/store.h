@@ -51,6 +51,8 @@ typedef struct {
     /* Optional (may be NULL): tune the connection for one long bulk write
      * (a large import) and back. */
     void (*bulk_mode)(bf_store *store, bool on);
+    /* Optional (may be NULL): see store_bulk_journal. */
+    bool (*bulk_journal)(bf_store *store, bool on);
     /* The bulk load of an empty table (see store_table_indexes):
      * indexes_sql lists (name, CREATE statement) of the indexes of table `?`
      * that may be dropped and created again; lock_sql ({TABLE} stands
@@ -127,6 +129,19 @@ bf_store_kind store_kind(const bf_store *store);
  * off, so the caller must have checked every reference it writes (the
  * importer does); a backend may ignore it. */
 void store_bulk_mode(bf_store *store, bool on);
+
+/* A bulk load into empty tables by the only connection to the database
+ * (call it outside a transaction). On SQLite, on switches the database from
+ * WAL to a rollback journal, but only when no other connection has it open
+ * (it is refused at once otherwise, and the load goes through the WAL as
+ * usual): pages written past the end of the file are then not journaled, so
+ * the new rows are written once instead of twice (to the WAL, then again
+ * by the checkpoint), and other connections wait until the load commits.
+ * Returns whether it switched; only then call it again with off, after the
+ * commit or rollback, to return to WAL (which every connection bangfu opens
+ * asks for anyway). A load killed half-way leaves a hot journal that the
+ * next connection rolls back before it reads. Other backends: false. */
+bool store_bulk_journal(bf_store *store, bool on);
 
 /* One index (or constraint) of a table as the catalog defines it. */
 typedef struct {

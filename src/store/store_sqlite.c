@@ -284,6 +284,42 @@ static void sqlite_bulk_mode(bf_store *base, bool on)
                 NULL);
 }
 
+/* Run a journal_mode pragma; whether the mode it reports is want. */
+static bool set_journal_mode(sqlite3 *db, const char *sql, const char *want)
+{
+    sqlite3_stmt *stmt = NULL;
+    bool done = false;
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW) {
+        const char *mode = (const char *)sqlite3_column_text(stmt, 0);
+        done = mode && sqlite3_stricmp(mode, want) == 0;
+    }
+    sqlite3_finalize(stmt);
+    return done;
+}
+
+/* store_bulk_journal. Leaving WAL needs an exclusive lock, which SQLite asks
+ * for once, without the busy handler: any other connection to the file (a
+ * server's pool, another command) holds a shared lock as long as it is open,
+ * so the pragma fails at once and the load stays in WAL. A rollback journal
+ * syncs in FULL mode: with NORMAL, SQLite documents a small chance of
+ * corruption at a power failure on some file systems, which WAL with NORMAL
+ * does not have. Back in WAL, NORMAL again, as sqlite_open sets it. */
+static bool sqlite_bulk_journal(bf_store *base, bool on)
+{
+    sqlite_store *store = (sqlite_store *)base;
+    if (!sqlite3_get_autocommit(store->db))
+        return false;
+    if (on) {
+        if (!set_journal_mode(store->db, "PRAGMA journal_mode=DELETE", "delete"))
+            return false;
+        sqlite3_exec(store->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
+        return true;
+    }
+    sqlite3_exec(store->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+    return set_journal_mode(store->db, "PRAGMA journal_mode=WAL", "wal");
+}
+
 static const struct {
     const char *placeholder;
     const char *word;
@@ -328,6 +364,7 @@ const bf_store_ops store_sqlite_ops = {
     .rollback = sqlite_rollback,
     .dialect_word = sqlite_dialect_word,
     .bulk_mode = sqlite_bulk_mode,
+    .bulk_journal = sqlite_bulk_journal,
     /* Indexes with a definition: not the autoindexes of an inline PRIMARY KEY
      * or UNIQUE, which only go with the table. */
     .indexes_sql = "SELECT name, 'DROP INDEX \"' || replace(name, '\"', '\"\"') || '\"', sql "

@@ -4,10 +4,13 @@
  * and creates the same ones again at the end; a unique index that the rows
  * break fails the whole import; a check that needs a dropped index ends the
  * bulk path early; an import killed while it creates the indexes again
- * leaves the database as it was; and errors found on the converting thread
- * come out in the same order as the checks after them, across batches, with
- * the record keys in the in-memory set or, past its budget, in the temporary
- * table.
+ * leaves the database as it was; on SQLite the load goes through a rollback
+ * journal instead of WAL when its connection is the database's only one, and
+ * through WAL when another is open; a row the database refuses in a batch of
+ * the bulk path fails the whole import; and errors found on the converting
+ * thread come out in the same order as the checks after them, across batches,
+ * with the record keys in the in-memory set or, past its budget, in the
+ * temporary table.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -117,16 +120,42 @@ static char *index_list(bf_store *store, const char *table)
     return out;
 }
 
+/* SQLite's journal mode of the database, lower case. */
+static void journal_mode(bf_store *store, char *out, size_t size)
+{
+    bf_stmt *stmt = NULL;
+    bf_error err;
+    bool has_row = false;
+    assert_int_equal(store_prepare(store, "PRAGMA journal_mode", &stmt, &err), BF_OK);
+    assert_int_equal(store_step(stmt, &has_row, &err), BF_OK);
+    assert_true(has_row);
+    snprintf(out, size, "%s", store_column_text(stmt, 0, NULL));
+    store_finalize(stmt);
+}
+
+static bool is_sqlite(const fixture *f)
+{
+    return store_kind(f->store) == BF_STORE_SQLITE;
+}
+
 typedef struct {
     int calls;
     size_t total;
     char names[1024];
-    int kill_at; /* raise SIGKILL when this many indexes are done (0: never) */
+    int kill_at;         /* raise SIGKILL when this many indexes are done (0: never) */
+    const char *journal; /* a file to look for at each call (NULL: none) */
+    int with, without;   /* calls that found it, calls that did not */
 } rebuild_log;
 
 static void on_rebuild(void *ctx, const char *index, size_t done, size_t total)
 {
     rebuild_log *log = ctx;
+    if (log->journal) {
+        if (access(log->journal, F_OK) == 0)
+            log->with++;
+        else
+            log->without++;
+    }
     if (log->kill_at && done == (size_t)log->kill_at)
         raise(SIGKILL);
     log->calls++;
@@ -319,8 +348,22 @@ static void test_kill_during_rebuild(void **state)
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFSIGNALED(status));
     assert_int_equal(WTERMSIG(status), SIGKILL);
+    char journal[4200];
+    snprintf(journal, sizeof journal, "%s-journal", f->target);
+    bool sqlite = !getenv("BF_TEST_BACKEND") || strcmp(getenv("BF_TEST_BACKEND"), "pg") != 0;
+    /* On SQLite the load had the database to itself: it was killed in the
+     * rollback journal, and left it behind, hot. */
+    if (sqlite)
+        assert_int_equal(access(journal, F_OK), 0);
     f->store = bf_test_db_open(f->target);
     assert_int_equal(bf_test_query_int(f->store, "SELECT COUNT(*) FROM households"), 0);
+    if (sqlite) {
+        /* Rolled back by the next connection, which is in WAL again. */
+        char mode[32];
+        journal_mode(f->store, mode, sizeof mode);
+        assert_string_equal(mode, "wal");
+        assert_int_not_equal(access(journal, F_OK), 0);
+    }
     char *after = index_list(f->store, "households");
     assert_string_equal(after, before);
     if (store_kind(f->store) == BF_STORE_SQLITE) {
@@ -340,6 +383,101 @@ static void test_kill_during_rebuild(void **state)
     free(after);
     after = index_list(f->store, "households");
     assert_string_equal(after, before);
+    free(before);
+    free(after);
+    free(path);
+}
+
+/* On SQLite, a bulk load by the database's only connection goes through a
+ * rollback journal (store_bulk_journal): the journal file is there while the
+ * indexes are made again, and after the commit the database is in WAL
+ * again, with no journal left. */
+static void test_bulk_journal(void **state)
+{
+    fixture *f = *state;
+    if (!is_sqlite(f))
+        skip();
+    char *path = households_csv(f->dir, "j.csv", 6000, NULL);
+    char journal[4200], wal[4200];
+    snprintf(journal, sizeof journal, "%s-journal", f->target);
+    snprintf(wal, sizeof wal, "%s-wal", f->target);
+    rebuild_log rebuild = {.journal = journal};
+    import_result res;
+    bf_error err;
+    assert_int_equal(run_import(f, TPL_HOUSEHOLDS, path, false, &rebuild, NULL, &res, &err), BF_OK);
+    assert_true(res.committed);
+    assert_true(rebuild.calls >= 5);
+    assert_int_equal(rebuild.with, rebuild.calls);
+    assert_int_equal(rebuild.without, 0);
+    char mode[32];
+    journal_mode(f->store, mode, sizeof mode);
+    assert_string_equal(mode, "wal");
+    assert_int_not_equal(access(journal, F_OK), 0);
+    assert_int_equal(bf_test_query_int(f->store, "SELECT COUNT(*) FROM households"), 6000);
+    assert_int_equal(bf_test_query_int(f->store, "SELECT COUNT(*) FROM households INDEXED BY "
+                                                 "households_head WHERE head_id_hash > ''"),
+                     6000);
+    /* A later write goes through the WAL, as before the load. */
+    bf_test_exec(f->store, "UPDATE households SET head_name = '改名' WHERE code = 'H00001'");
+    assert_int_equal(access(wal, F_OK), 0);
+    free(path);
+}
+
+/* With another connection open (a server's pool, another command), the
+ * rollback journal is refused at once and the load goes through the WAL:
+ * the other connection keeps reading while the load runs, and sees the rows
+ * after the commit. */
+static void test_bulk_journal_refused(void **state)
+{
+    fixture *f = *state;
+    if (!is_sqlite(f))
+        skip();
+    bf_store *other = bf_test_db_open(f->target);
+    assert_int_equal(bf_test_query_int(other, "SELECT COUNT(*) FROM households"), 0);
+    char *path = households_csv(f->dir, "r.csv", 6000, NULL);
+    char journal[4200];
+    snprintf(journal, sizeof journal, "%s-journal", f->target);
+    rebuild_log rebuild = {.journal = journal};
+    import_result res;
+    bf_error err;
+    assert_int_equal(run_import(f, TPL_HOUSEHOLDS, path, false, &rebuild, NULL, &res, &err), BF_OK);
+    assert_true(res.committed);
+    assert_true(rebuild.calls >= 5);
+    assert_int_equal(rebuild.with, 0);
+    assert_int_equal(rebuild.without, rebuild.calls);
+    char mode[32];
+    journal_mode(f->store, mode, sizeof mode);
+    assert_string_equal(mode, "wal");
+    assert_int_equal(bf_test_query_int(other, "SELECT COUNT(*) FROM households"), 6000);
+    store_close(other);
+    free(path);
+}
+
+/* On SQLite the bulk path writes its rows as multi-row INSERTs: a row the
+ * database refuses (here a trigger, as a schema with more rules than the
+ * importer's checks might) fails the whole import when its batch is written,
+ * and nothing of it stays: no row, the indexes as they were. */
+static void test_bulk_batch_refused(void **state)
+{
+    fixture *f = *state;
+    if (!is_sqlite(f))
+        skip();
+    char *before = index_list(f->store, "households");
+    bf_test_exec(f->store, "CREATE TRIGGER refuse_one BEFORE INSERT ON households "
+                           "WHEN NEW.code = 'H03001' BEGIN SELECT RAISE(ABORT, 'refused'); END");
+    char *path = households_csv(f->dir, "t.csv", 6000, NULL);
+    import_result res;
+    bf_error err;
+    assert_int_equal(run_import(f, TPL_HOUSEHOLDS, path, false, NULL, NULL, &res, &err),
+                     BF_ERR_CONFLICT);
+    assert_non_null(strstr(bf_error_text(&err), "refused"));
+    assert_false(res.committed);
+    assert_int_equal(bf_test_query_int(f->store, "SELECT COUNT(*) FROM households"), 0);
+    char *after = index_list(f->store, "households");
+    assert_string_equal(after, before);
+    bf_test_exec(f->store, "DROP TRIGGER refuse_one");
+    assert_int_equal(run_import(f, TPL_HOUSEHOLDS, path, false, NULL, NULL, &res, &err), BF_OK);
+    assert_int_equal(bf_test_query_int(f->store, "SELECT COUNT(*) FROM households"), 6000);
     free(before);
     free(after);
     free(path);
@@ -418,6 +556,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bulk_unique_violation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bulk_ends_early, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kill_during_rebuild, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bulk_journal, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bulk_journal_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bulk_batch_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pipeline_error_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pipeline_seen_table, setup, teardown),
     };
