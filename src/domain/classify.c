@@ -131,6 +131,7 @@ typedef struct {
     cmap *previous;
     warn_sync *warnings;
     store_batch *insert, *history; /* COPY on PostgreSQL */
+    bool staged;                   /* PostgreSQL: new results go to CLASSIFY_STAGE first */
     bf_stmt *update_batch, *update_evidence;
     pj_rules rules; /* what evaluating a project needs */
     bf_buf expl, snap;
@@ -219,14 +220,105 @@ static bf_status load_previous(run_ctx *ctx, const char *prefix, bf_error *err)
     return rc;
 }
 
+/* ---- PostgreSQL: the first results of a database -------------------------------- */
+
+/* On PostgreSQL every result row written checks its four foreign keys (project,
+ * proposed and confirmed batch, rule set) by a query of its own in the server:
+ * on a first run, most of the server's work. SQLite's run turns its checks off
+ * (fk_checks_off) because every reference it writes is known valid; the
+ * PostgreSQL equivalent is to write without the constraints and add them back
+ * at the end, checked in one pass each, in the same transaction. Dropping a
+ * foreign key locks the table it refers to (projects, batches, rule_sets)
+ * against every reader until the commit, so the run does it only at its very
+ * end, after its readers have finished: until then the new results are copied
+ * into a temporary table (no log, no checks), which the end moves into
+ * classifications in one INSERT ... SELECT between the drop and the re-adding.
+ * Only for the first results of a database (classifications empty when the
+ * run starts, in a transaction of the run's own): later runs write few rows and
+ * must not take those locks. */
+#define CLASSIFY_STAGE "bf_classify_new"
+#define CLASSIFY_COLUMNS                                                                           \
+    "project_code, year, proposed_batch, rule_set_id, rule_code, rule_name, explanation, "         \
+    "indicators, evidence, run_id, proposed_at, county_code"
+
+static bf_status stage_begin(run_ctx *ctx, bf_error *err)
+{
+    ctx->staged = false;
+    if (store_kind(ctx->store) != BF_STORE_PG || ctx->store->tx_depth != 1)
+        return BF_OK;
+    int64_t any = 0;
+    bf_status rc = store_query_int64(
+        ctx->store, "SELECT COUNT(*) FROM (SELECT 1 FROM classifications LIMIT 1) AS t", &any, err,
+        0);
+    if (rc || any)
+        return rc;
+    rc = store_exec(ctx->store,
+                    "CREATE TEMPORARY TABLE " CLASSIFY_STAGE
+                    " (LIKE classifications INCLUDING DEFAULTS) ON COMMIT DROP",
+                    err);
+    if (rc == BF_OK)
+        ctx->staged = true;
+    return rc;
+}
+
+/* Move the staged results into classifications with its foreign keys dropped,
+ * then add them back (each checked against the whole table in one pass). */
+static bf_status stage_finish(run_ctx *ctx, bf_error *err)
+{
+    if (!ctx->staged)
+        return BF_OK;
+    bf_status rc = store_batch_flush(ctx->insert, err);
+    bf_buf drop, add;
+    bf_buf_init(&drop, 64 * 1024);
+    bf_buf_init(&add, 64 * 1024);
+    bf_stmt *stmt = NULL;
+    if (rc == BF_OK)
+        rc = store_prepare(ctx->store,
+                           "SELECT quote_ident(conname), pg_get_constraintdef(oid) "
+                           "FROM pg_constraint WHERE conrelid = 'classifications'::regclass "
+                           "AND contype = 'f' ORDER BY conname",
+                           &stmt, err);
+    while (rc == BF_OK) {
+        bool has_row = false;
+        rc = store_step(stmt, &has_row, err);
+        if (rc || !has_row)
+            break;
+        const char *name = store_column_text(stmt, 0, NULL);
+        const char *def = store_column_text(stmt, 1, NULL);
+        bf_status b = bf_buf_printf(&drop, "%s DROP CONSTRAINT %s",
+                                    drop.len ? "," : "ALTER TABLE classifications", name);
+        if (b == BF_OK)
+            b = bf_buf_printf(&add, "%s ADD CONSTRAINT %s %s",
+                              add.len ? "," : "ALTER TABLE classifications", name, def);
+        if (b)
+            rc = bf_error_set(err, b, "内存不足");
+    }
+    if (stmt)
+        store_finalize(stmt);
+    if (rc == BF_OK && drop.len)
+        rc = store_exec(ctx->store, drop.data, err);
+    if (rc == BF_OK)
+        rc = store_exec(ctx->store,
+                        "INSERT INTO classifications (" CLASSIFY_COLUMNS
+                        ") SELECT " CLASSIFY_COLUMNS " FROM " CLASSIFY_STAGE,
+                        err);
+    if (rc == BF_OK && add.len)
+        rc = store_exec(ctx->store, add.data, err);
+    bf_buf_free(&drop);
+    bf_buf_free(&add);
+    return rc;
+}
+
 static bf_status prepare_statements(run_ctx *ctx, bf_error *err)
 {
-    bf_status rc = store_batch_new(
-        ctx->store,
-        "INSERT INTO classifications (project_code, year, proposed_batch, rule_set_id, rule_code, "
-        "rule_name, explanation, indicators, evidence, run_id, proposed_at, county_code) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        &ctx->insert, err);
+    bf_status rc = stage_begin(ctx, err);
+    if (rc == BF_OK)
+        rc = store_batch_new(ctx->store,
+                             ctx->staged ? "INSERT INTO " CLASSIFY_STAGE " (" CLASSIFY_COLUMNS
+                                           ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                                         : "INSERT INTO classifications (" CLASSIFY_COLUMNS
+                                           ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                             &ctx->insert, err);
     if (rc == BF_OK)
         rc = store_prepare(ctx->store,
                            "UPDATE classifications SET proposed_batch = ?, rule_set_id = ?, "
@@ -1136,6 +1228,8 @@ bf_status classify_run(bf_store *store, const classify_options *options, classif
     }
     if (rc == BF_OK)
         rc = finish_run(&ctx, err);
+    if (rc == BF_OK)
+        rc = stage_finish(&ctx, err);
     if (rc == BF_OK) {
         char key[32];
         snprintf(key, sizeof key, "%lld", (long long)result->run_id);

@@ -71,6 +71,11 @@ typedef struct {
      * server writes these); collected (pg_collect) before anything else is
      * sent on the connection. */
     store_pg_stage *merging;
+    /* A streaming statement whose next FETCH was sent without waiting (read
+     * ahead: the server produces the next batch while the caller walks the
+     * current one); collected into its `ahead` like the above. At most one
+     * of merging and fetching is set: the connection runs one query at a time. */
+    struct pg_stmt *fetching;
 } pg_store;
 
 struct store_pg_stage {
@@ -100,7 +105,7 @@ typedef struct {
     param_kind kind;
 } pg_param;
 
-typedef struct {
+typedef struct pg_stmt {
     bf_stmt base;
     char *sql; /* rewritten */
     int nparams;
@@ -123,6 +128,7 @@ typedef struct {
     bool cursor_eof;
     unsigned long cursor_tx;
     char cursor[NAME_SIZE];
+    PGresult *ahead;         /* the next batch, read ahead (may be a failed result) */
     unsigned char **decoded; /* per column: BYTEA of the current row, decoded */
     size_t *decoded_len;
     int decoded_cap; /* columns decoded and decoded_len have room for */
@@ -671,6 +677,11 @@ static void result_clear(pg_stmt *stmt)
     stmt->row = -1;
     stmt->active = false;
     cursor_close(stmt);
+    /* A read-ahead still on its way was collected by cursor_close. */
+    if (stmt->base.store && ((pg_store *)stmt->base.store)->fetching == stmt)
+        pg_collect((pg_store *)stmt->base.store, NULL);
+    PQclear(stmt->ahead);
+    stmt->ahead = NULL;
 }
 
 /* Take a successful result: rows to walk, or a command's count. */
@@ -723,6 +734,35 @@ static bool fix_param_type(pg_stmt *stmt, pg_store *store, const PGresult *res)
     return true;
 }
 
+/* Whether the query sent without waiting, if any, has its result ready, so
+ * collecting it would not wait. */
+static bool pg_inflight_done(pg_store *store)
+{
+    if (!store->merging && !store->fetching)
+        return true;
+    if (PQconsumeInput(store->conn) != 1)
+        return true; /* collecting reports the failure at once */
+    return !PQisBusy(store->conn);
+}
+
+/* Send the FETCH of stmt's next batch without waiting for it, when the
+ * connection is free (or becomes free without waiting): the server works on it
+ * while the caller walks the batch it has. Best effort: a FETCH that cannot be
+ * sent now is sent when the batch is needed. */
+static void cursor_read_ahead(pg_stmt *stmt)
+{
+    pg_store *store = (pg_store *)stmt->base.store;
+    /* A merge's error must reach the caller with its message: only a
+     * finished read-ahead of another statement is collected here. */
+    if (stmt->cursor_eof || stmt->ahead || store->merging || !pg_inflight_done(store))
+        return;
+    pg_collect(store, NULL);
+    char sql[NAME_SIZE + 24];
+    snprintf(sql, sizeof sql, "FETCH %d FROM %s", STREAM_BATCH, stmt->cursor);
+    if (PQsendQuery(store->conn, sql) == 1)
+        store->fetching = stmt;
+}
+
 static bf_status cursor_fetch(pg_stmt *stmt, bf_error *err)
 {
     pg_store *store = (pg_store *)stmt->base.store;
@@ -731,12 +771,17 @@ static bf_status cursor_fetch(pg_stmt *stmt, bf_error *err)
         stmt->cursor_open = false;
         return bf_error_set(err, BF_ERR_INTERNAL, "读取游标时其所在的事务已结束");
     }
+    /* Its own read-ahead (or another query) in flight: collect it first. */
     bf_status merged = pg_collect(store, err);
     if (merged)
         return merged;
-    char sql[NAME_SIZE + 24];
-    snprintf(sql, sizeof sql, "FETCH %d FROM %s", STREAM_BATCH, stmt->cursor);
-    PGresult *res = PQexec(store->conn, sql);
+    PGresult *res = stmt->ahead;
+    stmt->ahead = NULL;
+    if (!res) {
+        char sql[NAME_SIZE + 24];
+        snprintf(sql, sizeof sql, "FETCH %d FROM %s", STREAM_BATCH, stmt->cursor);
+        res = PQexec(store->conn, sql);
+    }
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         bf_status rc = pg_error(store, res, err);
         PQclear(res);
@@ -753,6 +798,7 @@ static bf_status cursor_fetch(pg_stmt *stmt, bf_error *err)
     stmt->changes = before + stmt->nrows;
     if (stmt->nrows < STREAM_BATCH)
         stmt->cursor_eof = true;
+    cursor_read_ahead(stmt);
     return BF_OK;
 }
 
@@ -1157,6 +1203,12 @@ static bf_status stage_send(store_pg_stage *st, bool async, bf_error *err)
         off += n;
     }
     if (PQputCopyEnd(conn, NULL) == 1) {
+        if (!st->merge_sql && async) {
+            /* The rows are sent; the server's after-row work (foreign-key
+             * checks) is collected later, like a merge's. */
+            store->merging = st;
+            goto out;
+        }
         res = PQgetResult(conn);
         PGresult *extra;
         while ((extra = PQgetResult(conn)) != NULL)
@@ -1196,6 +1248,18 @@ out:
  * error (err may be NULL) or BF_OK. */
 static bf_status pg_collect(pg_store *store, bf_error *err)
 {
+    pg_stmt *reader = store->fetching;
+    if (reader) {
+        /* A read-ahead: its result, failed or not, waits for its statement
+         * (a failure has aborted the transaction: the next statement says so). */
+        store->fetching = NULL;
+        PGresult *res = PQgetResult(store->conn), *extra;
+        while ((extra = PQgetResult(store->conn)) != NULL)
+            PQclear(extra);
+        PQclear(reader->ahead);
+        reader->ahead = res;
+        return BF_OK;
+    }
     store_pg_stage *st = store->merging;
     if (!st)
         return BF_OK;
