@@ -8,9 +8,11 @@
  * history event, a changed rule or value updates the row's evidence only,
  * and an unchanged result is not written at all.
  *
- * On SQLite the projects and the households are read and evaluated by reader
- * threads on connections of their own when they can be (pj_producer,
- * hh_producer); the run's own thread writes what they hand over.
+ * The projects and the households are read and evaluated by reader threads
+ * on connections of their own when they can be (pj_producer, hh_producer:
+ * on SQLite in WAL mode, and on PostgreSQL); the run's own thread writes what
+ * they hand over. On PostgreSQL the first results of a database are staged
+ * and written without classifications' foreign keys (stage_begin).
  */
 #include "domain/classify.h"
 #include "core/hash.h"
@@ -539,16 +541,21 @@ static bf_status on_project(void *vctx, const ind_project *p, bf_error *err)
 
 /* ---- projects: read and evaluated on a second connection -------------------------- */
 
-/* On SQLite the run's own thread is the longer path of a first run: it read,
- * evaluated and wrote every project, then wrote the households' warnings. So
- * when the run has a transaction of its own and the database is in WAL mode, a
- * reader thread on a connection of its own reads the projects, computes their
+/* The run's own thread is the longer path of a first run: it read, evaluated
+ * and wrote every project, then wrote the households' warnings (on PostgreSQL
+ * its connection's server process read the projects between the writes). So
+ * when the run has a transaction of its own (and on SQLite the database is in
+ * WAL mode), a reader thread on a connection of its own reads the projects, computes their
  * indicators, evaluates the rules and renders explanations and snapshots, and
  * hands the results over in chunks through a bounded queue; the run's thread
  * only writes them, in the same (code) order. The reader starts after the run's
  * transaction has begun (IMMEDIATE: no other writer can commit in between), so
  * it reads what the run's connection would have read: the run writes nothing
- * the project scan reads. Otherwise the run reads them itself (on_project). */
+ * the project scan reads. On PostgreSQL the reader reads in a transaction of
+ * its own (its cursors need one), as the household reader does; the run's
+ * connection would have read in a statement of its own, after its BEGIN, which
+ * likewise sees whatever other writers committed before it. Otherwise the run
+ * reads them itself (on_project). */
 
 #define PJ_CHUNK     32
 #define PJ_QUEUE_MAX 4 /* chunks waiting for the writer: bounds the memory held */
@@ -642,7 +649,16 @@ static void *pj_thread(void *arg)
     pj_producer *p = arg;
     bf_error err;
     bf_error_clear(&err);
-    bf_status rc = ind_scan_projects(p->store, &p->scope, pj_on_project, p, &err);
+    /* On PostgreSQL, a transaction of its own for the cursors (as the
+     * household reader's, hh_produce). */
+    bool tx = store_kind(p->store) == BF_STORE_PG;
+    bf_status rc = tx ? store_begin(p->store, &err) : BF_OK;
+    if (rc == BF_OK)
+        rc = ind_scan_projects(p->store, &p->scope, pj_on_project, p, &err);
+    if (tx && rc == BF_OK)
+        rc = store_commit(p->store, &err);
+    else if (tx)
+        store_rollback(p->store);
     pj_chunk *last = p->current;
     p->current = NULL;
     if (last && last->count > 0 && rc == BF_OK)
@@ -1180,14 +1196,14 @@ bf_status classify_run(bf_store *store, const classify_options *options, classif
     }
 
     /* A second connection for the project reader: only when the run has a
-     * transaction of its own on SQLite in WAL mode (see pj_producer). */
-    if (store_kind(store) == BF_STORE_SQLITE && store->tx_depth == 0 && store->target &&
-        concurrent_reads(store)) {
+     * transaction of its own, on SQLite in WAL mode (see pj_producer); on
+     * PostgreSQL it takes the reading off the connection that writes. */
+    if (store->tx_depth == 0 && store->target && concurrent_reads(store)) {
         bf_error ignored;
         if (store_open(store->target, false, &pj_store, &ignored) != BF_OK)
             pj_store = NULL;
         /* Like the household reader's, it reads each page about once. */
-        if (pj_store)
+        if (pj_store && store_kind(pj_store) == BF_STORE_SQLITE)
             store_exec(pj_store, "PRAGMA cache_size=-" READER_CACHE_KIB, &ignored);
     }
     fk_off = fk_checks_off(store);
