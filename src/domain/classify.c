@@ -134,6 +134,12 @@ typedef struct {
     warn_sync *warnings;
     store_batch *insert, *history; /* COPY on PostgreSQL */
     bool staged;                   /* PostgreSQL: new results go to CLASSIFY_STAGE first */
+    struct {
+        const char *table;
+        store_index *indexes; /* dropped for the run (bulk_begin) */
+        size_t n;
+    } bulk[2];
+    size_t nbulk;
     bf_stmt *update_batch, *update_evidence;
     pj_rules rules; /* what evaluating a project needs */
     bf_buf expl, snap;
@@ -309,6 +315,57 @@ static bf_status stage_finish(run_ctx *ctx, bf_error *err)
     bf_buf_free(&drop);
     bf_buf_free(&add);
     return rc;
+}
+
+/* The history and the warnings have no foreign keys, but three indexes each
+ * to insert every row into: when a table is empty at the start of such a run
+ * (the first results of a database), its indexes are dropped inside the run's
+ * transaction and created again at the end, each by one sort, as the
+ * import's bulk path does (store_table_indexes); other writers and readers of
+ * that table wait for the run's commit. Nothing in the run reads either table
+ * after warn_sync_begin, and a run of an empty table updates no row. */
+static bf_status bulk_begin(run_ctx *ctx, const char *table, bf_error *err)
+{
+    if (!ctx->staged)
+        return BF_OK;
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM (SELECT 1 FROM %s LIMIT 1) AS t", table);
+    int64_t any = 0;
+    bf_status rc = store_lock_table(ctx->store, table, err);
+    if (rc == BF_OK)
+        rc = store_query_int64(ctx->store, sql, &any, err, 0);
+    if (rc || any)
+        return rc;
+    size_t k = ctx->nbulk++;
+    ctx->bulk[k].table = table;
+    rc = store_table_indexes(ctx->store, table, &ctx->bulk[k].indexes, &ctx->bulk[k].n, err);
+    for (size_t i = 0; rc == BF_OK && i < ctx->bulk[k].n; i++)
+        rc = store_drop_index(ctx->store, &ctx->bulk[k].indexes[i], err);
+    return rc;
+}
+
+/* Create the dropped indexes again (after the tables' rows are all written). */
+static bf_status bulk_finish(run_ctx *ctx, bf_error *err)
+{
+    bf_status rc = BF_OK;
+    bool any = false;
+    for (size_t k = 0; k < ctx->nbulk; k++)
+        any = any || ctx->bulk[k].n > 0;
+    if (any)
+        rc = store_rebuild_settings(ctx->store, true, err);
+    for (size_t k = 0; k < ctx->nbulk && rc == BF_OK; k++)
+        for (size_t i = 0; i < ctx->bulk[k].n && rc == BF_OK; i++)
+            rc = store_exec(ctx->store, ctx->bulk[k].indexes[i].sql, err);
+    if (rc == BF_OK && any)
+        rc = store_rebuild_settings(ctx->store, false, err);
+    return rc;
+}
+
+static void bulk_free(run_ctx *ctx)
+{
+    for (size_t k = 0; k < ctx->nbulk; k++)
+        store_indexes_free(ctx->bulk[k].indexes, ctx->bulk[k].n);
+    ctx->nbulk = 0;
 }
 
 static bf_status prepare_statements(run_ctx *ctx, bf_error *err)
@@ -1219,6 +1276,10 @@ bf_status classify_run(bf_store *store, const classify_options *options, classif
     if (rc == BF_OK)
         rc = warn_sync_begin(store, options->year, prefix, result->run_id, set->id, &ctx.warnings,
                              err);
+    if (rc == BF_OK)
+        rc = bulk_begin(&ctx, "classification_history", err);
+    if (rc == BF_OK)
+        rc = bulk_begin(&ctx, "warnings", err);
     if (rc)
         goto out;
     result->had_previous = cmap_count(ctx.previous) > 0;
@@ -1244,6 +1305,8 @@ bf_status classify_run(bf_store *store, const classify_options *options, classif
     }
     if (rc == BF_OK)
         rc = finish_run(&ctx, err);
+    if (rc == BF_OK)
+        rc = bulk_finish(&ctx, err);
     if (rc == BF_OK)
         rc = stage_finish(&ctx, err);
     if (rc == BF_OK) {
@@ -1274,6 +1337,7 @@ out:
     if (ctx.update_evidence)
         store_finalize(ctx.update_evidence);
     warn_sync_free(ctx.warnings);
+    bulk_free(&ctx);
     if (in_tx) {
         if (rc == BF_OK)
             rc = store_commit(store, err);

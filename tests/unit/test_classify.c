@@ -1057,6 +1057,11 @@ static void test_pg_first_results_staged(void **state)
                               "WHERE conrelid = 'classifications'::regclass AND contype = 'f'";
     int64_t keys = count(store, fks);
     assert_true(keys >= 4);
+    /* the history's and the warnings' indexes, dropped for such a run too */
+    static const char indexes[] = "SELECT COUNT(*) FROM pg_indexes WHERE tablename IN "
+                                  "('classification_history', 'warnings')";
+    int64_t nindexes = count(store, indexes);
+    assert_true(nindexes >= 5);
     exec_ok(store, "CREATE FUNCTION bf_test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ "
                    "BEGIN RAISE EXCEPTION 'refused'; END $$");
     exec_ok(store, "CREATE TRIGGER refuse BEFORE INSERT ON classifications FOR EACH ROW "
@@ -1076,6 +1081,7 @@ static void test_pg_first_results_staged(void **state)
     assert_int_equal(count(store, "SELECT COUNT(*) FROM classification_history"), 0);
     assert_int_equal(count(store, "SELECT COUNT(*) FROM warnings"), 0);
     assert_int_equal(count(store, fks), keys);
+    assert_int_equal(count(store, indexes), nindexes);
     exec_ok(store, "DROP TRIGGER refuse ON classifications");
 
     store_set_trace(plan_trace, NULL);
@@ -1086,7 +1092,9 @@ static void test_pg_first_results_staged(void **state)
     assert_int_equal(r->first, projects);
     assert_int_equal(count(store, "SELECT COUNT(*) FROM classifications"), projects);
     assert_int_equal(count(store, "SELECT COUNT(*) FROM classification_history"), projects);
+    assert_true(count(store, "SELECT COUNT(*) FROM warnings") > 0);
     assert_int_equal(count(store, fks), keys);
+    assert_int_equal(count(store, indexes), nindexes);
     assert_int_equal(
         count(store, "SELECT COUNT(*) FROM pg_class WHERE relname = 'bf_classify_new'"), 0);
     static const char orphan[] =
