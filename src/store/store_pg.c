@@ -51,6 +51,8 @@
 #define NAME_SIZE     24
 #define MIN_SERVER    100000 /* PostgreSQL 10: identity columns */
 #define MAX_STAGES    16     /* batches staging rows on one handle */
+#define MAX_READERS   16     /* open cursors one handle reads ahead for */
+#define AHEAD_CHECK   256    /* rows walked between looks for a free connection */
 
 typedef struct {
     bf_store base;
@@ -76,6 +78,11 @@ typedef struct {
      * current one); collected into its `ahead` like the above. At most one
      * of merging and fetching is set: the connection runs one query at a time. */
     struct pg_stmt *fetching;
+    /* The streaming statements with an open cursor (the candidates for a
+     * read-ahead), and where the last choice among them was. */
+    struct pg_stmt *readers[MAX_READERS];
+    int nreaders;
+    int next_reader;
 } pg_store;
 
 struct store_pg_stage {
@@ -649,9 +656,22 @@ static void decoded_clear(pg_stmt *stmt)
     }
 }
 
+static void readers_remove(pg_store *store, pg_stmt *stmt)
+{
+    for (int i = 0; i < store->nreaders; i++) {
+        if (store->readers[i] != stmt)
+            continue;
+        memmove(&store->readers[i], &store->readers[i + 1],
+                (size_t)(store->nreaders - i - 1) * sizeof store->readers[0]);
+        store->nreaders--;
+        return;
+    }
+}
+
 static void cursor_close(pg_stmt *stmt)
 {
     pg_store *store = (pg_store *)stmt->base.store;
+    readers_remove(store, stmt);
     if (!stmt->cursor_open)
         return;
     stmt->cursor_open = false;
@@ -745,22 +765,31 @@ static bool pg_inflight_done(pg_store *store)
     return !PQisBusy(store->conn);
 }
 
-/* Send the FETCH of stmt's next batch without waiting for it, when the
- * connection is free (or becomes free without waiting): the server works on it
- * while the caller walks the batch it has. Best effort: a FETCH that cannot be
- * sent now is sent when the batch is needed. */
-static void cursor_read_ahead(pg_stmt *stmt)
+/* Keep the connection busy reading ahead: when nothing is in flight (or what
+ * is has finished, and is collected now without waiting), send the FETCH of
+ * the next batch of an open cursor that has none waiting, taking the cursors
+ * in turn, so the server produces it while the caller walks what it has.
+ * Best effort: a batch not read ahead is fetched when it is needed. */
+static void read_ahead(pg_store *store)
 {
-    pg_store *store = (pg_store *)stmt->base.store;
     /* A merge's error must reach the caller with its message: only a
-     * finished read-ahead of another statement is collected here. */
-    if (stmt->cursor_eof || stmt->ahead || store->merging || !pg_inflight_done(store))
+     * finished read-ahead is collected here. */
+    if (store->merging || store->nreaders == 0 || !pg_inflight_done(store))
         return;
     pg_collect(store, NULL);
-    char sql[NAME_SIZE + 24];
-    snprintf(sql, sizeof sql, "FETCH %d FROM %s", STREAM_BATCH, stmt->cursor);
-    if (PQsendQuery(store->conn, sql) == 1)
-        store->fetching = stmt;
+    for (int k = 0; k < store->nreaders; k++) {
+        int i = (store->next_reader + k) % store->nreaders;
+        pg_stmt *stmt = store->readers[i];
+        if (!stmt->cursor_open || stmt->cursor_eof || stmt->ahead || !store->in_tx ||
+            store->tx_serial != stmt->cursor_tx || stmt->generation != store->generation)
+            continue;
+        char sql[NAME_SIZE + 24];
+        snprintf(sql, sizeof sql, "FETCH %d FROM %s", STREAM_BATCH, stmt->cursor);
+        if (PQsendQuery(store->conn, sql) == 1)
+            store->fetching = stmt;
+        store->next_reader = (i + 1) % store->nreaders;
+        return;
+    }
 }
 
 static bf_status cursor_fetch(pg_stmt *stmt, bf_error *err)
@@ -798,7 +827,7 @@ static bf_status cursor_fetch(pg_stmt *stmt, bf_error *err)
     stmt->changes = before + stmt->nrows;
     if (stmt->nrows < STREAM_BATCH)
         stmt->cursor_eof = true;
-    cursor_read_ahead(stmt);
+    read_ahead(store);
     return BF_OK;
 }
 
@@ -826,6 +855,8 @@ static bf_status cursor_run(pg_stmt *stmt, bf_error *err)
     PQclear(res);
     stmt->cursor_open = true;
     stmt->cursor_eof = false;
+    if (store->nreaders < MAX_READERS)
+        store->readers[store->nreaders++] = stmt;
     stmt->cursor_tx = store->tx_serial;
     stmt->generation = store->generation;
     stmt->changes = 0;
@@ -901,6 +932,8 @@ static bf_status pg_step(bf_stmt *base, bool *has_row, bf_error *err)
     }
     decoded_clear(stmt);
     stmt->row++;
+    if (stmt->cursor_open && stmt->row % AHEAD_CHECK == AHEAD_CHECK - 1)
+        read_ahead((pg_store *)stmt->base.store);
     if (stmt->row >= stmt->nrows && stmt->cursor_open && !stmt->cursor_eof) {
         bf_status rc = cursor_fetch(stmt, err);
         if (rc) {
