@@ -8,9 +8,11 @@
  * history event, a changed rule or value updates the row's evidence only,
  * and an unchanged result is not written at all.
  *
- * On SQLite the projects and the households are read and evaluated by reader
- * threads on connections of their own when they can be (pj_producer,
- * hh_producer); the run's own thread writes what they hand over.
+ * The projects and the households are read and evaluated by reader threads
+ * on connections of their own when they can be (pj_producer, hh_producer:
+ * on SQLite in WAL mode, and on PostgreSQL); the run's own thread writes what
+ * they hand over. On PostgreSQL the first results of a database are staged
+ * and written without classifications' foreign keys (stage_begin).
  */
 #include "domain/classify.h"
 #include "core/hash.h"
@@ -131,6 +133,13 @@ typedef struct {
     cmap *previous;
     warn_sync *warnings;
     store_batch *insert, *history; /* COPY on PostgreSQL */
+    bool staged;                   /* PostgreSQL: new results go to CLASSIFY_STAGE first */
+    struct {
+        const char *table;
+        store_index *indexes; /* dropped for the run (bulk_begin) */
+        size_t n;
+    } bulk[2];
+    size_t nbulk;
     bf_stmt *update_batch, *update_evidence;
     pj_rules rules; /* what evaluating a project needs */
     bf_buf expl, snap;
@@ -219,14 +228,156 @@ static bf_status load_previous(run_ctx *ctx, const char *prefix, bf_error *err)
     return rc;
 }
 
+/* ---- PostgreSQL: the first results of a database -------------------------------- */
+
+/* On PostgreSQL every result row written checks its four foreign keys (project,
+ * proposed and confirmed batch, rule set) by a query of its own in the server:
+ * on a first run, most of the server's work. SQLite's run turns its checks off
+ * (fk_checks_off) because every reference it writes is known valid; the
+ * PostgreSQL equivalent is to write without the constraints and add them back
+ * at the end, checked in one pass each, in the same transaction. Dropping a
+ * foreign key locks the table it refers to (projects, batches, rule_sets)
+ * against every reader until the commit, so the run does it only at its very
+ * end, after its readers have finished: until then the new results are copied
+ * into a temporary table (no log, no checks), which the end moves into
+ * classifications in one INSERT ... SELECT between the drop and the re-adding.
+ * Only for the first results of a database (classifications empty when the
+ * run starts, in a transaction of the run's own): later runs write few rows and
+ * must not take those locks. */
+#define CLASSIFY_STAGE "bf_classify_new"
+#define CLASSIFY_COLUMNS                                                                           \
+    "project_code, year, proposed_batch, rule_set_id, rule_code, rule_name, explanation, "         \
+    "indicators, evidence, run_id, proposed_at, county_code"
+
+static bf_status stage_begin(run_ctx *ctx, bf_error *err)
+{
+    ctx->staged = false;
+    if (store_kind(ctx->store) != BF_STORE_PG || ctx->store->tx_depth != 1)
+        return BF_OK;
+    int64_t any = 0;
+    bf_status rc = store_query_int64(
+        ctx->store, "SELECT COUNT(*) FROM (SELECT 1 FROM classifications LIMIT 1) AS t", &any, err,
+        0);
+    if (rc || any)
+        return rc;
+    rc = store_exec(ctx->store,
+                    "CREATE TEMPORARY TABLE " CLASSIFY_STAGE
+                    " (LIKE classifications INCLUDING DEFAULTS) ON COMMIT DROP",
+                    err);
+    if (rc == BF_OK)
+        ctx->staged = true;
+    return rc;
+}
+
+/* Move the staged results into classifications with its foreign keys dropped,
+ * then add them back (each checked against the whole table in one pass). */
+static bf_status stage_finish(run_ctx *ctx, bf_error *err)
+{
+    if (!ctx->staged)
+        return BF_OK;
+    bf_status rc = store_batch_flush(ctx->insert, err);
+    bf_buf drop, add;
+    bf_buf_init(&drop, 64 * 1024);
+    bf_buf_init(&add, 64 * 1024);
+    bf_stmt *stmt = NULL;
+    if (rc == BF_OK)
+        rc = store_prepare(ctx->store,
+                           "SELECT quote_ident(conname), pg_get_constraintdef(oid) "
+                           "FROM pg_constraint WHERE conrelid = 'classifications'::regclass "
+                           "AND contype = 'f' ORDER BY conname",
+                           &stmt, err);
+    while (rc == BF_OK) {
+        bool has_row = false;
+        rc = store_step(stmt, &has_row, err);
+        if (rc || !has_row)
+            break;
+        const char *name = store_column_text(stmt, 0, NULL);
+        const char *def = store_column_text(stmt, 1, NULL);
+        bf_status b = bf_buf_printf(&drop, "%s DROP CONSTRAINT %s",
+                                    drop.len ? "," : "ALTER TABLE classifications", name);
+        if (b == BF_OK)
+            b = bf_buf_printf(&add, "%s ADD CONSTRAINT %s %s",
+                              add.len ? "," : "ALTER TABLE classifications", name, def);
+        if (b)
+            rc = bf_error_set(err, b, "内存不足");
+    }
+    if (stmt)
+        store_finalize(stmt);
+    if (rc == BF_OK && drop.len)
+        rc = store_exec(ctx->store, drop.data, err);
+    if (rc == BF_OK)
+        rc = store_exec(ctx->store,
+                        "INSERT INTO classifications (" CLASSIFY_COLUMNS
+                        ") SELECT " CLASSIFY_COLUMNS " FROM " CLASSIFY_STAGE,
+                        err);
+    if (rc == BF_OK && add.len)
+        rc = store_exec(ctx->store, add.data, err);
+    bf_buf_free(&drop);
+    bf_buf_free(&add);
+    return rc;
+}
+
+/* The history and the warnings have no foreign keys, but three indexes each
+ * to insert every row into: when a table is empty at the start of such a run
+ * (the first results of a database), its indexes are dropped inside the run's
+ * transaction and created again at the end, each by one sort, as the
+ * import's bulk path does (store_table_indexes); other writers and readers of
+ * that table wait for the run's commit. Nothing in the run reads either table
+ * after warn_sync_begin, and a run of an empty table updates no row. */
+static bf_status bulk_begin(run_ctx *ctx, const char *table, bf_error *err)
+{
+    if (!ctx->staged)
+        return BF_OK;
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM (SELECT 1 FROM %s LIMIT 1) AS t", table);
+    int64_t any = 0;
+    bf_status rc = store_lock_table(ctx->store, table, err);
+    if (rc == BF_OK)
+        rc = store_query_int64(ctx->store, sql, &any, err, 0);
+    if (rc || any)
+        return rc;
+    size_t k = ctx->nbulk++;
+    ctx->bulk[k].table = table;
+    rc = store_table_indexes(ctx->store, table, &ctx->bulk[k].indexes, &ctx->bulk[k].n, err);
+    for (size_t i = 0; rc == BF_OK && i < ctx->bulk[k].n; i++)
+        rc = store_drop_index(ctx->store, &ctx->bulk[k].indexes[i], err);
+    return rc;
+}
+
+/* Create the dropped indexes again (after the tables' rows are all written). */
+static bf_status bulk_finish(run_ctx *ctx, bf_error *err)
+{
+    bf_status rc = BF_OK;
+    bool any = false;
+    for (size_t k = 0; k < ctx->nbulk; k++)
+        any = any || ctx->bulk[k].n > 0;
+    if (any)
+        rc = store_rebuild_settings(ctx->store, true, err);
+    for (size_t k = 0; k < ctx->nbulk && rc == BF_OK; k++)
+        for (size_t i = 0; i < ctx->bulk[k].n && rc == BF_OK; i++)
+            rc = store_exec(ctx->store, ctx->bulk[k].indexes[i].sql, err);
+    if (rc == BF_OK && any)
+        rc = store_rebuild_settings(ctx->store, false, err);
+    return rc;
+}
+
+static void bulk_free(run_ctx *ctx)
+{
+    for (size_t k = 0; k < ctx->nbulk; k++)
+        store_indexes_free(ctx->bulk[k].indexes, ctx->bulk[k].n);
+    ctx->nbulk = 0;
+}
+
 static bf_status prepare_statements(run_ctx *ctx, bf_error *err)
 {
-    bf_status rc = store_batch_new(
-        ctx->store,
-        "INSERT INTO classifications (project_code, year, proposed_batch, rule_set_id, rule_code, "
-        "rule_name, explanation, indicators, evidence, run_id, proposed_at, county_code) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        &ctx->insert, err);
+    bf_status rc = stage_begin(ctx, err);
+    if (rc == BF_OK)
+        rc = store_batch_new(ctx->store,
+                             ctx->staged ? "INSERT INTO " CLASSIFY_STAGE " (" CLASSIFY_COLUMNS
+                                           ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                                         : "INSERT INTO classifications (" CLASSIFY_COLUMNS
+                                           ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                             &ctx->insert, err);
     if (rc == BF_OK)
         rc = store_prepare(ctx->store,
                            "UPDATE classifications SET proposed_batch = ?, rule_set_id = ?, "
@@ -447,16 +598,21 @@ static bf_status on_project(void *vctx, const ind_project *p, bf_error *err)
 
 /* ---- projects: read and evaluated on a second connection -------------------------- */
 
-/* On SQLite the run's own thread is the longer path of a first run: it read,
- * evaluated and wrote every project, then wrote the households' warnings. So
- * when the run has a transaction of its own and the database is in WAL mode, a
- * reader thread on a connection of its own reads the projects, computes their
+/* The run's own thread is the longer path of a first run: it read, evaluated
+ * and wrote every project, then wrote the households' warnings (on PostgreSQL
+ * its connection's server process read the projects between the writes). So
+ * when the run has a transaction of its own (and on SQLite the database is in
+ * WAL mode), a reader thread on a connection of its own reads the projects, computes their
  * indicators, evaluates the rules and renders explanations and snapshots, and
  * hands the results over in chunks through a bounded queue; the run's thread
  * only writes them, in the same (code) order. The reader starts after the run's
  * transaction has begun (IMMEDIATE: no other writer can commit in between), so
  * it reads what the run's connection would have read: the run writes nothing
- * the project scan reads. Otherwise the run reads them itself (on_project). */
+ * the project scan reads. On PostgreSQL the reader reads in a transaction of
+ * its own (its cursors need one), as the household reader does; the run's
+ * connection would have read in a statement of its own, after its BEGIN, which
+ * likewise sees whatever other writers committed before it. Otherwise the run
+ * reads them itself (on_project). */
 
 #define PJ_CHUNK     32
 #define PJ_QUEUE_MAX 4 /* chunks waiting for the writer: bounds the memory held */
@@ -550,7 +706,16 @@ static void *pj_thread(void *arg)
     pj_producer *p = arg;
     bf_error err;
     bf_error_clear(&err);
-    bf_status rc = ind_scan_projects(p->store, &p->scope, pj_on_project, p, &err);
+    /* On PostgreSQL, a transaction of its own for the cursors (as the
+     * household reader's, hh_produce). */
+    bool tx = store_kind(p->store) == BF_STORE_PG;
+    bf_status rc = tx ? store_begin(p->store, &err) : BF_OK;
+    if (rc == BF_OK)
+        rc = ind_scan_projects(p->store, &p->scope, pj_on_project, p, &err);
+    if (tx && rc == BF_OK)
+        rc = store_commit(p->store, &err);
+    else if (tx)
+        store_rollback(p->store);
     pj_chunk *last = p->current;
     p->current = NULL;
     if (last && last->count > 0 && rc == BF_OK)
@@ -1098,14 +1263,14 @@ bf_status classify_run(bf_store *store, const classify_options *options, classif
     }
 
     /* A second connection for the project reader: only when the run has a
-     * transaction of its own on SQLite in WAL mode (see pj_producer). */
-    if (store_kind(store) == BF_STORE_SQLITE && store->tx_depth == 0 && store->target &&
-        concurrent_reads(store)) {
+     * transaction of its own, on SQLite in WAL mode (see pj_producer); on
+     * PostgreSQL it takes the reading off the connection that writes. */
+    if (store->tx_depth == 0 && store->target && concurrent_reads(store)) {
         bf_error ignored;
         if (store_open(store->target, false, &pj_store, &ignored) != BF_OK)
             pj_store = NULL;
         /* Like the household reader's, it reads each page about once. */
-        if (pj_store)
+        if (pj_store && store_kind(pj_store) == BF_STORE_SQLITE)
             store_exec(pj_store, "PRAGMA cache_size=-" READER_CACHE_KIB, &ignored);
     }
     fk_off = fk_checks_off(store);
@@ -1121,6 +1286,10 @@ bf_status classify_run(bf_store *store, const classify_options *options, classif
     if (rc == BF_OK)
         rc = warn_sync_begin(store, options->year, prefix, result->run_id, set->id, &ctx.warnings,
                              err);
+    if (rc == BF_OK)
+        rc = bulk_begin(&ctx, "classification_history", err);
+    if (rc == BF_OK)
+        rc = bulk_begin(&ctx, "warnings", err);
     if (rc)
         goto out;
     result->had_previous = cmap_count(ctx.previous) > 0;
@@ -1146,6 +1315,10 @@ bf_status classify_run(bf_store *store, const classify_options *options, classif
     }
     if (rc == BF_OK)
         rc = finish_run(&ctx, err);
+    if (rc == BF_OK)
+        rc = bulk_finish(&ctx, err);
+    if (rc == BF_OK)
+        rc = stage_finish(&ctx, err);
     if (rc == BF_OK) {
         char key[32];
         snprintf(key, sizeof key, "%lld", (long long)result->run_id);
@@ -1174,6 +1347,7 @@ out:
     if (ctx.update_evidence)
         store_finalize(ctx.update_evidence);
     warn_sync_free(ctx.warnings);
+    bulk_free(&ctx);
     if (in_tx) {
         if (rc == BF_OK)
             rc = store_commit(store, err);

@@ -51,6 +51,8 @@
 #define NAME_SIZE     24
 #define MIN_SERVER    100000 /* PostgreSQL 10: identity columns */
 #define MAX_STAGES    16     /* batches staging rows on one handle */
+#define MAX_READERS   16     /* open cursors one handle reads ahead for */
+#define AHEAD_CHECK   256    /* rows walked between looks for a free connection */
 
 typedef struct {
     bf_store base;
@@ -71,6 +73,16 @@ typedef struct {
      * server writes these); collected (pg_collect) before anything else is
      * sent on the connection. */
     store_pg_stage *merging;
+    /* A streaming statement whose next FETCH was sent without waiting (read
+     * ahead: the server produces the next batch while the caller walks the
+     * current one); collected into its `ahead` like the above. At most one
+     * of merging and fetching is set: the connection runs one query at a time. */
+    struct pg_stmt *fetching;
+    /* The streaming statements with an open cursor (the candidates for a
+     * read-ahead), and where the last choice among them was. */
+    struct pg_stmt *readers[MAX_READERS];
+    int nreaders;
+    int next_reader;
 } pg_store;
 
 struct store_pg_stage {
@@ -100,7 +112,7 @@ typedef struct {
     param_kind kind;
 } pg_param;
 
-typedef struct {
+typedef struct pg_stmt {
     bf_stmt base;
     char *sql; /* rewritten */
     int nparams;
@@ -123,6 +135,7 @@ typedef struct {
     bool cursor_eof;
     unsigned long cursor_tx;
     char cursor[NAME_SIZE];
+    PGresult *ahead;         /* the next batch, read ahead (may be a failed result) */
     unsigned char **decoded; /* per column: BYTEA of the current row, decoded */
     size_t *decoded_len;
     int decoded_cap; /* columns decoded and decoded_len have room for */
@@ -643,9 +656,22 @@ static void decoded_clear(pg_stmt *stmt)
     }
 }
 
+static void readers_remove(pg_store *store, pg_stmt *stmt)
+{
+    for (int i = 0; i < store->nreaders; i++) {
+        if (store->readers[i] != stmt)
+            continue;
+        memmove(&store->readers[i], &store->readers[i + 1],
+                (size_t)(store->nreaders - i - 1) * sizeof store->readers[0]);
+        store->nreaders--;
+        return;
+    }
+}
+
 static void cursor_close(pg_stmt *stmt)
 {
     pg_store *store = (pg_store *)stmt->base.store;
+    readers_remove(store, stmt);
     if (!stmt->cursor_open)
         return;
     stmt->cursor_open = false;
@@ -671,6 +697,11 @@ static void result_clear(pg_stmt *stmt)
     stmt->row = -1;
     stmt->active = false;
     cursor_close(stmt);
+    /* A read-ahead still on its way was collected by cursor_close. */
+    if (stmt->base.store && ((pg_store *)stmt->base.store)->fetching == stmt)
+        pg_collect((pg_store *)stmt->base.store, NULL);
+    PQclear(stmt->ahead);
+    stmt->ahead = NULL;
 }
 
 /* Take a successful result: rows to walk, or a command's count. */
@@ -723,6 +754,44 @@ static bool fix_param_type(pg_stmt *stmt, pg_store *store, const PGresult *res)
     return true;
 }
 
+/* Whether the query sent without waiting, if any, has its result ready, so
+ * collecting it would not wait. */
+static bool pg_inflight_done(pg_store *store)
+{
+    if (!store->merging && !store->fetching)
+        return true;
+    if (PQconsumeInput(store->conn) != 1)
+        return true; /* collecting reports the failure at once */
+    return !PQisBusy(store->conn);
+}
+
+/* Keep the connection busy reading ahead: when nothing is in flight (or what
+ * is has finished, and is collected now without waiting), send the FETCH of
+ * the next batch of an open cursor that has none waiting, taking the cursors
+ * in turn, so the server produces it while the caller walks what it has.
+ * Best effort: a batch not read ahead is fetched when it is needed. */
+static void read_ahead(pg_store *store)
+{
+    /* A merge's error must reach the caller with its message: only a
+     * finished read-ahead is collected here. */
+    if (store->merging || store->nreaders == 0 || !pg_inflight_done(store))
+        return;
+    pg_collect(store, NULL);
+    for (int k = 0; k < store->nreaders; k++) {
+        int i = (store->next_reader + k) % store->nreaders;
+        pg_stmt *stmt = store->readers[i];
+        if (!stmt->cursor_open || stmt->cursor_eof || stmt->ahead || !store->in_tx ||
+            store->tx_serial != stmt->cursor_tx || stmt->generation != store->generation)
+            continue;
+        char sql[NAME_SIZE + 24];
+        snprintf(sql, sizeof sql, "FETCH %d FROM %s", STREAM_BATCH, stmt->cursor);
+        if (PQsendQuery(store->conn, sql) == 1)
+            store->fetching = stmt;
+        store->next_reader = (i + 1) % store->nreaders;
+        return;
+    }
+}
+
 static bf_status cursor_fetch(pg_stmt *stmt, bf_error *err)
 {
     pg_store *store = (pg_store *)stmt->base.store;
@@ -731,12 +800,17 @@ static bf_status cursor_fetch(pg_stmt *stmt, bf_error *err)
         stmt->cursor_open = false;
         return bf_error_set(err, BF_ERR_INTERNAL, "读取游标时其所在的事务已结束");
     }
+    /* Its own read-ahead (or another query) in flight: collect it first. */
     bf_status merged = pg_collect(store, err);
     if (merged)
         return merged;
-    char sql[NAME_SIZE + 24];
-    snprintf(sql, sizeof sql, "FETCH %d FROM %s", STREAM_BATCH, stmt->cursor);
-    PGresult *res = PQexec(store->conn, sql);
+    PGresult *res = stmt->ahead;
+    stmt->ahead = NULL;
+    if (!res) {
+        char sql[NAME_SIZE + 24];
+        snprintf(sql, sizeof sql, "FETCH %d FROM %s", STREAM_BATCH, stmt->cursor);
+        res = PQexec(store->conn, sql);
+    }
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         bf_status rc = pg_error(store, res, err);
         PQclear(res);
@@ -753,6 +827,7 @@ static bf_status cursor_fetch(pg_stmt *stmt, bf_error *err)
     stmt->changes = before + stmt->nrows;
     if (stmt->nrows < STREAM_BATCH)
         stmt->cursor_eof = true;
+    read_ahead(store);
     return BF_OK;
 }
 
@@ -780,6 +855,8 @@ static bf_status cursor_run(pg_stmt *stmt, bf_error *err)
     PQclear(res);
     stmt->cursor_open = true;
     stmt->cursor_eof = false;
+    if (store->nreaders < MAX_READERS)
+        store->readers[store->nreaders++] = stmt;
     stmt->cursor_tx = store->tx_serial;
     stmt->generation = store->generation;
     stmt->changes = 0;
@@ -855,6 +932,8 @@ static bf_status pg_step(bf_stmt *base, bool *has_row, bf_error *err)
     }
     decoded_clear(stmt);
     stmt->row++;
+    if (stmt->cursor_open && stmt->row % AHEAD_CHECK == AHEAD_CHECK - 1)
+        read_ahead((pg_store *)stmt->base.store);
     if (stmt->row >= stmt->nrows && stmt->cursor_open && !stmt->cursor_eof) {
         bf_status rc = cursor_fetch(stmt, err);
         if (rc) {
@@ -1157,6 +1236,12 @@ static bf_status stage_send(store_pg_stage *st, bool async, bf_error *err)
         off += n;
     }
     if (PQputCopyEnd(conn, NULL) == 1) {
+        if (!st->merge_sql && async) {
+            /* The rows are sent; the server's after-row work (foreign-key
+             * checks) is collected later, like a merge's. */
+            store->merging = st;
+            goto out;
+        }
         res = PQgetResult(conn);
         PGresult *extra;
         while ((extra = PQgetResult(conn)) != NULL)
@@ -1196,6 +1281,18 @@ out:
  * error (err may be NULL) or BF_OK. */
 static bf_status pg_collect(pg_store *store, bf_error *err)
 {
+    pg_stmt *reader = store->fetching;
+    if (reader) {
+        /* A read-ahead: its result, failed or not, waits for its statement
+         * (a failure has aborted the transaction: the next statement says so). */
+        store->fetching = NULL;
+        PGresult *res = PQgetResult(store->conn), *extra;
+        while ((extra = PQgetResult(store->conn)) != NULL)
+            PQclear(extra);
+        PQclear(reader->ahead);
+        reader->ahead = res;
+        return BF_OK;
+    }
     store_pg_stage *st = store->merging;
     if (!st)
         return BF_OK;

@@ -13,6 +13,7 @@
 
 #include "bf_test.h"
 #include "store/store.h"
+#include "store/batch.h"
 #include "store/store_pg.h"
 
 #include <stdio.h>
@@ -539,6 +540,99 @@ static void test_streaming_cursor(void **state)
     store_close(store);
 }
 
+/* Several streaming statements walked in step on one handle, as the
+ * classification's merges walk theirs: each reads its next batch ahead while
+ * the others are read, written between (a batch of rows sent with COPY) and
+ * queried between; every row arrives once, in order. A failure in a batch read
+ * ahead surfaces at the step that reaches it, not before. */
+static void test_streaming_cursors_in_step(void **state)
+{
+    (void)state;
+    SKIP_UNLESS_PG();
+    char target[4096];
+    bf_store *store = bf_test_db_fresh(target, sizeof target);
+    bf_error err;
+    bf_error_clear(&err);
+    assert_int_equal(store_exec(store, "CREATE TABLE seen (k BIGINT PRIMARY KEY)", &err), BF_OK);
+    assert_int_equal(store_begin(store, &err), BF_OK);
+    enum { STREAMS = 3 };
+    static const int64_t lengths[STREAMS] = {9001, 4500, 12345};
+    bf_stmt *stmts[STREAMS];
+    for (int i = 0; i < STREAMS; i++) {
+        assert_int_equal(store_prepare(store, "SELECT g FROM generate_series(1, ?) AS g ORDER BY g",
+                                       &stmts[i], &err),
+                         BF_OK);
+        store_pg_set_streaming(stmts[i], true);
+        store_bind_int64(stmts[i], 1, lengths[i]);
+    }
+    store_batch *batch = NULL;
+    assert_int_equal(store_batch_new(store, "INSERT INTO seen (k) VALUES (?)", &batch, &err),
+                     BF_OK);
+    int64_t next[STREAMS] = {1, 1, 1};
+    bool done[STREAMS] = {false, false, false};
+    int open = STREAMS;
+    for (int64_t turn = 0; open > 0; turn++) {
+        int i = (int)(turn % STREAMS);
+        if (done[i])
+            continue;
+        /* uneven steps: the streams run out of their batches at different times */
+        for (int k = 0; k < 1 + i * 3 && !done[i]; k++) {
+            bool has_row = false;
+            assert_int_equal(store_step(stmts[i], &has_row, &err), BF_OK);
+            if (!has_row) {
+                done[i] = true;
+                open--;
+                break;
+            }
+            assert_int_equal(store_column_int64(stmts[i], 0), next[i]);
+            next[i]++;
+            if (i == 2) {
+                store_batch_bind_int64(batch, 1, next[i] - 1);
+                assert_int_equal(store_batch_add(batch, &err), BF_OK);
+            }
+        }
+        if (turn % 997 == 0)
+            assert_int_equal(bf_test_query_int(store, "SELECT 2"), 2);
+    }
+    for (int i = 0; i < STREAMS; i++) {
+        assert_int_equal(next[i], lengths[i] + 1);
+        store_finalize(stmts[i]);
+    }
+    assert_int_equal(store_batch_flush(batch, &err), BF_OK);
+    store_batch_free(batch);
+    assert_int_equal(bf_test_query_int(store, "SELECT COUNT(*) FROM seen"), lengths[2]);
+    assert_int_equal(
+        bf_test_query_int(store, "SELECT COUNT(*) FROM pg_cursors WHERE name LIKE 'bfc%'"), 0);
+    assert_int_equal(store_commit(store, &err), BF_OK);
+
+    /* Row 3000 divides by zero: the batch that holds it is read ahead while
+     * the first 2000 rows are walked, and its failure belongs to row 2001. */
+    assert_int_equal(store_begin(store, &err), BF_OK);
+    bf_stmt *stmt = NULL;
+    assert_int_equal(store_prepare(store,
+                                   "SELECT 1 / (3000 - g) FROM generate_series(1, 5000) AS g",
+                                   &stmt, &err),
+                     BF_OK);
+    store_pg_set_streaming(stmt, true);
+    int64_t rows = 0;
+    bf_status rc = BF_OK;
+    for (;;) {
+        bool has_row = false;
+        rc = store_step(stmt, &has_row, &err);
+        if (rc || !has_row)
+            break;
+        rows++;
+    }
+    assert_int_equal(rc, BF_ERR_DB);
+    assert_int_equal(rows, 2000);
+    assert_non_null(strstr(err.msg, "division by zero"));
+    store_finalize(stmt);
+    store_rollback(store);
+    /* The handle works on. */
+    assert_int_equal(bf_test_query_int(store, "SELECT COUNT(*) FROM seen"), lengths[2]);
+    store_close(store);
+}
+
 static void test_many_statements_are_deallocated(void **state)
 {
     (void)state;
@@ -608,6 +702,7 @@ int main(void)
         cmocka_unit_test(test_serializable_conflict),
         cmocka_unit_test(test_advisory_lock_held_until_commit),
         cmocka_unit_test(test_streaming_cursor),
+        cmocka_unit_test(test_streaming_cursors_in_step),
         cmocka_unit_test(test_many_statements_are_deallocated),
         cmocka_unit_test(test_open_creates_database),
     };
