@@ -20,10 +20,9 @@
 #include <string.h>
 #include <unistd.h>
 
-static void test_encrypt_every_length(void **state)
+/* A fresh key file at path (a mkstemp template, filled in) and its keys. */
+static pii_keys *fresh_keys(char *path)
 {
-    (void)state;
-    char path[] = "/tmp/bf_test_pii_XXXXXX";
     int fd = mkstemp(path);
     assert_true(fd >= 0);
     close(fd);
@@ -33,6 +32,14 @@ static void test_encrypt_every_length(void **state)
     assert_int_equal(pii_key_create(path, &err), BF_OK);
     pii_keys *keys = NULL;
     assert_int_equal(pii_keys_load(path, &keys, &err), BF_OK);
+    return keys;
+}
+
+static void test_encrypt_every_length(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/bf_test_pii_XXXXXX";
+    pii_keys *keys = fresh_keys(path);
     const char *digits = "36010219700312007x36010219700312007X";
     for (size_t len = 1; len <= 24; len++) {
         char enc[PII_ENC_B64_MAX];
@@ -75,15 +82,7 @@ static void test_same_as_libsodium(void **state)
 {
     (void)state;
     char path[] = "/tmp/bf_test_pii_XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
-    unlink(path);
-    bf_error err;
-    bf_error_clear(&err);
-    assert_int_equal(pii_key_create(path, &err), BF_OK);
-    pii_keys *keys = NULL;
-    assert_int_equal(pii_keys_load(path, &keys, &err), BF_OK);
+    pii_keys *keys = fresh_keys(path);
     unsigned char hash_key[32], box_key[32];
     read_key_file(path, hash_key, box_key);
     /* Up to 53 bytes (the most PII_ENC_B64_MAX holds): past 32 the ciphertext
