@@ -23,6 +23,7 @@
 #include "domain/indicators.h"
 #include "domain/thresholds.h"
 #include "store/batch.h"
+#include "store/store_pg.h"
 
 #include <jansson.h>
 #include <pthread.h>
@@ -946,17 +947,39 @@ static void hh_produce(hh_producer *p)
      * SQLite a transaction would take the write lock; each statement reads a
      * snapshot anyway, and rows come one by one.) */
     bool tx = rc == BF_OK && p->own_store && store_kind(p->store) == BF_STORE_PG;
-    if (tx)
+    /* There, the incomes are read on a third connection whose transaction
+     * shares the reader's snapshot: one backend alone producing the four
+     * ordered streams was the re-run's longest path. Without it (it does not
+     * open), everything is read on the reader's. */
+    bf_store *years = NULL;
+    bool years_tx = false;
+    if (tx) {
+        bf_error ignored;
+        if (store_open(p->store->target, false, &years, &ignored) != BF_OK)
+            years = NULL;
         rc = store_begin(p->store, &err);
+        if (rc == BF_OK && years) {
+            rc = store_begin(years, &err);
+            years_tx = rc == BF_OK;
+            if (rc == BF_OK)
+                rc = store_pg_share_snapshot(p->store, years, &err);
+        }
+    }
     if (rc == BF_OK)
         rc = ind_linked_load(p->store, p->scope.year, p->scope.cutoff, arena, &linked, &err);
     if (rc == BF_OK)
-        rc = ind_scan_households(p->store, &p->scope, p->thresholds, linked, hh_on_household, p,
-                                 &err);
+        rc = ind_scan_households(p->store, years, &p->scope, p->thresholds, linked, hh_on_household,
+                                 p, &err);
+    if (years_tx && rc == BF_OK)
+        rc = store_commit(years, &err);
+    else if (years_tx)
+        store_rollback(years);
     if (tx && rc == BF_OK)
         rc = store_commit(p->store, &err);
     else if (tx)
         store_rollback(p->store);
+    if (years)
+        store_close(years);
     bf_arena_free(arena);
     hh_chunk *last = p->current;
     p->current = NULL;

@@ -907,10 +907,12 @@ static const char *const household_benefits_sql[SCOPE_SHAPES] = {
                      "ORDER BY b.county_code, b.household_code, b.project_code",
 };
 
-bf_status ind_scan_households(bf_store *store, const ind_scope *scope, const thr_table *thresholds,
-                              const ind_linked *linked, ind_household_fn fn, void *ctx,
-                              bf_error *err)
+bf_status ind_scan_households(bf_store *store, bf_store *years_store, const ind_scope *scope,
+                              const thr_table *thresholds, const ind_linked *linked,
+                              ind_household_fn fn, void *ctx, bf_error *err)
 {
+    if (!years_store)
+        years_store = store;
     const rl_symbol *syms = household_symbols;
     bf_stmt *drv = NULL;
     cursor cur_years = {.what = "农户当年收入"}, prev_years = {.what = "农户上年收入"},
@@ -925,7 +927,7 @@ bf_status ind_scan_households(bf_store *store, const ind_scope *scope, const thr
         rc = scope_bind(drv, &binds, false, &index);
     cursor *years[2] = {&cur_years, &prev_years};
     for (int k = 0; k < 2 && rc == BF_OK; k++) {
-        rc = store_prepare(store, household_years_sql[binds.shape], &years[k]->stmt, err);
+        rc = store_prepare(years_store, household_years_sql[binds.shape], &years[k]->stmt, err);
         if (rc == BF_OK)
             store_pg_set_streaming(years[k]->stmt, true);
         if (rc == BF_OK) {

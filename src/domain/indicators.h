@@ -140,10 +140,14 @@ bf_status ind_linked_load(bf_store *store, int64_t year, bf_date cutoff, bf_aren
                           ind_linked **out, bf_error *err);
 
 /* Compute the indicators of every household in scope, in county key order
- * ((county_code, code)). */
-bf_status ind_scan_households(bf_store *store, const ind_scope *scope, const thr_table *thresholds,
-                              const ind_linked *linked, ind_household_fn fn, void *ctx,
-                              bf_error *err);
+ * ((county_code, code)). years_store, when not NULL, is a second connection
+ * that reads the incomes (the households and their projects are read on
+ * store): on PostgreSQL, one in a transaction sharing store's snapshot
+ * (store_pg_share_snapshot), so the server produces the streams on two
+ * backends at once. */
+bf_status ind_scan_households(bf_store *store, bf_store *years_store, const ind_scope *scope,
+                              const thr_table *thresholds, const ind_linked *linked,
+                              ind_household_fn fn, void *ctx, bf_error *err);
 
 /* Whole months of an idle spell that began on idle_since ("YYYY-MM-DD"),
  * counted up to cutoff; 0 if the text is not a date or the spell starts after

@@ -1148,6 +1148,53 @@ void store_pg_set_streaming(bf_stmt *stmt, bool on)
         ((pg_stmt *)stmt)->stream = on;
 }
 
+/* Run one command that returns no rows on a handle inside its transaction. */
+static bf_status pg_command(pg_store *store, const char *sql, bf_error *err)
+{
+    PGresult *res = PQexec(store->conn, sql);
+    bf_status rc = PQresultStatus(res) == PGRES_COMMAND_OK ? BF_OK : pg_error(store, res, err);
+    PQclear(res);
+    return rc;
+}
+
+bf_status store_pg_share_snapshot(bf_store *from_base, bf_store *to_base, bf_error *err)
+{
+    if (store_kind(from_base) != BF_STORE_PG || store_kind(to_base) != BF_STORE_PG)
+        return BF_OK;
+    pg_store *from = (pg_store *)from_base, *to = (pg_store *)to_base;
+    if (!from->in_tx || !to->in_tx)
+        return bf_error_set(err, BF_ERR_INTERNAL, "共享快照需要两个连接都已开始事务");
+    static const char level[] = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+    bf_status rc = pg_ready(from, err);
+    if (rc == BF_OK)
+        rc = pg_ready(to, err);
+    if (rc == BF_OK)
+        rc = pg_command(from, level, err);
+    if (rc == BF_OK)
+        rc = pg_command(to, level, err);
+    if (rc)
+        return rc;
+    PGresult *res = PQexec(from->conn, "SELECT pg_export_snapshot()");
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+        rc = pg_error(from, res, err);
+        PQclear(res);
+        return rc ? rc : bf_error_set(err, BF_ERR_DB, "无法导出数据库快照");
+    }
+    /* SET TRANSACTION SNAPSHOT takes no parameters: the identifier is the
+     * server's own (hex digits and dashes), checked before it goes into the
+     * command's text. */
+    const char *id = PQgetvalue(res, 0, 0);
+    size_t len = strlen(id);
+    bool safe = len > 0 && len < 64 && strspn(id, "0123456789ABCDEFabcdef-") == len;
+    char sql[128];
+    if (safe)
+        snprintf(sql, sizeof sql, "SET TRANSACTION SNAPSHOT '%s'", id);
+    PQclear(res);
+    if (!safe)
+        return bf_error_set(err, BF_ERR_DB, "数据库快照标识无法识别");
+    return pg_command(to, sql, err);
+}
+
 bf_status store_pg_lock(bf_store *store, const char *key, bf_error *err)
 {
     if (store->tx_depth <= 0)

@@ -36,6 +36,16 @@ void store_pg_set_serializable(bf_store *store, bool on);
  * writer. BF_ERR_UNAVAILABLE / BF_ERR_DB on failure. */
 bf_status store_pg_lock(bf_store *store, const char *key, bf_error *err);
 
+/* Make the transactions just begun (store_begin, no statement run in them
+ * yet) on from and on to read the same snapshot of the database: both become
+ * REPEATABLE READ, READ ONLY, and to imports the snapshot from exports
+ * (pg_export_snapshot, SET TRANSACTION SNAPSHOT), so two connections read
+ * parts of one consistent state in parallel. Both must be PostgreSQL handles of
+ * the same database; on SQLite it does nothing. BF_ERR_DB (or
+ * BF_ERR_UNAVAILABLE) on failure, after which both transactions are to be
+ * rolled back. */
+bf_status store_pg_share_snapshot(bf_store *from, bf_store *to, bf_error *err);
+
 /* Fetch this statement's rows in batches through a cursor instead of holding
  * the whole result in memory (for exports and `bangfu copy` of big tables).
  * Takes effect only inside a transaction (a cursor lives in one); outside, the

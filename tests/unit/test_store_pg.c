@@ -289,6 +289,9 @@ static void test_lock_and_serializable_are_portable(void **state)
     assert_false(has_row);
     store_finalize(stmt);
     assert_int_equal(store_commit(store, &err), BF_OK);
+    /* Sharing a snapshot with itself: nothing to do on SQLite. */
+    if (!backend_is_pg())
+        assert_int_equal(store_pg_share_snapshot(store, store, &err), BF_OK);
     store_close(store);
 }
 
@@ -461,6 +464,42 @@ static void test_serializable_conflict(void **state)
     bf_test_exec(b, "INSERT INTO regions (code, name, level) VALUES ('360100000000', '南昌市', 2)");
     assert_int_equal(store_commit(b, &err), BF_OK);
     assert_int_equal(bf_test_query_int(a, "SELECT COUNT(*) FROM regions"), 2);
+    store_close(b);
+    store_close(a);
+}
+
+/* Two connections whose transactions share a snapshot read the same state:
+ * what a third commits after the snapshot was taken is seen by neither, not
+ * even by the one whose first query comes after that commit. Both are read
+ * only. */
+static void test_shared_snapshot(void **state)
+{
+    (void)state;
+    SKIP_UNLESS_PG();
+    char target[4096];
+    bf_store *a = bf_test_db_fresh(target, sizeof target);
+    bf_store *b = bf_test_db_open(target);
+    bf_store *c = bf_test_db_open(target);
+    bf_error err;
+    bf_error_clear(&err);
+    /* Outside a transaction: a bug. */
+    assert_int_equal(store_pg_share_snapshot(a, b, &err), BF_ERR_INTERNAL);
+    bf_test_exec(c, "INSERT INTO regions (code, name, level) VALUES ('360000000000', '江西省', 1)");
+    assert_int_equal(store_begin(a, &err), BF_OK);
+    assert_int_equal(store_begin(b, &err), BF_OK);
+    assert_int_equal(store_pg_share_snapshot(a, b, &err), BF_OK);
+    bf_test_exec(c, "INSERT INTO regions (code, name, level) VALUES ('360100000000', '南昌市', 2)");
+    assert_int_equal(bf_test_query_int(b, "SELECT COUNT(*) FROM regions"), 1);
+    assert_int_equal(bf_test_query_int(a, "SELECT COUNT(*) FROM regions"), 1);
+    assert_int_not_equal(store_exec(b, "DELETE FROM regions", &err), BF_OK);
+    assert_int_equal(store_rollback(b), BF_OK);
+    assert_int_equal(store_commit(a, &err), BF_OK);
+    /* The handles' next transactions are ordinary ones again. */
+    assert_int_equal(store_begin(b, &err), BF_OK);
+    bf_test_exec(b, "DELETE FROM regions WHERE level = 2");
+    assert_int_equal(store_commit(b, &err), BF_OK);
+    assert_int_equal(bf_test_query_int(a, "SELECT COUNT(*) FROM regions"), 1);
+    store_close(c);
     store_close(b);
     store_close(a);
 }
@@ -701,6 +740,7 @@ int main(void)
         cmocka_unit_test(test_lost_connection_inside_transaction),
         cmocka_unit_test(test_serializable_conflict),
         cmocka_unit_test(test_advisory_lock_held_until_commit),
+        cmocka_unit_test(test_shared_snapshot),
         cmocka_unit_test(test_streaming_cursor),
         cmocka_unit_test(test_streaming_cursors_in_step),
         cmocka_unit_test(test_many_statements_are_deallocated),
