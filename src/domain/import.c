@@ -58,7 +58,7 @@
 /* Households read ahead in code order for the look-ups of the registries that
  * refer to them (see window_lookup): from this many rows up to the most. */
 #define IMPORT_WINDOW_MIN 16
-#define IMPORT_WINDOW_MAX 32768
+#define IMPORT_WINDOW_MAX 4096
 /* Rows over which the importer decides whether to batch its writes: only when
  * fewer than one in IMPORT_BATCH_READS_MAX of them needed a database read. */
 #define IMPORT_BATCH_SPAN 256

@@ -78,12 +78,6 @@ typedef struct {
      * current one); collected into its `ahead` like the above. At most one
      * of merging and fetching is set: the connection runs one query at a time. */
     struct pg_stmt *fetching;
-    /* A direct stage (COPY straight into its table) whose COPY is left open:
-     * its rows are streamed as they come (stage_stream), so the server parses
-     * and writes them while the caller builds the next ones, instead of the
-     * two taking turns a stage-full at a time. Ended (copy_end) before
-     * anything else is sent on the connection; then collected like merging. */
-    store_pg_stage *copying;
     /* The streaming statements with an open cursor (the candidates for a
      * read-ahead), and where the last choice among them was. */
     struct pg_stmt *readers[MAX_READERS];
@@ -764,8 +758,6 @@ static bool fix_param_type(pg_stmt *stmt, pg_store *store, const PGresult *res)
  * collecting it would not wait. */
 static bool pg_inflight_done(pg_store *store)
 {
-    if (store->copying)
-        return false; /* its end would be sent by collecting it */
     if (!store->merging && !store->fetching)
         return true;
     if (PQconsumeInput(store->conn) != 1)
@@ -1217,78 +1209,10 @@ static bf_status stage_append_value(bf_buf *out, const char *value, size_t len, 
     return rc == BF_OK ? bf_buf_append(out, chunk, n) : rc;
 }
 
-/* Send data on the open COPY, in chunks libpq need not buffer at once. */
-static bool copy_put(PGconn *conn, const bf_buf *data)
-{
-    for (size_t off = 0; off < data->len;) {
-        size_t n = data->len - off < 1024 * 1024 ? data->len - off : 1024 * 1024;
-        if (PQputCopyData(conn, data->data + off, (int)n) != 1)
-            return false;
-        off += n;
-    }
-    return true;
-}
-
-/* End the open COPY, if any: its pending rows out, then its result is
- * awaited like a merge's (store->merging, collected by pg_collect). A failed
- * sending shows in that result. */
-static void copy_end(pg_store *store)
-{
-    store_pg_stage *st = store->copying;
-    if (!st)
-        return;
-    store->copying = NULL;
-    bool sent = copy_put(store->conn, &st->data);
-    PQputCopyEnd(store->conn, sent ? NULL : "批量写入中断");
-    bf_buf_reset(&st->data);
-    st->rows = 0;
-    store->merging = st;
-}
-
-/* The rows of a direct stage so far, sent on its open COPY (opened first if
- * need be). Only when no other stage has rows waiting (those go first) and
- * the connection is sound; else false, and the stage is sent whole later. */
-static bool stage_stream(store_pg_stage *st)
-{
-    pg_store *store = st->store;
-    if (st->merge_sql || store->flushing)
-        return false;
-    if (store->copying != st) {
-        for (int i = 0; i < store->nstages; i++)
-            if (store->stages[i] != st && store->stages[i]->rows > 0)
-                return false;
-        if (store->merging || store->fetching)
-            return false; /* collected at the flush, which reports its error */
-        if (store->tx_lost || PQstatus(store->conn) != CONNECTION_OK)
-            return false;
-        PGresult *res = PQexec(store->conn, st->copy_sql);
-        bool open = PQresultStatus(res) == PGRES_COPY_IN;
-        PQclear(res);
-        if (!open)
-            return false; /* the same COPY, sent whole at the flush, reports it */
-        store->copying = st;
-    }
-    if (!copy_put(store->conn, &st->data)) {
-        copy_end(store);
-        return true;
-    }
-    bf_buf_reset(&st->data);
-    st->rows = 0;
-    return true;
-}
-
 static bf_status stage_send(store_pg_stage *st, bool async, bf_error *err)
 {
     pg_store *store = st->store;
     PGconn *conn = store->conn;
-    if (store->copying == st) {
-        /* Streamed: its COPY ends with the rows still pending. */
-        copy_end(store);
-        bf_status rc = async ? BF_OK : pg_collect(store, err);
-        bf_buf_reset(&st->data);
-        st->rows = 0;
-        return rc;
-    }
     bf_status rc = pg_collect(store, err);
     if (rc)
         return rc;
@@ -1304,7 +1228,14 @@ static bf_status stage_send(store_pg_stage *st, bool async, bf_error *err)
         goto fail;
     PQclear(res);
     res = NULL;
-    if (copy_put(conn, &st->data) && PQputCopyEnd(conn, NULL) == 1) {
+    /* Whole chunks, so libpq need not buffer the whole of it at once. */
+    for (size_t off = 0; off < st->data.len;) {
+        size_t n = st->data.len - off < 1024 * 1024 ? st->data.len - off : 1024 * 1024;
+        if (PQputCopyData(conn, st->data.data + off, (int)n) != 1)
+            break;
+        off += n;
+    }
+    if (PQputCopyEnd(conn, NULL) == 1) {
         if (!st->merge_sql && async) {
             /* The rows are sent; the server's after-row work (foreign-key
              * checks) is collected later, like a merge's. */
@@ -1350,7 +1281,6 @@ out:
  * error (err may be NULL) or BF_OK. */
 static bf_status pg_collect(pg_store *store, bf_error *err)
 {
-    copy_end(store);
     pg_stmt *reader = store->fetching;
     if (reader) {
         /* A read-ahead: its result, failed or not, waits for its statement
@@ -1538,11 +1468,6 @@ bf_status store_pg_stage_row(store_pg_stage *st, const char *const *values, cons
         return bf_error_set(err, rc, rc == BF_ERR_NOMEM ? "内存不足" : "一行数据过大");
     }
     st->rows++;
-    /* Another stage's open COPY ends first: its rows came before these. */
-    if (st->store->copying && st->store->copying != st)
-        copy_end(st->store);
-    if (st->data.len >= STORE_PG_STAGE_STREAM && stage_stream(st))
-        return BF_OK;
     if (st->rows >= STORE_PG_STAGE_ROWS || st->data.len >= STORE_PG_STAGE_BYTES)
         return pg_flush_stages(st->store, true, err);
     return BF_OK;
@@ -1558,7 +1483,7 @@ bf_status store_pg_stage_flush(store_pg_stage *st, bf_error *err)
 int64_t store_pg_stage_changes(const store_pg_stage *st)
 {
     /* A sending still running on the server is counted once collected. */
-    if (st->store && (st->store->merging == st || st->store->copying == st))
+    if (st->store && st->store->merging == st)
         pg_collect(st->store, NULL);
     return st->changes;
 }

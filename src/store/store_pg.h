@@ -73,9 +73,6 @@ typedef struct store_pg_stage store_pg_stage;
 /* Rows kept in memory before a sending is forced. */
 #define STORE_PG_STAGE_ROWS  20000
 #define STORE_PG_STAGE_BYTES (8 * 1024 * 1024)
-/* A direct stage (COPY straight into the table) streams its rows on an open
- * COPY in pieces of this many bytes instead of a stage-full at a time. */
-#define STORE_PG_STAGE_STREAM (256 * 1024)
 
 /* A stage for insert on store (which must be PostgreSQL). Reads the target's
  * column types (one round trip). BF_ERR_DB when the table does not exist. */

@@ -352,41 +352,6 @@ static void test_error_in_a_full_sending(void **state)
     store_close(store);
 }
 
-/* A plain INSERT of rows larger than a streamed piece (on PostgreSQL its COPY
- * stays open between pieces: STORE_PG_STAGE_STREAM), with reads in between
- * that must see every row added before them, and a count that includes every
- * piece. */
-static void test_streamed_rows_with_reads_between(void **state)
-{
-    (void)state;
-    char target[4096];
-    bf_store *store = fresh(target, sizeof target);
-    bf_error err;
-    bf_error_clear(&err);
-    store_batch *batch = NULL;
-    assert_int_equal(new_batch(store, "INSERT INTO bt (k, s) VALUES (?, ?)", &batch, &err), BF_OK);
-    assert_int_equal(store_begin(store, &err), BF_OK);
-    static char wide[2001];
-    memset(wide, 'w', sizeof wide - 1);
-    enum { N = 3000 }; /* about 6 MB: many pieces */
-    for (int i = 1; i <= N; i++) {
-        store_batch_bind_int64(batch, 1, i);
-        store_batch_bind_str(batch, 2, i % 7 ? wide : "短");
-        assert_int_equal(store_batch_add(batch, &err), BF_OK);
-        if (i % 1000 == 0 || i == 150)
-            assert_int_equal(bf_test_query_int(store, "SELECT COUNT(*) FROM bt"), i);
-    }
-    assert_int_equal(store_batch_flush(batch, &err), BF_OK);
-    assert_int_equal(store_commit(store, &err), BF_OK);
-    assert_int_equal(store_batch_changes(batch), N);
-    store_batch_free(batch);
-    assert_int_equal(bf_test_query_int(store, "SELECT COUNT(*) FROM bt"), N);
-    assert_int_equal(bf_test_query_int(store, "SELECT COUNT(*) FROM bt WHERE s = '短'"), N / 7);
-    assert_int_equal(bf_test_query_int(store, "SELECT MIN(LENGTH(s)) FROM bt WHERE k % 7 <> 0"),
-                     2000);
-    store_close(store);
-}
-
 static void test_other_shapes_row_by_row(void **state)
 {
     (void)state;
@@ -500,7 +465,6 @@ int main(void)
         cmocka_unit_test(test_plain_insert),
         cmocka_unit_test(test_rollback_and_errors),
         cmocka_unit_test(test_error_in_a_full_sending),
-        cmocka_unit_test(test_streamed_rows_with_reads_between),
         cmocka_unit_test(test_other_shapes_row_by_row),
         cmocka_unit_test(test_free_sends_pending_rows),
         cmocka_unit_test(test_gathering_keeps_the_row_being_bound),
