@@ -83,6 +83,7 @@ struct http_server {
     atomic_uint_fast64_t shm_seen;     /* watch_seen, for the lock-free check */
     atomic_int rebuilding;
     atomic_int inflight;
+    atomic_int draining; /* http_server_free has begun: new requests get a 503 */
     atomic_int data_changed;
     char *tls_cert_pem;
     char *tls_key_pem;
@@ -109,6 +110,7 @@ typedef struct {
     bf_buf body;
     size_t limit;
     bool too_large;
+    bool refused; /* arrived while the server drains: 503, not counted in flight */
     int status;
     size_t bytes;
     char user[ACCOUNTS_NAME_MAX + 1];
@@ -376,7 +378,7 @@ static enum MHD_Result send_response(conn_ctx *ctx, struct MHD_Connection *conn)
     }
     if (!has_cache)
         MHD_add_response_header(mres, "Cache-Control", "no-store");
-    if (ctx->too_large)
+    if (ctx->too_large || ctx->refused)
         MHD_add_response_header(mres, MHD_HTTP_HEADER_CONNECTION, "close");
     ctx->status = res->status;
     enum MHD_Result r = MHD_queue_response(conn, (unsigned)res->status, mres);
@@ -409,8 +411,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             free(ctx);
             return MHD_NO;
         }
-        atomic_fetch_add(&srv->inflight, 1);
         *con_cls = ctx;
+        ctx->refused = atomic_load(&srv->draining) != 0;
+        if (!ctx->refused)
+            atomic_fetch_add(&srv->inflight, 1);
         http_response_init(&ctx->res);
         http_request *req = &ctx->req;
         req->arena = ctx->arena;
@@ -435,6 +439,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             if (errno || end == length || *end || n > ctx->limit)
                 return too_large(ctx, conn);
         }
+        if (ctx->refused) {
+            /* The server is stopping: a request that arrives after the drain
+             * began is refused at once, so the drain ends when the requests
+             * already running do. The client may retry against the next one. */
+            bf_error err;
+            bf_error_set(&err, BF_ERR_UNAVAILABLE, "服务正在停止，请稍后重试");
+            http_json_error(&ctx->res, &err);
+            http_add_header(req, &ctx->res, "Retry-After", "5");
+            return send_response(ctx, conn);
+        }
         return MHD_YES;
     }
     if (*upload_data_size) {
@@ -450,8 +464,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0;
         return MHD_YES;
     }
-    if (ctx->too_large)
-        return MHD_YES; /* the 413 is queued already */
+    if (ctx->too_large || ctx->refused)
+        return MHD_YES; /* the 413 or 503 is queued already */
     ctx->req.body = ctx->body.data;
     ctx->req.body_len = ctx->body.len;
     http_server_handle(srv, &ctx->req, &ctx->res);
@@ -470,12 +484,14 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (ctx->status == 0)
         ctx->status = toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? 408 : 499;
     access_log(srv, ctx);
+    bool refused = ctx->refused;
     http_response_clear(&ctx->res);
     bf_buf_free(&ctx->body);
     bf_arena_free(ctx->arena);
     free(ctx);
     *con_cls = NULL;
-    atomic_fetch_sub(&srv->inflight, 1);
+    if (!refused)
+        atomic_fetch_sub(&srv->inflight, 1);
 }
 
 static void on_panic(void *cls, const char *file, unsigned int line, const char *reason)
@@ -969,19 +985,19 @@ void http_server_free(http_server *srv)
     if (!srv)
         return;
     if (srv->daemon) {
-        /* Stop accepting, let the requests in flight finish, then stop. The
-         * listening socket MHD hands back is closed only after the daemon has
-         * stopped: its polling threads take it out of their epoll sets after
-         * the quiesce, and a socket closed before that makes epoll_ctl fail,
-         * which libmicrohttpd treats as a panic (seen as an abort in a test's
-         * tear-down under load). */
-        MHD_socket fd = MHD_quiesce_daemon(srv->daemon);
+        /* Let the requests in flight finish (new ones are refused with a
+         * 503), then stop. MHD_quiesce_daemon is not used: on an epoll daemon
+         * with its own threads it races with the polling threads, which take
+         * the listening socket out of their epoll sets themselves once they
+         * see the quiesce; the loser's epoll_ctl fails with ENOENT and
+         * libmicrohttpd 0.9.75 panics (daemon.c:4976, seen as an abort at a
+         * test's start or tear-down in CI). MHD_stop_daemon closes the
+         * listening socket after its threads have been joined. */
+        atomic_store(&srv->draining, 1);
         for (int i = 0; i < 3000 && atomic_load(&srv->inflight) > 0; i++)
             usleep(10000);
         MHD_stop_daemon(srv->daemon);
         srv->daemon = NULL;
-        if (fd != MHD_INVALID_SOCKET)
-            close(fd);
     }
     pthread_mutex_lock(&srv->stop_lock);
     srv->stopping = true;

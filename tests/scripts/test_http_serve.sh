@@ -33,14 +33,22 @@ grep -q "HttpOnly" "$dir/jar" || grep -q "#HttpOnly_" "$dir/jar" || fail "cookie
 # A path with a quote, a backslash and a line break (decoded by the server)
 # still makes one JSON line in the access log.
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/x%22y%5Cz%0Aw")" = 404 ] || fail "odd path"
-# A slow request in flight (the body trickles in) must finish after SIGTERM.
-( sleep 0.3; kill -TERM $pid ) &
+# A slow request in flight (the body trickles in) must finish after SIGTERM;
+# a new request during that drain is refused with a 503 and Retry-After.
+( sleep 0.3; kill -TERM $pid
+  for _ in $(seq 40); do
+    curl -s -D "$dir/drain.h" -o /dev/null -w '%{http_code}' "$base/health" >"$dir/drain.code"
+    [ "$(cat "$dir/drain.code")" = 503 ] && break
+    sleep 0.03
+  done ) &
 code=$(curl -s -o /dev/null -w '%{http_code}' --limit-rate 2K -b "$dir/jar" \
   -H 'Content-Type: application/json' -H "X-CSRF-Token: x" \
   --data-binary "{\"pad\":\"$(head -c 3000 /dev/zero | tr '\0' a)\"}" "$base/auth/logout")
 [ "$code" = 403 ] || fail "request in flight during stop answered $code"
 wait $pid || fail "serve exited with $?"
 pid=0
+[ "$(cat "$dir/drain.code")" = 503 ] || fail "a request during the drain answered $(cat "$dir/drain.code")"
+grep -qi '^Retry-After: 5' "$dir/drain.h" || fail "the drain's 503 has no Retry-After"
 grep -q "已停止" "$dir/serve.err" || fail "no clean stop message"
 lines=$(wc -l < "$dir/access.log")
 [ "$lines" -ge 5 ] || fail "access log has $lines lines"
