@@ -5,7 +5,8 @@
  * max_connections connections and max_connections_per_ip from one address;
  * a client silent mid-request is cut off after request_timeout, and so is
  * one trickling its body in for longer than that, while the server goes on
- * answering others. Raw sockets play the misbehaving clients.
+ * answering others; stopped while requests keep arriving, it answers 200 or
+ * 503 and does not abort. Raw sockets play the misbehaving clients.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +23,8 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -391,6 +394,79 @@ static void test_trickled_body_cut_off(void **state)
     test_server_stop(&ts);
 }
 
+/* ---- stopping under load ---- */
+
+typedef struct {
+    int port;
+    atomic_bool stop;
+    long answered;   /* 200 */
+    long refused;    /* 503 while the server drained */
+    long unexpected; /* any other status line */
+} load_client;
+
+/* One request on a new connection (connections churn, so the server's
+ * polling threads are busy with its listening socket when the stop comes);
+ * answers are counted, a refused or reset connection is what a stopped
+ * server looks like and is not. No cmocka assertion here: another thread. */
+static void *load_loop(void *arg)
+{
+    load_client *c = arg;
+    static const char request[] =
+        "GET /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    while (!atomic_load(&c->stop)) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        if (fd < 0)
+            break;
+        struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)c->port)};
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        char got[64] = "";
+        if (connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0 &&
+            send(fd, request, sizeof request - 1, MSG_NOSIGNAL) == (ssize_t)(sizeof request - 1)) {
+            ssize_t n = recv(fd, got, sizeof got - 1, 0);
+            got[n > 0 ? n : 0] = '\0';
+        }
+        close(fd);
+        if (strncmp(got, "HTTP/1.1 200", 12) == 0)
+            c->answered++;
+        else if (strncmp(got, "HTTP/1.1 503", 12) == 0)
+            c->refused++;
+        else if (got[0])
+            c->unexpected++;
+    }
+    return NULL;
+}
+
+/* The server stops while requests keep arriving, again and again: it must
+ * neither abort (libmicrohttpd's quiesce raced with its own epoll threads
+ * and panicked, see http_server_free) nor answer anything but 200 or, during
+ * the drain, 503. */
+static void test_stop_under_load(void **state)
+{
+    (void)state;
+    long answered = 0, unexpected = 0;
+    for (int round = 0; round < 12; round++) {
+        test_server ts;
+        test_server_start(&ts, NULL);
+        load_client clients[4];
+        pthread_t threads[4];
+        for (int i = 0; i < 4; i++) {
+            clients[i] = (load_client){.port = ts.port};
+            assert_int_equal(pthread_create(&threads[i], NULL, load_loop, &clients[i]), 0);
+        }
+        struct timespec pause = {0, (20 + round * 10) * 1000000L};
+        nanosleep(&pause, NULL);
+        test_server_stop(&ts);
+        for (int i = 0; i < 4; i++) {
+            atomic_store(&clients[i].stop, true);
+            pthread_join(threads[i], NULL);
+            answered += clients[i].answered;
+            unexpected += clients[i].unexpected;
+        }
+    }
+    assert_true(answered > 0);
+    assert_int_equal(unexpected, 0);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_ALL);
@@ -402,6 +478,7 @@ int main(void)
         cmocka_unit_test(test_max_connections_per_ip),
         cmocka_unit_test(test_idle_client_cut_off),
         cmocka_unit_test(test_trickled_body_cut_off),
+        cmocka_unit_test(test_stop_under_load),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
