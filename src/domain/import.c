@@ -113,6 +113,22 @@ typedef struct {
     char id_masked[PII_MASKED_LEN + 1];
 } field_value;
 
+/* A row's record key as the duplicate check leaves it (seen_key_form,
+ * seen_key_answer, seen_key_table): whether it could be formed, whether no
+ * earlier row had it (known exactly), the earlier row that had it (0: none),
+ * and, when the set was full, the key's text for the temporary table. */
+typedef struct {
+    bool valid;
+    bool is_new;
+    bool dup;
+    bool table;   /* the set was full: the temporary table answers */
+    bf_status rc; /* BF_ERR_TOO_LARGE: the key is too long */
+    long first_row;
+    int col;          /* the first key column */
+    const char *text; /* ... and the key, when table */
+    size_t len;
+} import_row_key;
+
 typedef struct {
     bf_store *store;
     const tpl_template *tpl;
@@ -158,18 +174,8 @@ typedef struct {
     bool seen_table;
     /* Record keys of the file seen so far -> first row (see seen_key). */
     fpset *seen;
-    /* The row's key: whether it could be formed, whether no earlier row had
-     * it (known exactly), and the earlier row that had it (0: none). */
-    bool key_valid;
-    bool key_new;
-    bool key_dup;
-    long key_first_row;
-    int key_col;          /* the first key column */
-    bool key_table;       /* the set was full: the temporary table answers */
-    bf_status key_rc;     /* BF_ERR_TOO_LARGE: the key is too long */
-    bool key_ready;       /* the pipeline's thread did the set's part (seen_key) */
-    const char *key_text; /* ... and the key, when key_table */
-    size_t key_len;
+    import_row_key key; /* the row's (see import_row_key) */
+    bool key_ready;     /* the pipeline's thread did the set's part (seen_key) */
     /* Tables empty when the import began: a look-up there can only find a
      * record this import wrote. */
     bool target_was_empty;
@@ -1289,7 +1295,7 @@ static bf_status check_members_row(import_ctx *ctx, bf_error *err)
     found = false;
     /* A member already stored under this ID number: only possible when the
      * table had members before, or an earlier row had the number. */
-    if (!ctx->target_was_empty || !ctx->key_new)
+    if (!ctx->target_was_empty || !ctx->key.is_new)
         rc = lookup(ctx, ctx->member_owner, id->id_hash, NULL, &found, owner, sizeof owner, err);
     if (rc)
         return rc;
@@ -1486,34 +1492,31 @@ static bf_status check_row(import_ctx *ctx, char parent[13], int64_t *level, bf_
 #define IMPORT_KEY_MAX 4096
 
 /* Form the row's record key into key (IMPORT_KEY_MAX bytes): sets
- * ctx->key_valid, key_col and key_rc (BF_ERR_TOO_LARGE: the key is too
- * long), clears the rest of ctx->key_*. true when there is a key to ask. */
+ * ctx->key.valid, .col and .rc (BF_ERR_TOO_LARGE: the key is too long)
+ * and clears the rest of ctx->key. true when there is a key to ask. */
 static bool seen_key_form(import_ctx *ctx, char *key, size_t *len)
 {
     *len = 0;
-    ctx->key_valid = ctx->key_new = ctx->key_dup = ctx->key_table = false;
-    ctx->key_rc = BF_OK;
-    ctx->key_first_row = 0;
-    ctx->key_col = -1;
+    ctx->key = (import_row_key){.rc = BF_OK, .col = -1};
     for (size_t i = 0; i < ctx->tpl->ncolumns; i++) {
         if (!ctx->tpl->columns[i].key)
             continue;
         const field_value *v = &ctx->values[i];
         if (!v->present || v->is_null || v->bad)
             return false; /* already reported */
-        if (ctx->key_col < 0)
-            ctx->key_col = (int)i;
+        if (ctx->key.col < 0)
+            ctx->key.col = (int)i;
         const char *part = ctx->tpl->columns[i].type == TPL_ID_NUMBER ? v->id_hash : v->text;
         size_t n = strlen(part);
         if (*len + n + 1 > IMPORT_KEY_MAX) {
-            ctx->key_rc = BF_ERR_TOO_LARGE;
+            ctx->key.rc = BF_ERR_TOO_LARGE;
             return false;
         }
         memcpy(key + *len, part, n);
         *len += n;
         key[(*len)++] = '\x1f';
     }
-    ctx->key_valid = true;
+    ctx->key.valid = true;
     return true;
 }
 
@@ -1523,28 +1526,28 @@ static uint32_t seen_row_value(long row_number)
     return row_number > 0 && row_number < (long)UINT32_MAX ? (uint32_t)row_number : UINT32_MAX;
 }
 
-/* The set's answer for the row's key into ctx->key_*. */
+/* The set's answer for the row's key into ctx->key. */
 static void seen_key_answer(import_ctx *ctx, fpset_result result, uint32_t first)
 {
     switch (result) {
     case FPSET_ADDED:
-        ctx->key_new = true;
+        ctx->key.is_new = true;
         return;
     case FPSET_FOUND:
-        ctx->key_dup = true;
-        ctx->key_first_row = (long)first;
+        ctx->key.dup = true;
+        ctx->key.first_row = (long)first;
         return;
     case FPSET_FULL:
-        ctx->key_table = true;
+        ctx->key.table = true;
         return;
     }
 }
 
 /* The part of seen_key that needs no database: form the row's record key
  * into key (IMPORT_KEY_MAX bytes) and look it up in the fingerprint set,
- * recording it there. Sets ctx->key_*; ctx->key_table when the set is full
+ * recording it there. Sets ctx->key; ctx->key.table when the set is full
  * and the temporary table must answer (key, *len: the key to ask with);
- * ctx->key_rc when the key is too long. The pipeline's thread does the same
+ * ctx->key.rc when the key is too long. The pipeline's thread does the same
  * in pipe_keys. */
 static void seen_key_memory(import_ctx *ctx, char *key, size_t *len)
 {
@@ -1567,15 +1570,15 @@ static bf_status seen_key_table(import_ctx *ctx, const char *key, size_t len, bf
     if (rc)
         return rc;
     if (store_changes(ctx->seen_insert) > 0) {
-        ctx->key_new = true;
+        ctx->key.is_new = true;
         return BF_OK;
     }
     store_reset(ctx->seen_lookup);
     store_bind_text(ctx->seen_lookup, 1, key, len);
     bool has_row = false;
     rc = store_step(ctx->seen_lookup, &has_row, err);
-    ctx->key_dup = true;
-    ctx->key_first_row = has_row ? (long)store_column_int64(ctx->seen_lookup, 0) : 0;
+    ctx->key.dup = true;
+    ctx->key.first_row = has_row ? (long)store_column_int64(ctx->seen_lookup, 0) : 0;
     store_reset(ctx->seen_lookup);
     return rc;
 }
@@ -1586,19 +1589,19 @@ static bf_status seen_key_table(import_ctx *ctx, const char *key, size_t len, bf
  * key the file has not had before (import_probe); report_duplicate reports it
  * after them, so errors keep their order. A row with a missing or bad key cell
  * has been reported already and gets no key. With the pipeline, the set's part
- * was done on its thread (ctx->key_ready, the key in ctx->key_text). */
+ * was done on its thread (ctx->key_ready, the key in ctx->key.text). */
 static bf_status seen_key(import_ctx *ctx, bf_error *err)
 {
     char buf[IMPORT_KEY_MAX];
-    const char *key = ctx->key_text;
-    size_t len = ctx->key_len;
+    const char *key = ctx->key.text;
+    size_t len = ctx->key.len;
     if (!ctx->key_ready) {
         seen_key_memory(ctx, buf, &len);
         key = buf;
     }
-    if (ctx->key_rc)
-        return bf_error_set(err, ctx->key_rc, "记录的编号过长");
-    if (!ctx->key_table)
+    if (ctx->key.rc)
+        return bf_error_set(err, ctx->key.rc, "记录的编号过长");
+    if (!ctx->key.table)
         return BF_OK;
     return seen_key_table(ctx, key, len, err);
 }
@@ -1606,12 +1609,12 @@ static bf_status seen_key(import_ctx *ctx, bf_error *err)
 /* Report the row's key as a duplicate of an earlier row's (see seen_key). */
 static void report_duplicate(import_ctx *ctx)
 {
-    if (!ctx->key_valid || !ctx->key_dup)
+    if (!ctx->key.valid || !ctx->key.dup)
         return;
-    const field_value *v = &ctx->values[ctx->key_col];
+    const field_value *v = &ctx->values[ctx->key.col];
     const char *shown =
-        ctx->tpl->columns[ctx->key_col].type == TPL_ID_NUMBER ? v->id_masked : v->text;
-    report(ctx, ctx->key_col, shown, strlen(shown), "与本文件第 %ld 行重复", ctx->key_first_row);
+        ctx->tpl->columns[ctx->key.col].type == TPL_ID_NUMBER ? v->id_masked : v->text;
+    report(ctx, ctx->key.col, shown, strlen(shown), "与本文件第 %ld 行重复", ctx->key.first_row);
 }
 
 /* ---------- writing ---------- */
@@ -1989,12 +1992,7 @@ typedef struct {
     field_value *values; /* the template's columns */
     /* The row's record key as seen_key_memory left it (the key's text, in
      * the batch's arena, only when the temporary table must answer). */
-    bool key_valid, key_new, key_dup, key_table;
-    bf_status key_rc;
-    long key_first_row;
-    int key_col;
-    const char *key_text;
-    size_t key_len;
+    import_row_key key;
     bool head_probe_ready, head_probe; /* households: households_head_probe */
     /* Between pipe_keys' two passes: the fingerprints to add. */
     fpset_fp seen_fp, probe_fp;
@@ -2077,13 +2075,9 @@ static void pipe_keys(import_pipe *pipe, pipe_batch *b)
         conv->values = r->values;
         if (seen_key_form(conv, key, &len) && conv->seen)
             fpset_fingerprint(conv->seen, key, len, &r->seen_fp);
-        r->key_valid = conv->key_valid;
-        r->key_rc = conv->key_rc;
-        r->key_col = conv->key_col;
-        r->key_new = r->key_dup = r->key_table = false;
-        r->key_first_row = 0;
-        r->key_text = NULL;
-        r->key_len = 0;
+        /* The set's answer comes in the second pass. */
+        r->key =
+            (import_row_key){.valid = conv->key.valid, .rc = conv->key.rc, .col = conv->key.col};
         r->head_probe_ready = households;
         r->probe_asks = false;
         if (households) {
@@ -2097,25 +2091,21 @@ static void pipe_keys(import_pipe *pipe, pipe_batch *b)
     for (size_t i = 0; i < b->nrows; i++) {
         pipe_row *ahead =
             i + IMPORT_PREFETCH_AHEAD < b->nrows ? &b->rows[i + IMPORT_PREFETCH_AHEAD] : NULL;
-        if (ahead && ahead->key_valid && conv->seen)
+        if (ahead && ahead->key.valid && conv->seen)
             fpset_prefetch(conv->seen, &ahead->seen_fp);
         if (ahead && ahead->probe_asks && probe)
             fpset_prefetch(conv->probe, &ahead->probe_fp);
         pipe_row *r = &b->rows[i];
-        if (r->key_valid) {
+        if (r->key.valid) {
             uint32_t first = 0;
-            conv->key_new = conv->key_dup = conv->key_table = false;
-            conv->key_first_row = 0;
+            conv->key = r->key;
             fpset_result result = conv->seen ? fpset_add_fp(conv->seen, &r->seen_fp,
                                                             seen_row_value(r->number), &first)
                                              : FPSET_FULL;
             seen_key_answer(conv, result, first);
-            r->key_new = conv->key_new;
-            r->key_dup = conv->key_dup;
-            r->key_table = conv->key_table;
-            r->key_first_row = conv->key_first_row;
+            r->key = conv->key;
         }
-        if (r->key_table) {
+        if (r->key.table) {
             /* The temporary table answers: the key's text for it. */
             conv->values = r->values;
             seen_key_form(conv, key, &len);
@@ -2124,8 +2114,8 @@ static void pipe_keys(import_pipe *pipe, pipe_batch *b)
                 b->nomem = true;
             else
                 memcpy(copy, key, len);
-            r->key_text = copy;
-            r->key_len = len;
+            r->key.text = copy;
+            r->key.len = len;
         }
         if (households)
             r->head_probe = r->probe_asks && (!probe || fpset_add_fp(conv->probe, &r->probe_fp, 1,
@@ -2518,15 +2508,7 @@ static bf_status take_rows(import_ctx *ctx, import_pipe *pipe, bf_error *err)
                     options->on_error(options->error_ctx, &error);
             }
             ctx->values = r->values;
-            ctx->key_valid = r->key_valid;
-            ctx->key_new = r->key_new;
-            ctx->key_dup = r->key_dup;
-            ctx->key_table = r->key_table;
-            ctx->key_rc = r->key_rc;
-            ctx->key_first_row = r->key_first_row;
-            ctx->key_col = r->key_col;
-            ctx->key_text = r->key_text;
-            ctx->key_len = r->key_len;
+            ctx->key = r->key;
             ctx->head_probe_ready = r->head_probe_ready;
             ctx->head_probe = r->head_probe;
             rc = check_and_write_row(ctx, err);
