@@ -50,6 +50,11 @@ static bf_status ensure(bf_buf *buf, size_t extra)
     return BF_OK;
 }
 
+bf_status bf_buf_reserve(bf_buf *buf, size_t extra)
+{
+    return ensure(buf, extra);
+}
+
 bf_status bf_buf_append(bf_buf *buf, const void *data, size_t len)
 {
     bf_status rc = ensure(buf, len);

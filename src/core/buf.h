@@ -28,6 +28,10 @@ bf_status bf_buf_append(bf_buf *buf, const void *data, size_t len);
 bf_status bf_buf_append_str(bf_buf *buf, const char *s);
 bf_status bf_buf_append_char(bf_buf *buf, char c);
 bf_status bf_buf_printf(bf_buf *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Make room for extra more bytes (and the NUL) past len, for a caller that
+ * writes them at data + len itself and then moves len and the NUL.
+ * BF_ERR_TOO_LARGE past the cap, BF_ERR_NOMEM. */
+bf_status bf_buf_reserve(bf_buf *buf, size_t extra);
 /* Take the buffer's memory (caller frees with free()); the buffer becomes empty. */
 char *bf_buf_detach(bf_buf *buf);
 

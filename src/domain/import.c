@@ -33,6 +33,7 @@
 #include "io/sheet.h"
 #include "io/validate.h"
 #include "store/batch.h"
+#include "store/store_pg.h"
 #include "core/buf.h"
 
 #include <pthread.h>
@@ -58,7 +59,7 @@
 /* Households read ahead in code order for the look-ups of the registries that
  * refer to them (see window_lookup): from this many rows up to the most. */
 #define IMPORT_WINDOW_MIN 16
-#define IMPORT_WINDOW_MAX 4096
+#define IMPORT_WINDOW_MAX 65536
 /* Rows over which the importer decides whether to batch its writes: only when
  * fewer than one in IMPORT_BATCH_READS_MAX of them needed a database read. */
 #define IMPORT_BATCH_SPAN 256
@@ -2415,6 +2416,9 @@ static bf_status import_sets_init(import_ctx *ctx, int64_t count_before, bf_erro
                                      &ctx->window->stmt, err);
         if (rc)
             return rc;
+        /* No import writes households while it reads them here: on
+         * PostgreSQL the rows batched so far need not go out first. */
+        store_pg_set_unstaged(ctx->window->stmt, true);
     }
     if (kind == TPL_HOUSEHOLDS) {
         int64_t any = 1;

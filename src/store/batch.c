@@ -9,6 +9,7 @@
 #include "store/store_pg.h"
 #include "store/store_sqlite.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,9 +250,19 @@ bf_status store_batch_bind_int64(store_batch *batch, int index, int64_t value)
         return store_sqlite_stage_bind_int64(batch->lite, index, value);
     if (batch->stmt)
         return store_bind_int64(batch->stmt, index, value);
+    /* Decimal digits from the end (snprintf took about 6 % of the writing
+     * thread's time in a PostgreSQL members import); the magnitude as
+     * unsigned, so INT64_MIN has one too. */
     char text[24];
-    int n = snprintf(text, sizeof text, "%lld", (long long)value);
-    return keep_value(batch, index, text, (size_t)n);
+    char *p = text + sizeof text;
+    uint64_t magnitude = value < 0 ? 0 - (uint64_t)value : (uint64_t)value;
+    do {
+        *--p = (char)('0' + magnitude % 10);
+        magnitude /= 10;
+    } while (magnitude);
+    if (value < 0)
+        *--p = '-';
+    return keep_value(batch, index, p, (size_t)(text + sizeof text - p));
 }
 
 bf_status store_batch_bind_text(store_batch *batch, int index, const char *text, size_t len)

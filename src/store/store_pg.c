@@ -33,6 +33,7 @@
 
 #include <libpq-fe.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,11 +69,18 @@ typedef struct {
     int nstages;
     store_pg_stage *stages[MAX_STAGES]; /* batches with rows to send, in order made */
     bool flushing;                      /* sending them now */
-    /* A stage whose INSERT ... SELECT was sent without waiting for its result
-     * (a stage that filled up: the caller goes on computing rows while the
-     * server writes these); collected (pg_collect) before anything else is
-     * sent on the connection. */
+    /* A stage that filled up, being sent by the sender thread (its COPY and,
+     * for a staging table, its INSERT ... SELECT) while the caller goes on
+     * computing rows; joined (pg_collect) before the connection is used for
+     * anything else. While it runs, the thread alone touches the connection
+     * and the fields a lost connection changes (tx_lost, generation,
+     * npending). */
     store_pg_stage *merging;
+    pthread_t sender;
+    bf_buf sending;          /* the rows it sends (swapped out of the stage) */
+    bf_status sent_rc;       /* its outcome, read after the join */
+    bf_error sent_err;
+    int64_t sent_changes;
     /* A streaming statement whose next FETCH was sent without waiting (read
      * ahead: the server produces the next batch while the caller walks the
      * current one); collected into its `ahead` like the above. At most one
@@ -131,6 +139,7 @@ typedef struct pg_stmt {
     char name[NAME_SIZE]; /* "" until prepared */
     unsigned generation;
     bool stream;
+    bool unstaged; /* store_pg_set_unstaged: runs without sending the batches first */
     bool cursor_open;
     bool cursor_eof;
     unsigned long cursor_tx;
@@ -234,8 +243,10 @@ static void pg_flush_deallocs(pg_store *store)
 }
 
 /* Before any statement: a lost transaction fails everything until rollback; a
- * connection that went bad earlier is given one more reset. */
-static bf_status pg_ready(pg_store *store, bf_error *err)
+ * connection that went bad earlier is given one more reset. The rows staged
+ * for batches are sent first unless keep_staged (a statement that does not
+ * read them). */
+static bf_status pg_ready_for(pg_store *store, bool keep_staged, bf_error *err)
 {
     bf_status merged = pg_collect(store, err);
     if (merged)
@@ -256,7 +267,12 @@ static bf_status pg_ready(pg_store *store, bf_error *err)
     if (store->npending >= DEALLOC_BATCH)
         pg_flush_deallocs(store);
     /* Reads see the writes: staged rows go first. */
-    return pg_flush_stages(store, false, err);
+    return keep_staged ? BF_OK : pg_flush_stages(store, false, err);
+}
+
+static bf_status pg_ready(pg_store *store, bf_error *err)
+{
+    return pg_ready_for(store, false, err);
 }
 
 /* ---- connecting ---------------------------------------------------------- */
@@ -366,6 +382,7 @@ static bf_status pg_open(const char *target, bool create, bf_store **out, bf_err
     }
     store->base.kind = BF_STORE_PG;
     store->conn = conn;
+    bf_buf_init(&store->sending, STORE_PG_STAGE_BYTES * 2);
     *out = &store->base;
     return BF_OK;
 }
@@ -373,6 +390,8 @@ static bf_status pg_open(const char *target, bool create, bf_store **out, bf_err
 static void pg_close(bf_store *base)
 {
     pg_store *store = (pg_store *)base;
+    pg_collect(store, NULL);
+    bf_buf_free(&store->sending);
     for (int i = 0; i < store->nstages; i++)
         store->stages[i]->store = NULL;
     PQfinish(store->conn);
@@ -795,15 +814,15 @@ static void read_ahead(pg_store *store)
 static bf_status cursor_fetch(pg_stmt *stmt, bf_error *err)
 {
     pg_store *store = (pg_store *)stmt->base.store;
+    /* Its own read-ahead (or a sending) in flight: collect it first. */
+    bf_status merged = pg_collect(store, err);
+    if (merged)
+        return merged;
     if (!store->in_tx || store->tx_serial != stmt->cursor_tx ||
         stmt->generation != store->generation) {
         stmt->cursor_open = false;
         return bf_error_set(err, BF_ERR_INTERNAL, "读取游标时其所在的事务已结束");
     }
-    /* Its own read-ahead (or another query) in flight: collect it first. */
-    bf_status merged = pg_collect(store, err);
-    if (merged)
-        return merged;
     PGresult *res = stmt->ahead;
     stmt->ahead = NULL;
     if (!res) {
@@ -873,7 +892,7 @@ static bf_status stmt_run(pg_stmt *stmt, bf_error *err)
         stmt->formats[i] = param->format;
     }
     stmt->changes = 0;
-    bf_status rc = pg_ready(store, err);
+    bf_status rc = pg_ready_for(store, stmt->unstaged, err);
     if (rc)
         return rc;
     if (stmt->generation != store->generation)
@@ -1067,6 +1086,8 @@ static bf_status pg_begin(bf_store *base, bf_error *err)
 static bf_status pg_commit(bf_store *base, bf_error *err)
 {
     pg_store *store = (pg_store *)base;
+    /* A sending still running may yet fail, or lose the connection. */
+    bf_status sent = pg_collect(store, err);
     bool lost = store->tx_lost;
     store->in_tx = false;
     store->tx_lost = false;
@@ -1075,8 +1096,9 @@ static bf_status pg_commit(bf_store *base, bf_error *err)
         return bf_error_set(err, BF_ERR_UNAVAILABLE,
                             "数据库连接中断，当前事务已失效，请重新执行操作");
     }
-    bf_status flushed = pg_flush_stages(store, false, err);
+    bf_status flushed = sent ? sent : pg_flush_stages(store, false, err);
     if (flushed) {
+        pg_drop_stages(store);
         pg_collect(store, NULL);
         PQclear(PQexec(store->conn, "ROLLBACK"));
         return flushed;
@@ -1148,6 +1170,12 @@ void store_pg_set_streaming(bf_stmt *stmt, bool on)
         ((pg_stmt *)stmt)->stream = on;
 }
 
+void store_pg_set_unstaged(bf_stmt *stmt, bool on)
+{
+    if (stmt->store->kind == BF_STORE_PG)
+        ((pg_stmt *)stmt)->unstaged = on;
+}
+
 /* Run one command that returns no rows on a handle inside its transaction. */
 static bf_status pg_command(pg_store *store, const char *sql, bf_error *err)
 {
@@ -1212,57 +1240,18 @@ bf_status store_pg_lock(bf_store *store, const char *key, bf_error *err)
 
 /* ---- staging for batches (store_pg.h, batch.c) --------------------------- */
 
-/* Append one value in COPY's text format: \N for NULL, backslash escapes for
- * the delimiter, line ends and the backslash itself; BYTEA as hex. */
-static bf_status stage_append_value(bf_buf *out, const char *value, size_t len, bool bytea)
-{
-    if (!value)
-        return bf_buf_append(out, "\\N", 2);
-    static const char hex[] = "0123456789abcdef";
-    char chunk[256];
-    size_t n = 0;
-    bf_status rc = BF_OK;
-    if (bytea) {
-        rc = bf_buf_append(out, "\\\\x", 3);
-        for (size_t i = 0; i < len && rc == BF_OK; i++) {
-            unsigned char c = (unsigned char)value[i];
-            chunk[n++] = hex[c >> 4];
-            chunk[n++] = hex[c & 15];
-            if (n >= sizeof chunk - 2) {
-                rc = bf_buf_append(out, chunk, n);
-                n = 0;
-            }
-        }
-        return rc == BF_OK ? bf_buf_append(out, chunk, n) : rc;
-    }
-    for (size_t i = 0; i < len && rc == BF_OK; i++) {
-        char c = value[i];
-        const char *esc = c == '\\'   ? "\\\\"
-                          : c == '\t' ? "\\t"
-                          : c == '\n' ? "\\n"
-                          : c == '\r' ? "\\r"
-                                      : NULL;
-        if (esc) {
-            chunk[n++] = esc[0];
-            chunk[n++] = esc[1];
-        } else {
-            chunk[n++] = c;
-        }
-        if (n >= sizeof chunk - 2) {
-            rc = bf_buf_append(out, chunk, n);
-            n = 0;
-        }
-    }
-    return rc == BF_OK ? bf_buf_append(out, chunk, n) : rc;
-}
+/* COPY's text format: the backslash escape of each byte that needs one (the
+ * delimiter, line ends, the backslash itself), 0 for the rest. */
+static const char copy_escape[256] = {['\\'] = '\\', ['\t'] = 't', ['\n'] = 'n', ['\r'] = 'r'};
 
-static bf_status stage_send(store_pg_stage *st, bool async, bf_error *err)
+/* Send data (rows of st in COPY text format) on the connection and wait for
+ * the outcome: the staging table emptied, the COPY, the INSERT ... SELECT.
+ * Adds the rows written to *changes. Runs on the caller's thread or on the
+ * sender's (sender_main), never on both at once. */
+static bf_status stage_send_rows(pg_store *store, store_pg_stage *st, const bf_buf *data,
+                                 int64_t *changes, bf_error *err)
 {
-    pg_store *store = st->store;
     PGconn *conn = store->conn;
-    bf_status rc = pg_collect(store, err);
-    if (rc)
-        return rc;
     PGresult *res = NULL;
     if (st->prepare_sql) {
         res = PQexec(conn, st->prepare_sql);
@@ -1276,19 +1265,13 @@ static bf_status stage_send(store_pg_stage *st, bool async, bf_error *err)
     PQclear(res);
     res = NULL;
     /* Whole chunks, so libpq need not buffer the whole of it at once. */
-    for (size_t off = 0; off < st->data.len;) {
-        size_t n = st->data.len - off < 1024 * 1024 ? st->data.len - off : 1024 * 1024;
-        if (PQputCopyData(conn, st->data.data + off, (int)n) != 1)
+    for (size_t off = 0; off < data->len;) {
+        size_t n = data->len - off < 1024 * 1024 ? data->len - off : 1024 * 1024;
+        if (PQputCopyData(conn, data->data + off, (int)n) != 1)
             break;
         off += n;
     }
     if (PQputCopyEnd(conn, NULL) == 1) {
-        if (!st->merge_sql && async) {
-            /* The rows are sent; the server's after-row work (foreign-key
-             * checks) is collected later, like a merge's. */
-            store->merging = st;
-            goto out;
-        }
         res = PQgetResult(conn);
         PGresult *extra;
         while ((extra = PQgetResult(conn)) != NULL)
@@ -1296,36 +1279,62 @@ static bf_status stage_send(store_pg_stage *st, bool async, bf_error *err)
     }
     if (PQresultStatus(res) != PGRES_COMMAND_OK)
         goto fail;
-    if (!st->merge_sql) { /* copied straight into the table */
-        st->changes += atoll(PQcmdTuples(res));
+    if (st->merge_sql) { /* copied into the staging table: now into the table */
         PQclear(res);
-        goto out;
-    }
-    PQclear(res);
-    res = NULL;
-    if (async) {
-        if (PQsendQuery(conn, st->merge_sql) != 1)
+        res = PQexec(conn, st->merge_sql);
+        if (PQresultStatus(res) != PGRES_COMMAND_OK)
             goto fail;
-        store->merging = st;
-        goto out;
     }
-    res = PQexec(conn, st->merge_sql);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK)
-        goto fail;
-    st->changes += atoll(PQcmdTuples(res));
+    *changes += atoll(PQcmdTuples(res));
     PQclear(res);
-    goto out;
-fail:
-    rc = pg_error(store, res, err);
+    return BF_OK;
+fail:;
+    bf_status rc = pg_error(store, res, err);
     PQclear(res);
-out:
+    return rc;
+}
+
+static void *sender_main(void *data)
+{
+    pg_store *store = data;
+    store->sent_changes = 0;
+    store->sent_rc = stage_send_rows(store, store->merging, &store->sending,
+                                     &store->sent_changes, &store->sent_err);
+    return NULL;
+}
+
+/* Send st's pending rows. With async, a sender thread sends them while the
+ * caller goes on (pg_collect waits for it); without, or when no thread can
+ * be started, they are sent here and waited for. */
+static bf_status stage_send(store_pg_stage *st, bool async, bf_error *err)
+{
+    pg_store *store = st->store;
+    bf_status rc = pg_collect(store, err);
+    if (rc)
+        return rc;
+    if (async) {
+        /* The stage keeps filling the buffer the last sending emptied. */
+        bf_buf rows = st->data;
+        st->data = store->sending;
+        store->sending = rows;
+        store->merging = st;
+        bf_error_clear(&store->sent_err);
+        if (pthread_create(&store->sender, NULL, sender_main, store) == 0) {
+            st->rows = 0;
+            return BF_OK;
+        }
+        store->merging = NULL;
+        store->sending = st->data;
+        st->data = rows;
+    }
+    rc = stage_send_rows(store, st, &st->data, &st->changes, err);
     bf_buf_reset(&st->data);
     st->rows = 0;
     return rc;
 }
 
-/* Wait for the INSERT ... SELECT sent last without waiting, if any: its
- * error (err may be NULL) or BF_OK. */
+/* Wait for what was left running on the connection, if anything: a sending
+ * (its error, with err may be NULL, or BF_OK) or a read-ahead. */
 static bf_status pg_collect(pg_store *store, bf_error *err)
 {
     pg_stmt *reader = store->fetching;
@@ -1343,24 +1352,13 @@ static bf_status pg_collect(pg_store *store, bf_error *err)
     store_pg_stage *st = store->merging;
     if (!st)
         return BF_OK;
+    pthread_join(store->sender, NULL);
     store->merging = NULL;
-    PGresult *res = PQgetResult(store->conn), *extra;
-    while ((extra = PQgetResult(store->conn)) != NULL)
-        PQclear(extra);
-    bf_status rc = BF_OK;
-    if (PQresultStatus(res) == PGRES_COMMAND_OK) {
-        st->changes += atoll(PQcmdTuples(res));
-    } else {
-        bf_error ignored;
-        rc = pg_error(store, res, err ? err : &ignored);
-        if (err) {
-            char msg[sizeof err->msg];
-            snprintf(msg, sizeof msg, "%s", err->msg);
-            bf_error_set(err, rc, "批量写入失败：%s", msg);
-        }
-    }
-    PQclear(res);
-    return rc;
+    bf_buf_reset(&store->sending);
+    st->changes += store->sent_changes;
+    if (store->sent_rc && err)
+        bf_error_set(err, store->sent_rc, "批量写入失败：%s", store->sent_err.msg);
+    return store->sent_rc;
 }
 
 /* Send every stage's pending rows; with async, the last INSERT ... SELECT is
@@ -1375,15 +1373,19 @@ static bf_status pg_flush_stages(pg_store *store, bool async, bf_error *err)
         store_pg_stage *st = store->stages[i];
         if (st->rows == 0)
             continue;
+        /* A sending still running owns the connection: wait for it first. */
+        rc = pg_collect(store, err);
+        if (rc)
+            break;
         if (store->tx_lost || PQstatus(store->conn) != CONNECTION_OK) {
             rc = pg_ready(store, err);
             if (rc)
                 break;
         }
         rc = stage_send(st, async, err);
-        if (rc) {
+        if (rc && err && strncmp(err->msg, "批量写入失败", strlen("批量写入失败")) != 0) {
             char msg[sizeof err->msg];
-            snprintf(msg, sizeof msg, "%s", err ? err->msg : "");
+            snprintf(msg, sizeof msg, "%s", err->msg);
             bf_error_set(err, rc, "批量写入失败：%s", msg);
         }
     }
@@ -1498,22 +1500,56 @@ bf_status store_pg_stage_row(store_pg_stage *st, const char *const *values, cons
 {
     if (!st->store)
         return bf_error_set(err, BF_ERR_INTERNAL, "数据库连接已关闭");
-    size_t before = st->data.len;
-    bf_status rc = BF_OK;
-    for (int i = 0; i < st->ncols && rc == BF_OK; i++) {
-        if (i)
-            rc = bf_buf_append_char(&st->data, '\t');
-        if (rc == BF_OK)
-            rc = stage_append_value(&st->data, values[i], lens[i], st->bytea[i]);
+    /* The most the row can take once encoded: \N for NULL, BYTEA as \\x and
+     * two hex digits a byte, text with every byte escaped; a tab or the line
+     * end after each value. Room is made once, and the row written straight
+     * into it. */
+    size_t need = (size_t)st->ncols;
+    for (int i = 0; i < st->ncols; i++) {
+        if (values[i] && lens[i] > STORE_PG_STAGE_BYTES * 2)
+            return bf_error_set(err, BF_ERR_TOO_LARGE, "一行数据过大");
+        need += !values[i] ? 2 : st->bytea[i] ? 3 + 2 * lens[i] : 2 * lens[i];
     }
-    if (rc == BF_OK)
-        rc = bf_buf_append_char(&st->data, '\n');
-    if (rc) {
-        st->data.len = before;
-        if (st->data.data)
-            st->data.data[before] = '\0';
+    bf_status rc = bf_buf_reserve(&st->data, need);
+    if (rc)
         return bf_error_set(err, rc, rc == BF_ERR_NOMEM ? "内存不足" : "一行数据过大");
+    static const char hex[] = "0123456789abcdef";
+    char *out = st->data.data + st->data.len;
+    for (int i = 0; i < st->ncols; i++) {
+        if (i)
+            *out++ = '\t';
+        const unsigned char *value = (const unsigned char *)values[i];
+        size_t len = lens[i];
+        if (!value) {
+            *out++ = '\\';
+            *out++ = 'N';
+        } else if (st->bytea[i]) {
+            *out++ = '\\';
+            *out++ = '\\';
+            *out++ = 'x';
+            for (size_t k = 0; k < len; k++) {
+                *out++ = hex[value[k] >> 4];
+                *out++ = hex[value[k] & 15];
+            }
+        } else {
+            size_t plain = 0; /* start of the bytes not yet written */
+            for (size_t k = 0; k < len; k++) {
+                char escape = copy_escape[value[k]];
+                if (!escape)
+                    continue;
+                memcpy(out, value + plain, k - plain);
+                out += k - plain;
+                *out++ = '\\';
+                *out++ = escape;
+                plain = k + 1;
+            }
+            memcpy(out, value + plain, len - plain);
+            out += len - plain;
+        }
     }
+    *out++ = '\n';
+    *out = '\0';
+    st->data.len = (size_t)(out - st->data.data);
     st->rows++;
     if (st->rows >= STORE_PG_STAGE_ROWS || st->data.len >= STORE_PG_STAGE_BYTES)
         return pg_flush_stages(st->store, true, err);
@@ -1620,6 +1656,6 @@ const bf_store_ops store_pg_ops = {
      * table for itself: readers wait too). */
     .lock_sql = "LOCK TABLE {TABLE} IN EXCLUSIVE MODE",
     /* A bigger sort for CREATE INDEX, and the server's parallel workers. */
-    .rebuild_sql = "SET LOCAL maintenance_work_mem = '256MB'; "
+    .rebuild_sql = "SET LOCAL maintenance_work_mem = '1GB'; "
                    "SET LOCAL max_parallel_maintenance_workers = 2",
 };

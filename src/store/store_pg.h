@@ -53,6 +53,13 @@ bf_status store_pg_share_snapshot(bf_store *from, bf_store *to, bf_error *err);
  * SQLite, which always steps row by row. */
 void store_pg_set_streaming(bf_stmt *stmt, bool on);
 
+/* Declare that this statement reads nothing the handle's batches are writing
+ * (store/batch.h), so the rows staged for them need not be sent before it
+ * runs: they stay in memory, and a sending already on its way goes on. Only
+ * for reads of tables no batch on the handle writes to (an import's look-ups
+ * of another table). Nothing on SQLite. */
+void store_pg_set_unstaged(bf_stmt *stmt, bool on);
+
 /* Rewrite portable SQL for PostgreSQL into out: each `?` (outside string
  * literals, quoted identifiers and comments) becomes $1, $2, ... from left to
  * right, `?NNN` becomes $NNN, and a `?` tested with IS [NOT] NULL is cast to

@@ -18,6 +18,7 @@
 
 #include "bf_test.h"
 #include "store/batch.h"
+#include "store/store_pg.h"
 #include "store/store.h"
 
 #include <stdio.h>
@@ -456,6 +457,63 @@ static void test_gathering_keeps_the_row_being_bound(void **state)
     store_close(store);
 }
 
+/* A read marked store_pg_set_unstaged runs while rows are staged and one
+ * sending is on its way (a full stage, sent by the sender thread), without
+ * sending the rest first; a plain read afterwards still sees every row, and
+ * integers of every size come back as bound. On SQLite the mark does
+ * nothing and the same assertions hold. */
+static void test_unstaged_read_during_a_sending(void **state)
+{
+    (void)state;
+    char target[4096];
+    bf_store *store = fresh(target, sizeof target);
+    bf_error err;
+    bf_error_clear(&err);
+    assert_int_equal(store_exec(store, "CREATE TABLE other (v BIGINT)", &err), BF_OK);
+    assert_int_equal(store_exec(store, "INSERT INTO other (v) VALUES (42)", &err), BF_OK);
+    store_batch *batch = NULL;
+    assert_int_equal(store_begin(store, &err), BF_OK);
+    assert_int_equal(new_batch(store, "INSERT INTO bt (k, n) VALUES (?, ?)", &batch, &err), BF_OK);
+    bf_stmt *read = NULL;
+    assert_int_equal(store_prepare(store, "SELECT v FROM other", &read, &err), BF_OK);
+    store_pg_set_unstaged(read, true);
+    static const int64_t extremes[] = {INT64_MIN, -1, 0, 9, 10, -10, INT64_MAX};
+    const int nextremes = (int)(sizeof extremes / sizeof extremes[0]);
+    for (int i = 0; i < ROWS; i++) {
+        store_batch_bind_int64(batch, 1, i);
+        store_batch_bind_int64(batch, 2, i < nextremes ? extremes[i] : -i);
+        assert_int_equal(store_batch_add(batch, &err), BF_OK);
+        if (i % 5000 == 4999) {
+            bool has_row = false;
+            assert_int_equal(store_step(read, &has_row, &err), BF_OK);
+            assert_true(has_row);
+            assert_int_equal(store_column_int64(read, 0), 42);
+            assert_int_equal(store_step(read, &has_row, &err), BF_OK);
+            assert_false(has_row);
+            store_reset(read);
+        }
+    }
+    store_finalize(read);
+    assert_int_equal(bf_test_query_int(store, "SELECT COUNT(*) FROM bt"), ROWS);
+    assert_int_equal(store_batch_flush(batch, &err), BF_OK);
+    assert_int_equal(store_batch_changes(batch), ROWS);
+    store_batch_free(batch);
+    assert_int_equal(store_commit(store, &err), BF_OK);
+    for (int i = 0; i < nextremes; i++) {
+        bf_stmt *stmt = NULL;
+        assert_int_equal(store_prepare(store, "SELECT n FROM bt WHERE k = ?", &stmt, &err), BF_OK);
+        store_bind_int64(stmt, 1, i);
+        bool has_row = false;
+        assert_int_equal(store_step(stmt, &has_row, &err), BF_OK);
+        assert_true(has_row);
+        assert_true(store_column_int64(stmt, 0) == extremes[i]);
+        store_finalize(stmt);
+    }
+    assert_int_equal(bf_test_query_int(store, "SELECT COUNT(*) FROM bt WHERE n = -k"),
+                     ROWS - nextremes + 1); /* and k = 1, whose n is -1 */
+    store_close(store);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -468,6 +526,7 @@ int main(void)
         cmocka_unit_test(test_other_shapes_row_by_row),
         cmocka_unit_test(test_free_sends_pending_rows),
         cmocka_unit_test(test_gathering_keeps_the_row_being_bound),
+        cmocka_unit_test(test_unstaged_read_during_a_sending),
     };
     int failed = cmocka_run_group_tests_name("rows as made", tests, NULL, NULL);
     gather_rows = 7;
