@@ -77,8 +77,8 @@ typedef struct {
      * npending). */
     store_pg_stage *merging;
     pthread_t sender;
-    bf_buf sending;          /* the rows it sends (swapped out of the stage) */
-    bf_status sent_rc;       /* its outcome, read after the join */
+    bf_buf sending;    /* the rows it sends (swapped out of the stage) */
+    bf_status sent_rc; /* its outcome, read after the join */
     bf_error sent_err;
     int64_t sent_changes;
     /* A streaming statement whose next FETCH was sent without waiting (read
@@ -1298,8 +1298,8 @@ static void *sender_main(void *data)
 {
     pg_store *store = data;
     store->sent_changes = 0;
-    store->sent_rc = stage_send_rows(store, store->merging, &store->sending,
-                                     &store->sent_changes, &store->sent_err);
+    store->sent_rc = stage_send_rows(store, store->merging, &store->sending, &store->sent_changes,
+                                     &store->sent_err);
     return NULL;
 }
 
