@@ -989,6 +989,26 @@ static bool pg_column_is_null(bf_stmt *base, int col)
     return !cell_ok(stmt, col) || PQgetisnull(stmt->res, stmt->row, col);
 }
 
+/* The integer a value starts with, read as strtoll reads it (a sign, then
+ * digits up to the first other byte: "12.5" is 12) without its locale
+ * machinery, which took 7 % of a PostgreSQL re-classification's CPU time; a
+ * number long enough to overflow goes to strtoll, which saturates. */
+static int64_t parse_int64(const char *value)
+{
+    const char *p = value;
+    bool negative = *p == '-';
+    if (*p == '-' || *p == '+')
+        p++;
+    uint64_t magnitude = 0;
+    int digits = 0;
+    for (; *p >= '0' && *p <= '9'; p++, digits++) {
+        if (digits == 18)
+            return strtoll(value, NULL, 10);
+        magnitude = magnitude * 10 + (uint64_t)(*p - '0');
+    }
+    return negative ? -(int64_t)magnitude : (int64_t)magnitude;
+}
+
 static int64_t pg_column_int64(bf_stmt *base, int col)
 {
     pg_stmt *stmt = (pg_stmt *)base;
@@ -998,7 +1018,7 @@ static int64_t pg_column_int64(bf_stmt *base, int col)
     if (PQftype(stmt->res, col) == PG_OID_BOOL)
         return value[0] == 't';
     /* NUMERIC (what SUM gives) truncates as SQLite truncates a REAL. */
-    return strtoll(value, NULL, 10);
+    return parse_int64(value);
 }
 
 static const char *pg_column_text(bf_stmt *base, int col, size_t *len)
