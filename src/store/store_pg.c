@@ -26,7 +26,12 @@
  * every statement fails until the caller rolls back; a COMMIT never reaches a
  * fresh connection as if nothing had happened.
  *
- * Owns the PGconn, the PGresults and the statements' parameter buffers.
+ * Batches (store_pg_stage_*, for store/batch.c) stage rows in COPY's text
+ * format; a full stage is sent by a short-lived sender thread while the caller
+ * goes on, and joined before the connection is used again (pg_collect).
+ *
+ * Owns the PGconn, the PGresults, the statements' parameter buffers and the
+ * sender thread.
  */
 #include "core/hash.h"
 #include "store/store_pg.h"

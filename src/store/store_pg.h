@@ -79,12 +79,13 @@ bf_status store_pg_rewrite(const char *sql, bf_buf *out, int *nparams, bf_error 
  *   COPY table (cols) FROM STDIN;
  * The handle sends
  * every stage's pending rows (in the order the stages were made) before any
- * other statement and before commit, and drops them on rollback. A sending
- * forced by a full stage does not wait for the INSERT ... SELECT: the caller
- * goes on building rows while the server writes (on a first classification
- * run, the server's part of the writing is most of it); the result is
- * collected before the connection is used for anything else, and its error,
- * if any, reported there. */
+ * other statement (but one marked store_pg_set_unstaged) and before commit,
+ * and drops them on rollback. A sending forced by a full stage is done by a
+ * sender thread (its COPY, and the INSERT ... SELECT of a staging table):
+ * the caller goes on building rows into a second buffer while the server
+ * writes (in a province's import or first classification, the server's part
+ * of the writing is most of it); the thread is joined before the connection
+ * is used for anything else, and its error, if any, reported there. */
 typedef struct store_pg_stage store_pg_stage;
 
 /* Rows kept in memory before a sending is forced. */
