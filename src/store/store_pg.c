@@ -1359,7 +1359,7 @@ static bf_status stage_send(store_pg_stage *st, bool async, bf_error *err)
 }
 
 /* Wait for what was left running on the connection, if anything: a sending
- * (its error, with err may be NULL, or BF_OK) or a read-ahead. */
+ * (its status, and its message in err unless err is NULL) or a read-ahead. */
 static bf_status pg_collect(pg_store *store, bf_error *err)
 {
     pg_stmt *reader = store->fetching;
