@@ -1328,15 +1328,14 @@ static void *sender_main(void *data)
     return NULL;
 }
 
-/* Send st's pending rows. With async, a sender thread sends them while the
- * caller goes on (pg_collect waits for it); without, or when no thread can
- * be started, they are sent here and waited for. */
+/* Send st's pending rows, on a connection with nothing running (collected
+ * first). With async, a sender thread sends them while the caller goes on
+ * (pg_collect waits for it and reports its error); without, or when no
+ * thread can be started, they are sent here and waited for. Either way a
+ * failure reads "批量写入失败：" and the server's message. */
 static bf_status stage_send(store_pg_stage *st, bool async, bf_error *err)
 {
     pg_store *store = st->store;
-    bf_status rc = pg_collect(store, err);
-    if (rc)
-        return rc;
     if (async) {
         /* The stage keeps filling the buffer the last sending emptied. */
         bf_buf rows = st->data;
@@ -1352,9 +1351,13 @@ static bf_status stage_send(store_pg_stage *st, bool async, bf_error *err)
         store->sending = st->data;
         st->data = rows;
     }
-    rc = stage_send_rows(store, st, &st->data, &st->changes, err);
+    bf_error why;
+    bf_error_clear(&why);
+    bf_status rc = stage_send_rows(store, st, &st->data, &st->changes, &why);
     bf_buf_reset(&st->data);
     st->rows = 0;
+    if (rc)
+        bf_error_set(err, rc, "批量写入失败：%s", why.msg);
     return rc;
 }
 
@@ -1408,11 +1411,6 @@ static bf_status pg_flush_stages(pg_store *store, bool async, bf_error *err)
                 break;
         }
         rc = stage_send(st, async, err);
-        if (rc && err && strncmp(err->msg, "批量写入失败", strlen("批量写入失败")) != 0) {
-            char msg[sizeof err->msg];
-            snprintf(msg, sizeof msg, "%s", err->msg);
-            bf_error_set(err, rc, "批量写入失败：%s", msg);
-        }
     }
     store->flushing = false;
     if (rc == BF_OK && !async)
