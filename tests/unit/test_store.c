@@ -11,6 +11,9 @@
 #include "store/migrate.h"
 #include "store/store.h"
 
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void test_migrations_apply_and_version(void **state)
@@ -104,12 +107,48 @@ static void test_bound_parameters_and_transactions(void **state)
     store_close(store);
 }
 
+/* SQLite: a database bangfu creates has 16 KiB pages; one made elsewhere with
+ * another page size keeps it and works as before. */
+static void test_sqlite_page_size(void **state)
+{
+    (void)state;
+    char target[4096];
+    bf_store *store = bf_test_db_fresh(target, sizeof target);
+    if (store_kind(store) != BF_STORE_SQLITE) {
+        store_close(store);
+        skip();
+    }
+    assert_int_equal(bf_test_query_int(store, "PRAGMA page_size"), 16384);
+    store_close(store);
+
+    char *dir = bf_test_tmpdir();
+    char path[4096];
+    snprintf(path, sizeof path, "%s/small-pages.db", dir);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "PRAGMA page_size=4096; PRAGMA journal_mode=WAL;"
+                                  "CREATE TABLE t (x INTEGER)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    bf_error err;
+    bf_error_clear(&err);
+    assert_int_equal(store_open(path, false, &store, &err), BF_OK);
+    assert_int_equal(bf_test_query_int(store, "PRAGMA page_size"), 4096);
+    bf_test_exec(store, "INSERT INTO t (x) VALUES (42)");
+    assert_int_equal(bf_test_query_int(store, "SELECT x FROM t"), 42);
+    store_close(store);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_migrations_apply_and_version),
         cmocka_unit_test(test_newer_schema_refused),
         cmocka_unit_test(test_bound_parameters_and_transactions),
+        cmocka_unit_test(test_sqlite_page_size),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
