@@ -270,51 +270,34 @@ static bf_status stage_begin(run_ctx *ctx, bf_error *err)
     return rc;
 }
 
-/* Move the staged results into classifications with its foreign keys dropped,
- * then add them back (each checked against the whole table in one pass). */
+/* Move the staged results into classifications with its foreign keys and
+ * indexes dropped (store_table_indexes, as the import's bulk path does), then
+ * create them again: each index by one sort, each foreign key checked against
+ * the whole table in one pass. The table was empty and is the run's until its
+ * commit. */
 static bf_status stage_finish(run_ctx *ctx, bf_error *err)
 {
     if (!ctx->staged)
         return BF_OK;
+    store_index *indexes = NULL;
+    size_t nindexes = 0;
     bf_status rc = store_batch_flush(ctx->insert, err);
-    bf_buf drop, add;
-    bf_buf_init(&drop, 64 * 1024);
-    bf_buf_init(&add, 64 * 1024);
-    bf_stmt *stmt = NULL;
     if (rc == BF_OK)
-        rc = store_prepare(ctx->store,
-                           "SELECT quote_ident(conname), pg_get_constraintdef(oid) "
-                           "FROM pg_constraint WHERE conrelid = 'classifications'::regclass "
-                           "AND contype = 'f' ORDER BY conname",
-                           &stmt, err);
-    while (rc == BF_OK) {
-        bool has_row = false;
-        rc = store_step(stmt, &has_row, err);
-        if (rc || !has_row)
-            break;
-        const char *name = store_column_text(stmt, 0, NULL);
-        const char *def = store_column_text(stmt, 1, NULL);
-        bf_status b = bf_buf_printf(&drop, "%s DROP CONSTRAINT %s",
-                                    drop.len ? "," : "ALTER TABLE classifications", name);
-        if (b == BF_OK)
-            b = bf_buf_printf(&add, "%s ADD CONSTRAINT %s %s",
-                              add.len ? "," : "ALTER TABLE classifications", name, def);
-        if (b)
-            rc = bf_error_set(err, b, "内存不足");
-    }
-    if (stmt)
-        store_finalize(stmt);
-    if (rc == BF_OK && drop.len)
-        rc = store_exec(ctx->store, drop.data, err);
+        rc = store_table_indexes(ctx->store, "classifications", &indexes, &nindexes, err);
+    for (size_t i = 0; rc == BF_OK && i < nindexes; i++)
+        rc = store_drop_index(ctx->store, &indexes[i], err);
     if (rc == BF_OK)
         rc = store_exec(ctx->store,
                         "INSERT INTO classifications (" CLASSIFY_COLUMNS
                         ") SELECT " CLASSIFY_COLUMNS " FROM " CLASSIFY_STAGE,
                         err);
-    if (rc == BF_OK && add.len)
-        rc = store_exec(ctx->store, add.data, err);
-    bf_buf_free(&drop);
-    bf_buf_free(&add);
+    if (rc == BF_OK && nindexes > 0)
+        rc = store_rebuild_settings(ctx->store, true, err);
+    for (size_t i = 0; rc == BF_OK && i < nindexes; i++)
+        rc = store_exec(ctx->store, indexes[i].sql, err);
+    if (rc == BF_OK && nindexes > 0)
+        rc = store_rebuild_settings(ctx->store, false, err);
+    store_indexes_free(indexes, nindexes);
     return rc;
 }
 

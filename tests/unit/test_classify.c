@@ -1123,11 +1123,12 @@ static void test_pg_first_results_staged(void **state)
                               "WHERE conrelid = 'classifications'::regclass AND contype = 'f'";
     int64_t keys = count(store, fks);
     assert_true(keys >= 4);
-    /* the history's and the warnings' indexes, dropped for such a run too */
+    /* the indexes of classifications, the history and the warnings, dropped
+     * for such a run too */
     static const char indexes[] = "SELECT COUNT(*) FROM pg_indexes WHERE tablename IN "
-                                  "('classification_history', 'warnings')";
+                                  "('classifications', 'classification_history', 'warnings')";
     int64_t nindexes = count(store, indexes);
-    assert_true(nindexes >= 5);
+    assert_true(nindexes >= 7);
     exec_ok(store, "CREATE FUNCTION bf_test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ "
                    "BEGIN RAISE EXCEPTION 'refused'; END $$");
     exec_ok(store, "CREATE TRIGGER refuse BEFORE INSERT ON classifications FOR EACH ROW "
@@ -1169,6 +1170,12 @@ static void test_pg_first_results_staged(void **state)
         "SELECT county_code, 'NO-SUCH-PROJECT', 2024, 'consolidate', rule_set_id, 'x', 'x', "
         "'[]', 0, 0, 0 FROM classifications LIMIT 1";
     assert_int_not_equal(store_exec(store, orphan, &err), BF_OK);
+    static const char duplicate[] =
+        "INSERT INTO classifications (county_code, project_code, year, proposed_batch, "
+        "rule_set_id, rule_name, explanation, indicators, evidence, run_id, proposed_at) "
+        "SELECT county_code, project_code, year, proposed_batch, rule_set_id, 'x', 'x', "
+        "'[]', 0, 0, 0 FROM classifications LIMIT 1";
+    assert_int_equal(store_exec(store, duplicate, &err), BF_ERR_CONFLICT);
 
     /* A re-run that changes results, and another year's first run: the
      * table is not empty, so both write with the keys in place. */
