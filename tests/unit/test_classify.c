@@ -1164,18 +1164,19 @@ static void test_pg_first_results_staged(void **state)
     assert_int_equal(count(store, indexes), nindexes);
     assert_int_equal(
         count(store, "SELECT COUNT(*) FROM pg_class WHERE relname = 'bf_classify_new'"), 0);
+    /* The foreign key to projects and the unique key are back. */
+#define INSERT_CLASSIFICATION                                                                      \
+    "INSERT INTO classifications (county_code, project_code, year, proposed_batch, "               \
+    "rule_set_id, rule_name, explanation, indicators, evidence, run_id, proposed_at) "
     static const char orphan[] =
-        "INSERT INTO classifications (county_code, project_code, year, proposed_batch, "
-        "rule_set_id, rule_name, explanation, indicators, evidence, run_id, proposed_at) "
-        "SELECT county_code, 'NO-SUCH-PROJECT', 2024, 'consolidate', rule_set_id, 'x', 'x', "
-        "'[]', 0, 0, 0 FROM classifications LIMIT 1";
+        INSERT_CLASSIFICATION "SELECT county_code, 'NO-SUCH-PROJECT', 2024, 'consolidate', "
+                              "rule_set_id, 'x', 'x', '[]', 0, 0, 0 FROM classifications LIMIT 1";
     assert_int_not_equal(store_exec(store, orphan, &err), BF_OK);
     static const char duplicate[] =
-        "INSERT INTO classifications (county_code, project_code, year, proposed_batch, "
-        "rule_set_id, rule_name, explanation, indicators, evidence, run_id, proposed_at) "
-        "SELECT county_code, project_code, year, proposed_batch, rule_set_id, 'x', 'x', "
-        "'[]', 0, 0, 0 FROM classifications LIMIT 1";
+        INSERT_CLASSIFICATION "SELECT county_code, project_code, year, proposed_batch, "
+                              "rule_set_id, 'x', 'x', '[]', 0, 0, 0 FROM classifications LIMIT 1";
     assert_int_equal(store_exec(store, duplicate, &err), BF_ERR_CONFLICT);
+#undef INSERT_CLASSIFICATION
 
     /* A re-run that changes results, and another year's first run: the
      * table is not empty, so both write with the keys in place. */
